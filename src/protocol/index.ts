@@ -1,0 +1,6 @@
+export * from './primitives.js';
+export * from './activation-message.js';
+export * from './acknowledgement.js';
+export * from './ping.js';
+export * from './whisk-activation.js';
+export * from './action.js';

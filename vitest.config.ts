@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests are pure and start nothing. Integration and conformance suites share one real Kafka
+// broker and one pouchdb-server, started by test/setup/global.ts through the project's own scripts.
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 180_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
+          globalSetup: ['test/setup/global.ts'],
+        },
+      },
+    ],
+  },
+});
