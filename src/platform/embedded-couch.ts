@@ -1,0 +1,109 @@
+/**
+ * The embedded CouchDB: `pouchdb-server` run as a child process on loopback, spoken to over HTTP
+ * exactly like a real CouchDB (the stores never know the difference).
+ *
+ * pouchdb-server writes `config.json` and `log.txt` into its working directory and tails the log
+ * to stdout. We run it with its own working directory (under the data dir, or a temporary one for
+ * the in-memory mode), pass `--no-stdout-logs`, and discard its output, so nothing lands in the
+ * repository and nothing reaches our terminal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+export interface EmbeddedCouchOptions {
+  /** On-disk databases under `<dataDir>/couch`; absent: in memory, lost on stop. */
+  readonly dataDir?: string;
+  /** Port to listen on; absent: a free one. Pass the old port to restart "the same" server. */
+  readonly port?: number;
+  /** How long to wait for the first HTTP answer. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface EmbeddedCouch {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the process (and removes the working directory of an in-memory server). */
+  stop(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+/** A port the OS says is free now (the child binds it a moment later; a clash is retried by the caller). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Promise<EmbeddedCouch> {
+  const inMemory = options.dataDir === undefined;
+  const workDir = inMemory
+    ? await mkdtemp(join(tmpdir(), 'palette-couch-'))
+    : join(options.dataDir as string, 'couch');
+  await mkdir(workDir, { recursive: true });
+  // Pre-seeding the config keeps the log file in the work dir and the log level low.
+  const configPath = join(workDir, 'config.json');
+  await writeFile(configPath, JSON.stringify({ log: { file: join(workDir, 'log.txt'), level: 'error' } }));
+
+  const port = options.port ?? (await freePort());
+  const bin = require.resolve('pouchdb-server/lib/index.js');
+  const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--no-stdout-logs'];
+  args.push(...(inMemory ? ['--in-memory'] : ['--dir', workDir]));
+  const child = spawn(process.execPath, args, { cwd: workDir, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+
+  let exitCode: number | null = null;
+  child.once('exit', (code) => {
+    exitCode = code ?? -1;
+  });
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    if (inMemory) await rm(workDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  while (!(await answers(url))) {
+    if (exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        exitCode !== null
+          ? `pouchdb-server exited with code ${exitCode} before answering on ${url} (port taken?)`
+          : `pouchdb-server did not answer on ${url} within the start timeout`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, port, stop };
+}
