@@ -4,3 +4,4 @@ export * from './acknowledgement.js';
 export * from './ping.js';
 export * from './whisk-activation.js';
 export * from './action.js';
+export * from './builders.js';

@@ -1,0 +1,66 @@
+/**
+ * What the controller core offers the REST layer (src/api). The core knows no HTTP: it takes an
+ * invocation already authenticated and its action already fetched, and answers with an outcome the
+ * API maps to OpenWhisk's status codes.
+ */
+import type { ActionDocument, Identity, TransactionId, WhiskActivation } from '../protocol/index.js';
+import type { InvokerStatus } from '../balancer/types.js';
+
+export interface InvocationRequest {
+  transid: TransactionId;
+  /** The authenticated caller; its namespace is the activation's namespace. */
+  user: Identity;
+  /** The action document as read from the whisks database (with `_rev`). */
+  action: ActionDocument;
+  /** The request body: a JSON object (merged over the action's parameters) or an array, or undefined. */
+  payload: unknown;
+  blocking: boolean;
+  /** How long a blocking call waits for the result before answering with the id (ms, 1..60000). */
+  waitMs: number;
+}
+
+export type InvocationOutcome =
+  /** Non-blocking, or blocking but no result within waitMs: OpenWhisk answers 202 with the id. */
+  | { kind: 'accepted'; activationId: string }
+  /** Blocking and the result arrived: 200 / 502 / 500 by the activation's statusCode. */
+  | { kind: 'completed'; activationId: string; activation: WhiskActivation };
+
+/** Where the controller placed an activation (also written to `<prefix>palette_placements`). */
+export interface Placement {
+  activationId: string;
+  namespace: string;
+  action: string;
+  color?: string;
+  policy: string;
+  invoker: number;
+  home: number;
+  forced: boolean;
+  spilled: boolean;
+  controller: string;
+  at: number;
+}
+
+/** Raised when no invoker is healthy: the API answers 503 "No invokers available.". */
+export class NoInvokersError extends Error {
+  readonly retriable = true;
+  constructor() {
+    super('No invokers available.');
+  }
+}
+
+export interface InvokerHealthEntry {
+  id: number;
+  name: string;
+  status: InvokerStatus;
+  userMemoryMB: number;
+}
+
+export interface ControllerCore {
+  /** Places and publishes one activation; throws ColorError (400) or NoInvokersError (503). */
+  invoke(request: InvocationRequest): Promise<InvocationOutcome>;
+  /** OpenWhisk's `GET /invokers` view: `invoker<N>/<name>` -> up|unhealthy|unresponsive|down. */
+  invokerHealth(): InvokerHealthEntry[];
+  /** True once the controller is connected to its bus and store and can place work. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
