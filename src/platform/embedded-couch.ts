@@ -73,7 +73,16 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Pr
 
   const port = options.port ?? (await freePort());
   const bin = require.resolve('pouchdb-server/lib/index.js');
-  const args = [bin, '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--no-stdout-logs'];
+  const args = [
+    bin,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--config',
+    configPath,
+    '--no-stdout-logs',
+  ];
   args.push(...(inMemory ? ['--in-memory'] : ['--dir', workDir]));
   const child = spawn(process.execPath, args, { cwd: workDir, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
@@ -106,4 +115,16 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, port, stop };
+}
+
+/**
+ * The CouchDB the configuration asks for: COUCHDB_URL if set (stop does nothing), else an
+ * embedded pouchdb-server, on disk under PALETTE_DATA_DIR when set, otherwise in memory.
+ */
+export async function couchForConfig(config: {
+  couchdbUrl?: string;
+  dataDir?: string;
+}): Promise<EmbeddedCouch | { url: string; port?: undefined; stop(): Promise<void> }> {
+  if (config.couchdbUrl) return { url: config.couchdbUrl, stop: async () => {} };
+  return startEmbeddedCouch({ dataDir: config.dataDir });
 }

@@ -1,0 +1,132 @@
+/**
+ * One connection to CouchDB (or anything speaking its HTTP API, such as the embedded
+ * pouchdb-server) through nano: the database names, their creation and their design documents.
+ *
+ * Database names follow OpenWhisk (`<prefix>subjects`, `<prefix>whisks`, `<prefix>activations`);
+ * Palette's own state lives beside them in `<prefix>palette_colors` (the least-assigned table) and
+ * `<prefix>palette_placements` (what the controller decided per activation). Creating a database
+ * or a design document that already exists is not an error: several replicas start at once, and a
+ * real OpenWhisk deployment has already installed its own design documents, which we never replace.
+ */
+import nano from 'nano';
+import type { Config } from '../platform/config.js';
+import { designDocuments, type DesignDocument } from './design-docs.js';
+
+export interface DatabaseNames {
+  readonly subjects: string;
+  readonly whisks: string;
+  readonly activations: string;
+  readonly colors: string;
+  readonly placements: string;
+}
+
+export type DatabaseKey = keyof DatabaseNames;
+
+export function databaseNames(prefix: string): DatabaseNames {
+  return {
+    subjects: `${prefix}subjects`,
+    whisks: `${prefix}whisks`,
+    activations: `${prefix}activations`,
+    colors: `${prefix}palette_colors`,
+    placements: `${prefix}palette_placements`,
+  };
+}
+
+export interface CouchOptions {
+  readonly url: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly prefix: string;
+}
+
+export interface CouchConnection {
+  readonly server: nano.ServerScope;
+  readonly names: DatabaseNames;
+  db<D extends object = Record<string, unknown>>(key: DatabaseKey): nano.DocumentScope<D>;
+}
+
+export function couchOptionsFrom(
+  config: Pick<Config, 'couchdbUrl' | 'couchdbUser' | 'couchdbPassword' | 'dbPrefix'>,
+  url?: string,
+): CouchOptions {
+  const resolved = url ?? config.couchdbUrl;
+  if (!resolved) throw new Error('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
+  return {
+    url: resolved,
+    user: config.couchdbUser,
+    password: config.couchdbPassword,
+    prefix: config.dbPrefix,
+  };
+}
+
+/** A nano handle with credentials; touches nothing on the server. */
+export function openCouch(options: CouchOptions): CouchConnection {
+  const url = new URL(options.url);
+  if (options.user !== undefined) url.username = encodeURIComponent(options.user);
+  if (options.password !== undefined) url.password = encodeURIComponent(options.password);
+  const server = nano({ url: url.toString().replace(/\/$/, '') });
+  const names = databaseNames(options.prefix);
+  return {
+    server,
+    names,
+    db: <D extends object>(key: DatabaseKey) => server.use<D>(names[key]),
+  };
+}
+
+/** Opens the connection and makes sure every database and design document exists. */
+export async function connectCouch(options: CouchOptions): Promise<CouchConnection> {
+  const couch = openCouch(options);
+  for (const key of Object.keys(couch.names) as DatabaseKey[]) {
+    await ensureDatabase(couch.server, couch.names[key]);
+    for (const ddoc of designDocuments[key]) await ensureDesignDocument(couch.db(key), ddoc);
+  }
+  return couch;
+}
+
+async function ensureDatabase(server: nano.ServerScope, name: string): Promise<void> {
+  try {
+    await server.db.create(name);
+  } catch (err) {
+    // 412: it exists (possibly created a moment ago by another replica).
+    if (statusOf(err) !== 412) throw err;
+  }
+}
+
+async function ensureDesignDocument(db: nano.DocumentScope<object>, ddoc: DesignDocument): Promise<void> {
+  let existing: (DesignDocument & { _rev: string }) | undefined;
+  try {
+    existing = (await db.get(ddoc._id)) as unknown as DesignDocument & { _rev: string };
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+  // OpenWhisk's own documents are OpenWhisk's: install them only where they are missing.
+  // Palette's own documents are ours: bring an older version up to date.
+  if (existing && (!ddoc.ours || JSON.stringify(existing.views) === JSON.stringify(ddoc.views))) return;
+  const { ours: _ours, ...body } = ddoc;
+  try {
+    await db.insert({ ...body, ...(existing ? { _rev: existing._rev } : {}) } as object);
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+  }
+}
+
+/** The HTTP status of a nano error, or undefined for a socket-level failure (server unreachable). */
+export function statusOf(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
+    const code = (err as { statusCode?: unknown }).statusCode;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** Worth retrying later: the server was unreachable, overloaded or failed internally. */
+export function isRetriable(err: unknown): boolean {
+  const status = statusOf(err);
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
+
+/** OpenWhisk's TOP sentinel for open-ended view keys (WhiskStore.scala). */
+export const TOP = '\ufff0';

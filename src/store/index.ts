@@ -1,0 +1,40 @@
+/**
+ * The stores over one CouchDB connection. Callers open the connection (connectCouch) once, with a
+ * URL from the configuration or from the embedded pouchdb-server (platform/embedded-couch.ts).
+ */
+import type { Logger } from 'pino';
+import { ActionStore } from './action-store.js';
+import { ActivationStore } from './activation-store.js';
+import type { CouchConnection } from './couch.js';
+import { PlacementStore } from './placement-store.js';
+import { SubjectStore } from './subject-store.js';
+
+export { connectCouch, couchOptionsFrom, databaseNames, openCouch, type CouchConnection } from './couch.js';
+export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
+export { ActivationStore, activationDocId } from './activation-store.js';
+export { PlacementStore } from './placement-store.js';
+export { SubjectStore, wellKnownAuth } from './subject-store.js';
+export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
+
+export interface Stores {
+  readonly subjects: SubjectStore;
+  readonly actions: ActionStore;
+  readonly activations: ActivationStore;
+  readonly placements: PlacementStore;
+  /** Writes what is queued, then stops the batch writers. */
+  close(): Promise<void>;
+}
+
+export function createStores(couch: CouchConnection, logger?: Logger): Stores {
+  const activations = new ActivationStore(couch, { logger });
+  const placements = new PlacementStore(couch, { logger });
+  return {
+    subjects: new SubjectStore(couch),
+    actions: new ActionStore(couch),
+    activations,
+    placements,
+    close: async () => {
+      await Promise.all([activations.close(), placements.close()]);
+    },
+  };
+}

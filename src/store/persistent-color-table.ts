@@ -1,0 +1,329 @@
+/**
+ * Persistence of the least-assigned table, shared by every controller replica through CouchDB.
+ *
+ * Protocol:
+ * - Start: every color document is read (`_all_docs`, paged) and adopted into the in-memory table;
+ *   then the changes feed is followed from the sequence taken before the read, so nothing written
+ *   meanwhile is missed. Replicas learn each other's decisions from that feed.
+ * - A new color: the table decides and notifies us; the document is created without a revision,
+ *   in a batch (`_bulk_docs`) with the other new colors of the moment. The first create wins: a
+ *   conflict means another replica decided first, so we fetch its document and adopt its invoker.
+ * - An invoker gone for good: the table moves its colors and notifies 'reassigned'; we read each
+ *   color's document and update it (with its revision) unless another replica already moved it to
+ *   an invoker that is not gone, in which case we adopt that one. A conflict re-reads and retries.
+ * - CouchDB unreachable: writes wait in memory and are retried with backoff until written; the
+ *   table keeps routing by its own decisions meanwhile.
+ * - A malformed document (read at start, from the feed, or as a conflict winner) is logged and
+ *   skipped; it never stops the controller.
+ */
+import type nano from 'nano';
+import type { Logger } from 'pino';
+import type { AssignmentReason, ColorAssignmentListener } from '../balancer/color-table.js';
+import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
+import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
+import { isRetriable, type CouchConnection } from './couch.js';
+
+/** What we need of the in-memory table (src/balancer's ColorTable); `R` is its view of remaining invokers. */
+export interface ColorTablePort<R> {
+  get(color: string): number | undefined;
+  /** Takes a decision made elsewhere; must not notify the listener. */
+  adopt(color: string, invoker: number): void;
+  /** Moves the invoker's colors, notifying 'reassigned' for each. */
+  removeInvoker(invoker: number, remaining: R): void;
+  setListener(listener: ColorAssignmentListener): void;
+}
+
+export interface PersistentColorTableOptions {
+  readonly controllerId: string;
+  readonly logger?: Logger;
+  /** New colors per `_bulk_docs` request, and how long the first one waits for company. */
+  readonly maxBatch?: number;
+  readonly flushMs?: number;
+  /** Long-poll timeout of the changes feed. */
+  readonly changesPollMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export interface ColorTableStats {
+  loaded: number;
+  skipped: number;
+  /** Assignments adopted from other replicas through the feed. */
+  learned: number;
+  /** Creates lost to another replica (their invoker adopted). */
+  conflicts: number;
+  written: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class PersistentColorTable<R> implements ColorAssignmentListener {
+  readonly stats: ColorTableStats = { loaded: 0, skipped: 0, learned: 0, conflicts: 0, written: 0 };
+  private readonly writer: BulkWriter<ColorDoc>;
+  private readonly logger: Logger | undefined;
+  private readonly gone = new Set<number>();
+  /** Reassignments waiting to be written: color -> new invoker. */
+  private readonly reassignments = new Map<string, number>();
+  private reassigning: Promise<void> | undefined;
+  /** Conflict winners waiting to be fetched, and the writes in flight (for flush). */
+  private readonly losers = new Set<string>();
+  private resolving: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private changes: AbortController | undefined;
+  private following: Promise<void> | undefined;
+  private stopped = false;
+
+  private readonly db: nano.DocumentScope<ColorDoc>;
+
+  constructor(
+    private readonly table: ColorTablePort<R>,
+    private readonly couch: CouchConnection,
+    private readonly options: PersistentColorTableOptions,
+  ) {
+    this.logger = options.logger;
+    this.db = couch.db<ColorDoc>('colors');
+    this.writer = new BulkWriter<ColorDoc>(couch.db<ColorDoc>('colors'), {
+      maxBatch: options.maxBatch ?? 500,
+      flushMs: options.flushMs ?? 10,
+      maxBackoffMs: options.maxBackoffMs,
+      logger: options.logger,
+      what: 'color assignments',
+    });
+  }
+
+  /** Loads every color into the table, starts listening to it and follows the changes feed. */
+  async start(): Promise<void> {
+    const info = await this.db.info();
+    const since = String(info.update_seq);
+    await this.load();
+    this.table.setListener(this);
+    this.following = this.follow(since);
+  }
+
+  /** Writes queued so far have reached CouchDB (waits through an outage). */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0 || this.reassignments.size > 0 || this.reassigning || this.resolving) {
+      await this.writer.flush();
+      await Promise.all([...this.inFlight]);
+      await this.reassigning;
+      await this.resolving;
+      if (this.reassignments.size > 0 && !this.reassigning) this.scheduleReassign();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.changes?.abort();
+    await this.following;
+    await this.writer.close();
+  }
+
+  /** Colors (or rather their writes) not yet in CouchDB. */
+  get pendingWrites(): number {
+    return this.writer.pending + this.reassignments.size;
+  }
+
+  /** The invoker is gone for good (offline longer than PALETTE_INVOKER_GONE_S): move its colors. */
+  invokerGone(invoker: number, remaining: R): void {
+    this.gone.add(invoker);
+    this.table.removeInvoker(invoker, remaining);
+  }
+
+  /** An invoker with this number is back: its new colors are real again. */
+  invokerReturned(invoker: number): void {
+    this.gone.delete(invoker);
+  }
+
+  onAssignment(color: string, invoker: number, reason: AssignmentReason): void {
+    if (reason === 'reassigned') {
+      this.reassignments.set(color, invoker);
+      this.scheduleReassign();
+      return;
+    }
+    this.track(
+      this.writer
+        .write(newColorDoc(color, invoker, this.options.controllerId))
+        .then((o) => this.created(color, o)),
+    );
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private created(color: string, outcome: WriteOutcome): void {
+    if (outcome.ok) {
+      this.stats.written++;
+    } else if (outcome.error === 'conflict') {
+      this.stats.conflicts++;
+      this.losers.add(color);
+      if (!this.resolving) this.resolving = this.resolveLosers().finally(() => (this.resolving = undefined));
+    } else if (outcome.error !== 'closed') {
+      this.logger?.warn(
+        { color, error: outcome.error, reason: outcome.reason },
+        'color assignment not written',
+      );
+    }
+  }
+
+  /** Fetches the documents that beat ours and adopts their invokers, in batches. */
+  private async resolveLosers(): Promise<void> {
+    let backoff = 100;
+    await Promise.resolve();
+    while (this.losers.size > 0 && !this.stopped) {
+      const colors = [...this.losers].slice(0, 1000);
+      try {
+        const docs = await this.fetchColors(colors);
+        for (const color of colors) {
+          this.losers.delete(color);
+          const doc = docs.get(color);
+          if (doc) this.adoptIfNew(doc);
+        }
+        backoff = 100;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+      }
+    }
+  }
+
+  private scheduleReassign(): void {
+    if (this.reassigning || this.stopped) return;
+    this.reassigning = (async () => {
+      await sleep(this.options.flushMs ?? 10);
+      await this.writeReassignments();
+    })().finally(() => {
+      this.reassigning = undefined;
+      if (this.reassignments.size > 0) this.scheduleReassign();
+    });
+  }
+
+  /** Read-then-update with revisions; on conflict the color goes back in the queue and is re-read. */
+  private async writeReassignments(): Promise<void> {
+    let backoff = 100;
+    while (this.reassignments.size > 0 && !this.stopped) {
+      const batch = [...this.reassignments].slice(0, 1000);
+      let current: Map<string, ColorDoc>;
+      try {
+        current = await this.fetchColors(batch.map(([color]) => color));
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+        continue;
+      }
+      backoff = 100;
+      const writes: Promise<void>[] = [];
+      for (const [color, invoker] of batch) {
+        if (this.reassignments.get(color) === invoker) this.reassignments.delete(color);
+        const doc = current.get(color);
+        if (doc && doc.invoker === invoker) continue;
+        if (doc && !this.gone.has(doc.invoker)) {
+          // Another replica already moved it to a live invoker: its decision stands.
+          this.adoptIfNew(doc);
+          continue;
+        }
+        const next = {
+          ...newColorDoc(color, invoker, this.options.controllerId),
+          ...(doc?._rev ? { _rev: doc._rev } : {}),
+        };
+        writes.push(
+          this.writer.write(next).then((o) => {
+            if (o.ok) this.stats.written++;
+            else if (o.error === 'conflict' && !this.reassignments.has(color))
+              this.reassignments.set(color, invoker);
+            else if (o.error !== 'closed')
+              this.logger?.warn({ color, error: o.error }, 'color reassignment not written');
+          }),
+        );
+      }
+      await Promise.all(writes);
+    }
+  }
+
+  /** Valid color documents for these colors (missing and malformed ones are absent). */
+  private async fetchColors(colors: readonly string[]): Promise<Map<string, ColorDoc>> {
+    const found = new Map<string, ColorDoc>();
+    if (colors.length === 0) return found;
+    const response = await this.db.fetch({ keys: colors.map(colorDocId) });
+    for (const row of response.rows) {
+      if (!('doc' in row) || !row.doc) continue;
+      const doc = this.check(row.doc);
+      if (doc) found.set(doc.color, doc);
+    }
+    return found;
+  }
+
+  private check(raw: unknown): ColorDoc | undefined {
+    const result = checkColorDoc(raw);
+    if (result.ok) return result.doc;
+    this.stats.skipped++;
+    const id = typeof raw === 'object' && raw !== null ? (raw as { _id?: unknown })._id : undefined;
+    this.logger?.warn({ id, problem: result.problem }, 'skipping malformed color document');
+    return undefined;
+  }
+
+  private adoptIfNew(doc: ColorDoc): boolean {
+    if (this.gone.has(doc.invoker) || this.table.get(doc.color) === doc.invoker) return false;
+    this.table.adopt(doc.color, doc.invoker);
+    return true;
+  }
+
+  private async load(): Promise<void> {
+    const pageSize = 5000;
+    let startkey: string | undefined;
+    for (;;) {
+      const page = await this.db.list({
+        include_docs: true,
+        limit: pageSize + 1,
+        ...(startkey !== undefined ? { startkey } : {}),
+      });
+      const rows = page.rows.slice(0, pageSize);
+      for (const row of rows) {
+        if (row.id.startsWith('_design/')) continue;
+        const doc = this.check(row.doc);
+        if (!doc) continue;
+        this.table.adopt(doc.color, doc.invoker);
+        this.stats.loaded++;
+      }
+      const next = page.rows[pageSize];
+      if (!next) return;
+      startkey = next.id;
+    }
+  }
+
+  /** Follows `_changes` (long polling) and adopts what other replicas decided. */
+  private async follow(since: string): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      this.changes = new AbortController();
+      try {
+        const response = (await this.couch.server.request({
+          db: this.couch.names.colors,
+          path: '_changes',
+          qs: {
+            since,
+            feed: 'longpoll',
+            timeout: this.options.changesPollMs ?? 10_000,
+            include_docs: true,
+            limit: 2000,
+          },
+          signal: this.changes.signal,
+        } as nano.RequestOptions)) as nano.DatabaseChangesResponse;
+        for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
+          if (change.deleted || change.id.startsWith('_design/') || !change.doc) continue;
+          const doc = this.check(change.doc);
+          if (doc && this.adoptIfNew(doc)) this.stats.learned++;
+        }
+        since = String(response.last_seq);
+        backoff = 100;
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger?.debug({ err: String(err) }, 'color changes feed interrupted, retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Subjects and their namespaces (the `<prefix>subjects` database), in OpenWhisk's shape (§5.5):
+ * `{_id: subject, subject, namespaces: [{name, uuid, key}]}`. Authentication looks an identity up
+ * by uuid and key through `subjects.v2.0.0/identities`, as OpenWhisk's Identity.get does, with the
+ * namespace's limits document joined in. Found identities are cached for a while: every request
+ * authenticates, and subjects rarely change.
+ */
+import type nano from 'nano';
+import { ddocNames } from './design-docs.js';
+import { isConflict, type CouchConnection } from './couch.js';
+
+export interface NamespaceEntry {
+  readonly name: string;
+  readonly uuid: string;
+  readonly key: string;
+}
+
+export interface SubjectDoc {
+  readonly _id: string;
+  readonly _rev?: string;
+  readonly subject: string;
+  readonly namespaces: readonly NamespaceEntry[];
+  readonly blocked?: boolean;
+}
+
+export interface Identity {
+  readonly subject: string;
+  readonly namespace: { readonly name: string; readonly uuid: string };
+  readonly authkey: { readonly uuid: string; readonly key: string };
+  /** The namespace's `<ns>/limits` document, if any (UserLimits fields). */
+  readonly limits: Record<string, unknown>;
+}
+
+/** OpenWhisk's default seeds (ansible/files/auth.guest, auth.whisk.system). */
+export const wellKnownAuth = {
+  guest:
+    '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP',
+  'whisk.system':
+    '789c46b1-71f6-4ed5-8c54-816aa4f8c502:abczO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP',
+} as const;
+
+export function subjectDocFor(subject: string, auth: string, namespace = subject): SubjectDoc {
+  const [uuid = '', key = ''] = auth.split(':');
+  return { _id: subject, subject, namespaces: [{ name: namespace, uuid, key }] };
+}
+
+interface IdentityRow {
+  id: string;
+  value: { namespace: string; uuid: string; key: string };
+  doc?: Record<string, unknown> | null;
+}
+
+export interface SubjectStoreOptions {
+  /** How long a found identity is trusted without asking CouchDB again. */
+  readonly cacheTtlMs?: number;
+  readonly cacheMaxEntries?: number;
+}
+
+export class SubjectStore {
+  private readonly db: nano.DocumentScope<SubjectDoc>;
+  private readonly cache = new Map<string, { identity: Identity; expires: number }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+
+  constructor(couch: CouchConnection, options: SubjectStoreOptions = {}) {
+    this.db = couch.db<SubjectDoc>('subjects');
+    this.ttlMs = options.cacheTtlMs ?? 60_000;
+    this.maxEntries = options.cacheMaxEntries ?? 10_000;
+  }
+
+  /** Creates the guest and whisk.system subjects unless they exist (never overwrites). */
+  async seedWellKnown(): Promise<void> {
+    for (const [subject, auth] of Object.entries(wellKnownAuth))
+      await this.create(subjectDocFor(subject, auth));
+  }
+
+  /** Creates a subject; false if one with this id exists already. */
+  async create(doc: SubjectDoc): Promise<boolean> {
+    try {
+      await this.db.insert({ ...doc });
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The identity owning this uuid and key, or undefined (unknown, or its subject is blocked). */
+  async identityByKey(uuid: string, key: string): Promise<Identity | undefined> {
+    const cacheKey = `${uuid}:${key}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expires > Date.now()) return cached.identity;
+    const identity = await this.lookup([uuid, key], 2);
+    if (identity) {
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      this.cache.set(cacheKey, { identity, expires: Date.now() + this.ttlMs });
+    } else {
+      this.cache.delete(cacheKey);
+    }
+    return identity;
+  }
+
+  /** `uuid:key` as `wsk` sends it (Basic auth user and password). */
+  identityByAuth(auth: string): Promise<Identity | undefined> {
+    const colon = auth.indexOf(':');
+    if (colon <= 0) return Promise.resolve(undefined);
+    return this.identityByKey(auth.slice(0, colon), auth.slice(colon + 1));
+  }
+
+  async identityByNamespace(namespace: string): Promise<Identity | undefined> {
+    return this.lookup([namespace], 1);
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private async lookup(key: string[], limit: number): Promise<Identity | undefined> {
+    const response = await this.db.view<IdentityRow['value']>(ddocNames.subjects, 'identities', {
+      startkey: key,
+      endkey: key,
+      include_docs: true,
+      descending: true,
+      limit,
+    });
+    // OpenWhisk requires exactly one row: a key shared by two subjects authenticates nobody.
+    if (response.rows.length !== 1) return undefined;
+    const row = response.rows[0] as unknown as IdentityRow;
+    const limits: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row.doc ?? {})) if (!k.startsWith('_')) limits[k] = v;
+    return {
+      subject: row.id,
+      namespace: { name: row.value.namespace, uuid: row.value.uuid },
+      authkey: { uuid: row.value.uuid, key: row.value.key },
+      limits,
+    };
+  }
+}
