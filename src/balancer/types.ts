@@ -58,3 +58,33 @@ export interface Policy {
    */
   choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined;
 }
+
+/** The outcome of walking a policy's preference order: its home and the first accepted invoker. */
+export interface CandidateSearch {
+  readonly home: number;
+  /** The first invoker in the order that `accept` took, or -1 when none did. */
+  readonly chosen: number;
+}
+
+/**
+ * A policy with a deterministic preference order per request (home first, then every other
+ * invoker in the view exactly once, ignoring health and load). Wrappers such as bounded loads walk
+ * this order with their own acceptance rule instead of re-implementing the policy.
+ */
+export interface OrderedPolicy extends Policy {
+  /** The whole order as invoker ids; allocates, meant for tests and diagnostics. */
+  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[];
+  /**
+   * Walks the order and stops at the first invoker `accept` takes. Undefined when the view is empty.
+   * This is the hot path: it allocates nothing beyond the result.
+   */
+  search(
+    request: PlacementRequest,
+    invokers: readonly InvokerView[],
+    accept: (view: InvokerView, request: PlacementRequest) => boolean,
+  ): CandidateSearch | undefined;
+}
+
+export function isOrderedPolicy(policy: Policy): policy is OrderedPolicy {
+  return typeof (policy as Partial<OrderedPolicy>).search === 'function';
+}

@@ -1,0 +1,76 @@
+/**
+ * The balancer's entry point: `createPolicy(name, options)` builds any policy by its configured
+ * name (PALETTE_POLICY, PALETTE_BASELINE). Hashing policies (consistent-hash, bucket-hash,
+ * least-assigned) come wrapped in bounded loads when `boundFactor` > 0; random, round-robin and
+ * openwhisk-sharding ignore it (OpenWhisk's sharding has its own capacity rule).
+ */
+import { ColorTable } from './color-table.js';
+import type { RandomSource } from './common.js';
+import { BoundedLoadsPolicy } from './policies/bounded-loads.js';
+import { BucketHashPolicy } from './policies/bucket-hash.js';
+import { ConsistentHashPolicy } from './policies/consistent-hash.js';
+import { LeastAssignedPolicy } from './policies/least-assigned.js';
+import { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
+import { RandomPolicy } from './policies/random.js';
+import { RoundRobinPolicy } from './policies/round-robin.js';
+import { policyNames, type OrderedPolicy, type Policy, type PolicyName } from './types.js';
+
+export interface PolicyOptions {
+  /** Bounded-loads factor c (PALETTE_BOUND); 0 or absent: no bound. Must be 0 or >= 1. */
+  readonly boundFactor?: number;
+  /** For random and round-robin picks and OpenWhisk's forced overload pick; default Math.random. */
+  readonly random?: RandomSource;
+  /** The least-assigned table, shared with its persistence; default a new empty table. */
+  readonly colorTable?: ColorTable;
+  /** OpenWhisk's managed-fraction for openwhisk-sharding; default 1 (all invokers). */
+  readonly managedFraction?: number;
+}
+
+export function isPolicyName(name: string): name is PolicyName {
+  return (policyNames as readonly string[]).includes(name);
+}
+
+export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Policy {
+  const random = options.random ?? Math.random;
+  const bounded = (policy: OrderedPolicy): Policy =>
+    options.boundFactor ? new BoundedLoadsPolicy(policy, options.boundFactor, random) : policy;
+  switch (name) {
+    case 'random':
+      return new RandomPolicy(random);
+    case 'round-robin':
+      return new RoundRobinPolicy(random);
+    case 'openwhisk-sharding':
+      return new OpenWhiskShardingPolicy({ random, managedFraction: options.managedFraction });
+    case 'consistent-hash':
+      return bounded(new ConsistentHashPolicy({ random }));
+    case 'bucket-hash':
+      return bounded(new BucketHashPolicy({ random }));
+    case 'least-assigned':
+      return bounded(new LeastAssignedPolicy({ table: options.colorTable, random }));
+    default: {
+      const unknown: never = name;
+      throw new RangeError(`unknown policy ${String(unknown)}; known: ${policyNames.join(', ')}`);
+    }
+  }
+}
+
+export { ColorTable } from './color-table.js';
+export type { AssignmentReason, ColorAssignmentListener } from './color-table.js';
+export {
+  ColorError,
+  COLOR_KEY,
+  MAX_COLOR_LENGTH,
+  resolveColor,
+  validateColor,
+  withoutColor,
+} from './color.js';
+export type { RandomSource } from './common.js';
+export { invokerSlotMB, LoadTracker } from './load-tracker.js';
+export { BoundedLoadsPolicy } from './policies/bounded-loads.js';
+export { BucketHashPolicy } from './policies/bucket-hash.js';
+export { ConsistentHashPolicy } from './policies/consistent-hash.js';
+export { LeastAssignedPolicy } from './policies/least-assigned.js';
+export { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
+export { RandomPolicy } from './policies/random.js';
+export { RoundRobinPolicy } from './policies/round-robin.js';
+export * from './types.js';

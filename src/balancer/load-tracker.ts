@@ -1,0 +1,89 @@
+/**
+ * The controller's per-invoker bookkeeping that policies read: status, capacity and this
+ * controller's in-flight activations (OpenWhisk's invokerSlots semaphores, without concurrency).
+ *
+ * `view()` returns the same array, updated in place, until the invoker set changes; then a new
+ * array. Policies cache their tables by array identity, so this keeps decisions cheap.
+ */
+import { checkInvokerId } from './common.js';
+import type { InvokerStatus, InvokerView } from './types.js';
+
+/** OpenWhisk's MemoryLimit.MIN_MEMORY: no controller's share of an invoker goes below one action. */
+export const MIN_SLOT_MB = 128;
+
+/** OpenWhisk's getInvokerSlot: an invoker's user memory split evenly between controller replicas. */
+export function invokerSlotMB(userMemoryMB: number, controllerReplicas = 1): number {
+  return Math.max(MIN_SLOT_MB, Math.floor(userMemoryMB / Math.max(1, controllerReplicas)));
+}
+
+interface Entry {
+  id: number;
+  status: InvokerStatus;
+  capacityMB: number;
+  inFlightMB: number;
+  inFlight: number;
+}
+
+export class LoadTracker {
+  private readonly entries = new Map<number, Entry>();
+  private current: Entry[] = [];
+
+  /** Adds an invoker or updates its status and capacity, keeping its in-flight load. */
+  upsert(id: number, status: InvokerStatus, capacityMB: number): void {
+    checkInvokerId(id);
+    const entry = this.entries.get(id);
+    if (entry) {
+      entry.status = status;
+      entry.capacityMB = capacityMB;
+      return;
+    }
+    this.entries.set(id, { id, status, capacityMB, inFlightMB: 0, inFlight: 0 });
+    this.rebuild();
+  }
+
+  setStatus(id: number, status: InvokerStatus): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.status = status;
+  }
+
+  /** Forgets an invoker (gone for good); late releases for it are ignored. */
+  remove(id: number): boolean {
+    const removed = this.entries.delete(id);
+    if (removed) this.rebuild();
+    return removed;
+  }
+
+  has(id: number): boolean {
+    return this.entries.has(id);
+  }
+
+  /** Accounts one activation of `memoryMB` on `id`. Capacity may be exceeded (forced placements). */
+  acquire(id: number, memoryMB: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) throw new RangeError(`invoker ${id} is not tracked`);
+    entry.inFlightMB += memoryMB;
+    entry.inFlight += 1;
+  }
+
+  /** Gives back what `acquire` took; never goes below zero. */
+  release(id: number, memoryMB: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.inFlightMB = Math.max(0, entry.inFlightMB - memoryMB);
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+  }
+
+  /** The live view, ascending by id: same array until the invoker set changes. */
+  view(): readonly InvokerView[] {
+    return this.current;
+  }
+
+  /** A frozen copy of the current state. */
+  snapshot(): InvokerView[] {
+    return this.current.map((e) => Object.freeze({ ...e }));
+  }
+
+  private rebuild(): void {
+    this.current = [...this.entries.values()].sort((a, b) => a.id - b.id);
+  }
+}

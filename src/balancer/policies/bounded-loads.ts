@@ -1,0 +1,70 @@
+/**
+ * Bounded loads (Mirrokni, Thorup and Zadimoghaddam 2018; HAProxy's hash-balance-factor, Envoy's
+ * hash_balance_factor) as a wrapper over any ordered policy. With factor c, no healthy invoker
+ * takes an activation that would put it above ceil(c x mean) in-flight activations, where mean is
+ * (in-flight on healthy invokers + 1) / healthy invokers, the new activation included. A color
+ * whose home is at the bound overflows to the next candidate in the wrapped policy's own order, so
+ * the overflow is as deterministic and as sticky as the policy itself.
+ *
+ * With c >= 1 some healthy invoker is always under the bound. If every one under it is out of
+ * memory, the first healthy invoker with room in the policy's order takes the activation (the bound
+ * yields to capacity); if none has room, OpenWhisk's forced random healthy invoker. c = 0 disables
+ * the bound and the wrapper decides exactly as the wrapped policy.
+ */
+import { canTakeRequest, decideInOrder, type RandomSource } from '../common.js';
+import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+
+/** The most in-flight activations an invoker may hold after taking one more. */
+export function loadBound(factor: number, totalInFlight: number, healthyInvokers: number): number {
+  return Math.ceil((factor * (totalInFlight + 1)) / healthyInvokers);
+}
+
+export class BoundedLoadsPolicy implements OrderedPolicy {
+  readonly name: string;
+  /** The bound of the decision in progress; read by `underBound`, which is allocated once. */
+  private bound = 0;
+  private readonly underBound = (view: InvokerView, request: PlacementRequest): boolean =>
+    canTakeRequest(view, request) && view.inFlight + 1 <= this.bound;
+
+  constructor(
+    readonly inner: OrderedPolicy,
+    readonly factor: number,
+    private readonly random: RandomSource = Math.random,
+  ) {
+    if (!(factor === 0 || factor >= 1)) {
+      throw new RangeError(`the bounded-loads factor must be 0 (off) or at least 1, got ${factor}`);
+    }
+    this.name = inner.name;
+  }
+
+  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
+    if (this.factor === 0) return decideInOrder(this.inner, request, invokers, this.random);
+    let healthy = 0;
+    let total = 0;
+    for (const view of invokers) {
+      if (view.status !== 'healthy') continue;
+      healthy++;
+      total += view.inFlight;
+    }
+    if (healthy === 0) return undefined;
+    this.bound = loadBound(this.factor, total, healthy);
+    const found = this.inner.search(request, invokers, this.underBound);
+    if (found === undefined) return undefined;
+    if (found.chosen >= 0) {
+      return { invoker: found.chosen, home: found.home, forced: false, spilled: found.chosen !== found.home };
+    }
+    return decideInOrder(this.inner, request, invokers, this.random);
+  }
+
+  search(
+    request: PlacementRequest,
+    invokers: readonly InvokerView[],
+    accept: (view: InvokerView, request: PlacementRequest) => boolean,
+  ): CandidateSearch | undefined {
+    return this.inner.search(request, invokers, accept);
+  }
+
+  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
+    return this.inner.candidates(request, invokers);
+  }
+}

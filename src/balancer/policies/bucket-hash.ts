@@ -1,0 +1,195 @@
+/**
+ * Bucket hashing (Redis Cluster's slots): a color hashes into one of 16,384 buckets, and a table
+ * maps each bucket to an invoker. The table is balanced to within one bucket, and a membership
+ * change moves only the buckets that must move:
+ * - an invoker joins: it steals one bucket at a time from the fullest invoker (ties: lowest id;
+ *   the bucket it took last) until no invoker holds more than one bucket above it;
+ * - an invoker leaves: its buckets, in the order it got them, go one at a time to the emptiest
+ *   invoker (ties: lowest id).
+ *
+ * No step is random, so replicas that see the same membership changes hold the same table. A fresh
+ * table is built by joining the invokers one by one in ascending id order, so a replica that
+ * starts later agrees with one that watched invokers join in id order (the usual way a cluster
+ * grows). A replica that saw a removal and one that started after it can hold different tables:
+ * `bucketTable()` / `adoptTable()` let the controller share one table if it needs exact agreement.
+ *
+ * Preference order for a color (skipping unhealthy or full invokers, bounded loads): the owners of
+ * buckets b, b+s, b+2s, ... (mod 16,384) with an odd stride s taken from other bits of the color's
+ * hash, so the overflow of one invoker spreads over all others instead of piling onto a neighbour.
+ */
+import { decideInOrder, placementKey, stableHash32, ViewIndex, type RandomSource } from '../common.js';
+import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+
+export const BUCKETS = 16_384;
+const BUCKET_MASK = BUCKETS - 1;
+const UNASSIGNED = 0xffff;
+
+export class BucketHashPolicy implements OrderedPolicy {
+  readonly name = 'bucket-hash';
+  private readonly random: RandomSource;
+  private readonly index = new ViewIndex();
+  private readonly table = new Uint16Array(BUCKETS).fill(UNASSIGNED);
+  /** Buckets each member owns, in the order it got them. */
+  private readonly owned = new Map<number, number[]>();
+  private seen = new Uint32Array(0);
+  private epoch = 0;
+  /** Buckets moved by membership changes since construction (a fresh build counts none). */
+  bucketMoves = 0;
+
+  constructor(options: { random?: RandomSource } = {}) {
+    this.random = options.random ?? Math.random;
+  }
+
+  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
+    return decideInOrder(this, request, invokers, this.random);
+  }
+
+  search(
+    request: PlacementRequest,
+    invokers: readonly InvokerView[],
+    accept: (view: InvokerView, request: PlacementRequest) => boolean,
+  ): CandidateSearch | undefined {
+    this.sync(invokers);
+    const n = this.owned.size;
+    if (n === 0) return undefined;
+    const h = stableHash32(placementKey(request));
+    let bucket = h & BUCKET_MASK;
+    const table = this.table;
+    const home = table[bucket]!;
+    if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
+    const stride = ((h >>> 14) | 1) & BUCKET_MASK;
+    const seen = this.seen;
+    const epoch = this.nextEpoch();
+    seen[home] = epoch;
+    let distinct = 1;
+    // An odd stride is coprime with 2^14, so the walk visits every bucket, hence every owner.
+    for (let step = 1; step < BUCKETS && distinct < n; step++) {
+      bucket = (bucket + stride) & BUCKET_MASK;
+      const id = table[bucket]!;
+      if (seen[id] === epoch) continue;
+      seen[id] = epoch;
+      distinct++;
+      if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+    }
+    return { home, chosen: -1 };
+  }
+
+  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
+    const order: number[] = [];
+    this.search(request, invokers, (view) => {
+      order.push(view.id);
+      return false;
+    });
+    return order;
+  }
+
+  /** The bucket a key hashes to. */
+  static bucketOf(key: string): number {
+    return stableHash32(key) & BUCKET_MASK;
+  }
+
+  /** A copy of the bucket -> invoker table for the current membership. */
+  bucketTable(invokers: readonly InvokerView[]): Uint16Array {
+    this.sync(invokers);
+    return this.table.slice();
+  }
+
+  /** Buckets held per invoker id. */
+  bucketCounts(invokers: readonly InvokerView[]): Map<number, number> {
+    this.sync(invokers);
+    return new Map([...this.owned].map(([id, buckets]) => [id, buckets.length]));
+  }
+
+  /**
+   * Replaces the table with one shared by another replica. Every bucket must name an invoker in
+   * `invokers`; the per-invoker order used by later moves becomes ascending bucket order.
+   */
+  adoptTable(table: ArrayLike<number>, invokers: readonly InvokerView[]): void {
+    this.sync(invokers);
+    if (table.length !== BUCKETS)
+      throw new RangeError(`a bucket table has ${BUCKETS} entries, got ${table.length}`);
+    const owned = new Map<number, number[]>(this.index.ids.map((id) => [id, []]));
+    for (let b = 0; b < BUCKETS; b++) {
+      const list = owned.get(table[b]!);
+      if (list === undefined)
+        throw new RangeError(`bucket ${b} names invoker ${table[b]}, which is not in the view`);
+      list.push(b);
+    }
+    this.owned.clear();
+    for (const [id, list] of owned) {
+      this.owned.set(id, list);
+      for (const b of list) this.table[b] = id;
+    }
+  }
+
+  private nextEpoch(): number {
+    if (++this.epoch === 0xffff_ffff) {
+      this.seen.fill(0);
+      this.epoch = 1;
+    }
+    return this.epoch;
+  }
+
+  private sync(invokers: readonly InvokerView[]): void {
+    if (!this.index.sync(invokers)) return;
+    const next = new Set(this.index.ids);
+    const fresh = this.owned.size === 0;
+    const leaving = [...this.owned.keys()].filter((id) => !next.has(id)).sort((a, b) => a - b);
+    for (const id of leaving) this.leave(id);
+    for (const id of this.index.ids) if (!this.owned.has(id)) this.join(id, fresh);
+    this.seen = new Uint32Array(this.index.idLimit);
+    this.epoch = 0;
+  }
+
+  private join(id: number, fresh: boolean): void {
+    const mine: number[] = [];
+    if (this.owned.size === 0) {
+      for (let b = 0; b < BUCKETS; b++) mine.push(b);
+      this.table.fill(id);
+      this.owned.set(id, mine);
+      if (!fresh) this.bucketMoves += BUCKETS;
+      return;
+    }
+    this.owned.set(id, mine);
+    for (;;) {
+      const [, theirs] = this.extreme('fullest');
+      if (theirs.length - mine.length <= 1) break;
+      const bucket = theirs.pop()!;
+      mine.push(bucket);
+      this.table[bucket] = id;
+      if (!fresh) this.bucketMoves++;
+    }
+  }
+
+  private leave(id: number): void {
+    const orphans = this.owned.get(id)!;
+    this.owned.delete(id);
+    if (this.owned.size === 0) {
+      this.table.fill(UNASSIGNED);
+      return;
+    }
+    for (const bucket of orphans) {
+      const [emptiest, theirs] = this.extreme('emptiest');
+      theirs.push(bucket);
+      this.table[bucket] = emptiest;
+      this.bucketMoves++;
+    }
+  }
+
+  /** The fullest or emptiest member, ties to the lowest id (Map order is not id order). */
+  private extreme(which: 'fullest' | 'emptiest'): [number, number[]] {
+    let bestId = -1;
+    let best: number[] = [];
+    for (const [id, list] of this.owned) {
+      const better =
+        bestId === -1 ||
+        (which === 'fullest' ? list.length > best.length : list.length < best.length) ||
+        (list.length === best.length && id < bestId);
+      if (better) {
+        bestId = id;
+        best = list;
+      }
+    }
+    return [bestId, best];
+  }
+}

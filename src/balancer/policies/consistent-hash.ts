@@ -1,0 +1,207 @@
+/**
+ * Consistent hashing: every invoker owns ~1,000 points on a ring of RING_RANGE positions; a color
+ * hashes to a position and belongs to the owner of the next point clockwise. Adding or removing
+ * one of N invokers moves about 1/N of the colors, and only to or from that invoker.
+ *
+ * Every process must build the same ring from the same invoker set, so nothing here is random:
+ * - An invoker's points come from a stable hash of its name, `invoker<N>` (the package's own
+ *   `add` default draws them with Math.random, which would give every replica a different ring).
+ * - Two invokers whose points collide: the lower id owns the point, whatever the insertion order.
+ *   That keeps the minimal-move property exact (a new invoker only ever takes points).
+ * - Colors are placed with stableHash32, not the package's 24-bit PJW hash, which its own comments
+ *   say is skewed for similar strings (`user1`, `user2`, ... are typical colors).
+ *
+ * The `consistent-hash` package owns the ring: invokers are added to and removed from it only when
+ * the invoker set changes. From its points we then build a sorted Uint32Array with a jump table, so
+ * a lookup is one hash, one table read and a short scan, with no allocation. The preference order
+ * for a color (for skipping unhealthy or full invokers, and for bounded loads) is the distinct
+ * owners met walking clockwise from its position: skipping an invoker sends its colors exactly
+ * where removing it from the ring would.
+ */
+import ConsistentHash from 'consistent-hash';
+import {
+  decideInOrder,
+  fmix32,
+  placementKey,
+  stableHash32,
+  ViewIndex,
+  type RandomSource,
+} from '../common.js';
+import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+
+/** The largest prime below 2^28: far more positions than points, so collisions stay rare. */
+export const RING_RANGE = 268_435_399;
+export const POINTS_PER_INVOKER = 1000;
+/** Jump table resolution: RING_RANGE >>> JUMP_SHIFT < 2^16 slots, about 0.4 points per slot at 64 invokers. */
+const JUMP_SHIFT = 12;
+
+/** The ring positions of invoker `id`'s points: a pure function of its name `invoker<id>`. */
+export function controlPoints(id: number, count = POINTS_PER_INVOKER): number[] {
+  const seed = stableHash32(`invoker${id}`);
+  const points: number[] = [];
+  for (let i = 0; i < count; i++) {
+    // fmix32 is a bijection, so distinct counters give distinct 32-bit values before scaling.
+    const x = fmix32((seed + Math.imul(i + 1, 0x9e3779b9)) | 0);
+    points.push(Math.floor((x / 0x1_0000_0000) * RING_RANGE));
+  }
+  return points;
+}
+
+/** Where a key lands on the ring. */
+export function ringPosition(key: string): number {
+  return stableHash32(key) % RING_RANGE;
+}
+
+/** The lookup arrays built from the package's ring. */
+export interface RingTable {
+  /** Distinct point positions, ascending. */
+  readonly positions: Uint32Array;
+  /** Owner invoker id of each position (the lowest id among colliding points). */
+  readonly owners: Uint16Array;
+  /** jump[s] = index of the first position >= s << JUMP_SHIFT. */
+  readonly jump: Uint32Array;
+}
+
+export class ConsistentHashPolicy implements OrderedPolicy {
+  readonly name = 'consistent-hash';
+  private readonly random: RandomSource;
+  private readonly pointsPerInvoker: number;
+  private readonly index = new ViewIndex();
+  private readonly ring: ConsistentHash<number>;
+  private members: readonly number[] = [];
+  private table: RingTable = {
+    positions: new Uint32Array(0),
+    owners: new Uint16Array(0),
+    jump: new Uint32Array(1),
+  };
+  private seen = new Uint32Array(0);
+  private epoch = 0;
+  /** How many times the ring was rebuilt (membership changes seen). */
+  rebuilds = 0;
+
+  constructor(options: { random?: RandomSource; pointsPerInvoker?: number } = {}) {
+    this.random = options.random ?? Math.random;
+    this.pointsPerInvoker = options.pointsPerInvoker ?? POINTS_PER_INVOKER;
+    this.ring = new ConsistentHash<number>({ range: RING_RANGE });
+  }
+
+  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
+    return decideInOrder(this, request, invokers, this.random);
+  }
+
+  /** The owner of a key's position, ignoring health and load. Undefined for an empty view. */
+  home(key: string, invokers: readonly InvokerView[]): number | undefined {
+    this.sync(invokers);
+    const { owners } = this.table;
+    return owners.length === 0 ? undefined : owners[this.locate(ringPosition(key))];
+  }
+
+  search(
+    request: PlacementRequest,
+    invokers: readonly InvokerView[],
+    accept: (view: InvokerView, request: PlacementRequest) => boolean,
+  ): CandidateSearch | undefined {
+    this.sync(invokers);
+    const { owners } = this.table;
+    const len = owners.length;
+    if (len === 0) return undefined;
+    const start = this.locate(ringPosition(placementKey(request)));
+    const home = owners[start]!;
+    if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
+    const n = this.members.length;
+    const seen = this.seen;
+    const epoch = this.nextEpoch();
+    seen[home] = epoch;
+    let distinct = 1;
+    for (let step = 1, i = start + 1; step < len && distinct < n; step++, i++) {
+      if (i === len) i = 0;
+      const id = owners[i]!;
+      if (seen[id] === epoch) continue;
+      seen[id] = epoch;
+      distinct++;
+      if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+    }
+    return { home, chosen: -1 };
+  }
+
+  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
+    const order: number[] = [];
+    this.search(request, invokers, (view) => {
+      order.push(view.id);
+      return false;
+    });
+    return order;
+  }
+
+  /** The package's ring (read-only use: tests compare it with the lookup table). */
+  packageRing(invokers: readonly InvokerView[]): ConsistentHash<number> {
+    this.sync(invokers);
+    return this.ring;
+  }
+
+  /** The lookup table for the current membership (tests, diagnostics). */
+  ringTable(invokers: readonly InvokerView[]): RingTable {
+    this.sync(invokers);
+    return this.table;
+  }
+
+  private locate(position: number): number {
+    const { positions, jump } = this.table;
+    let i = jump[position >>> JUMP_SHIFT]!;
+    const len = positions.length;
+    while (i < len && positions[i]! < position) i++;
+    return i === len ? 0 : i;
+  }
+
+  private nextEpoch(): number {
+    if (++this.epoch === 0xffff_ffff) {
+      this.seen.fill(0);
+      this.epoch = 1;
+    }
+    return this.epoch;
+  }
+
+  /** Rebuilds the ring only when the set of invoker ids changed. */
+  private sync(invokers: readonly InvokerView[]): void {
+    if (!this.index.sync(invokers)) return;
+    const next = this.index.ids;
+    const nextSet = new Set(next);
+    const previous = new Set(this.members);
+    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
+    for (const id of next)
+      if (!previous.has(id))
+        this.ring.add(id, this.pointsPerInvoker, controlPoints(id, this.pointsPerInvoker));
+    this.members = next;
+    this.table = buildTable(this.ring);
+    this.seen = new Uint32Array(this.index.idLimit);
+    this.epoch = 0;
+    this.rebuilds++;
+  }
+}
+
+/** Sorts the package's points into lookup arrays; a position claimed twice goes to the lower id. */
+export function buildTable(ring: ConsistentHash<number>): RingTable {
+  const packed: number[] = [];
+  for (const id of ring.getNodes()) {
+    // position * 2^16 + id is exact in a double (< 2^44) and sorts by position, then id.
+    for (const p of ring.getPoints(id) ?? []) packed.push(p * 65536 + id);
+  }
+  const sorted = Float64Array.from(packed).sort();
+  const positions: number[] = [];
+  const owners: number[] = [];
+  for (const v of sorted) {
+    const position = Math.floor(v / 65536);
+    if (positions.length > 0 && positions[positions.length - 1] === position) continue;
+    positions.push(position);
+    owners.push(v - position * 65536);
+  }
+  const slots = (RING_RANGE >>> JUMP_SHIFT) + 1;
+  const jump = new Uint32Array(slots);
+  let i = 0;
+  for (let s = 0; s < slots; s++) {
+    const slotStart = s * 2 ** JUMP_SHIFT;
+    while (i < positions.length && positions[i]! < slotStart) i++;
+    jump[s] = i;
+  }
+  return { positions: Uint32Array.from(positions), owners: Uint16Array.from(owners), jump };
+}
