@@ -1,0 +1,113 @@
+/**
+ * Actions: `PUT|GET|DELETE /api/v1/namespaces/{ns}/actions/{name}` and the list
+ * `GET /api/v1/namespaces/{ns}/actions`. Packages are not supported: `{pkg}/{name}` paths answer
+ * 404 as OpenWhisk does for a package that does not exist. Every write invalidates the invoke
+ * path's action cache.
+ */
+import type { Request, Response } from 'express';
+import type { ActionDocument } from '../protocol/index.js';
+import { resolveNamespace } from './auth.js';
+import { actionBodyLimit, readJsonBody } from './body.js';
+import type { TtlCache } from './cache.js';
+import {
+  checkEntityName,
+  actionJson,
+  createActionDocument,
+  parseActionPut,
+  updateActionDocument,
+} from './action-doc.js';
+import { identityOf } from './context.js';
+import { ApiError, messages, notFound } from './errors.js';
+import type { ActionPort } from './ports.js';
+import { boolParam, pageParams } from './query.js';
+
+export interface ActionRoutesDeps {
+  actions: ActionPort;
+  cache: TtlCache<ActionDocument>;
+  now?: () => number;
+}
+
+export function actionKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** `{ns}` and `{name}` of an action route, checked and resolved against the caller. */
+export function actionTarget(req: Request, res: Response): { namespace: string; name: string } {
+  const namespace = resolveNamespace(identityOf(res), String(req.params.ns));
+  const name = String(req.params.name);
+  checkEntityName(name);
+  return { namespace, name };
+}
+
+function isConflict(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { statusCode?: unknown; name?: unknown };
+  return e.statusCode === 409 || e.name === 'ActionExistsError';
+}
+
+export function actionRoutes(deps: ActionRoutesDeps) {
+  const now = deps.now ?? Date.now;
+
+  return {
+    async put(req: Request, res: Response): Promise<void> {
+      const { namespace, name } = actionTarget(req, res);
+      const overwrite = boolParam(req, 'overwrite', false);
+      const put = parseActionPut(await readJsonBody(req, actionBodyLimit));
+      const existing = await deps.actions.get(namespace, name);
+      if (existing && !overwrite) throw new ApiError(409, messages.conflict);
+      const doc = existing
+        ? updateActionDocument(existing, put, now())
+        : createActionDocument(namespace, name, put, now());
+      let stored: ActionDocument;
+      try {
+        stored = await deps.actions.put(doc);
+      } catch (err) {
+        // Another writer got there first (create) or changed it meanwhile (update).
+        if (isConflict(err)) throw new ApiError(409, messages.conflict);
+        throw err;
+      } finally {
+        deps.cache.delete(actionKey(namespace, name));
+      }
+      res.json(actionJson(stored));
+    },
+
+    async get(req: Request, res: Response): Promise<void> {
+      const { namespace, name } = actionTarget(req, res);
+      const includeCode = boolParam(req, 'code', true);
+      const doc = await deps.actions.get(namespace, name);
+      if (!doc) throw notFound();
+      res.json(actionJson(doc, includeCode));
+    },
+
+    async delete(req: Request, res: Response): Promise<void> {
+      const { namespace, name } = actionTarget(req, res);
+      const doc = await deps.actions.get(namespace, name);
+      if (!doc) throw notFound();
+      try {
+        await deps.actions.delete(doc);
+      } catch (err) {
+        if (isConflict(err)) throw new ApiError(409, 'Concurrent modification to resource detected.');
+        throw err;
+      } finally {
+        deps.cache.delete(actionKey(namespace, name));
+      }
+      res.json(actionJson(doc));
+    },
+
+    async list(req: Request, res: Response): Promise<void> {
+      const namespace = resolveNamespace(identityOf(res), String(req.params.ns));
+      if (boolParam(req, 'count', false)) {
+        res.json({ actions: await deps.actions.count(namespace) });
+        return;
+      }
+      const page = pageParams(req, 'actions');
+      res.json(await deps.actions.list(namespace, page));
+    },
+
+    /** `{pkg}/{name}`: no packages exist here. */
+    async packaged(req: Request, res: Response): Promise<void> {
+      resolveNamespace(identityOf(res), String(req.params.ns));
+      throw notFound();
+    },
+  };
+}

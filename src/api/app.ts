@@ -1,0 +1,136 @@
+/**
+ * The REST API (express 5): the OpenWhisk API subset `wsk` and the `openwhisk` npm client use,
+ * plus the operational routes. Every error reply is OpenWhisk's `{"error", "code"}` with the
+ * transaction id as `code`. README "REST API" lists the routes and Palette's additions.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { ControllerCore } from '../controller/types.js';
+import type { ActionDocument } from '../protocol/index.js';
+import { actionRoutes } from './actions.js';
+import { activationRoutes } from './activations.js';
+import { authenticator } from './auth.js';
+import { TtlCache } from './cache.js';
+import { context, identityOf, tidOf, transactionFor } from './context.js';
+import { ApiError, messages, sendError } from './errors.js';
+import { invokeRoute } from './invoke.js';
+import type { ActionPort, ActivationPort, PlacementPort, SubjectPort } from './ports.js';
+import { systemRoutes } from './system.js';
+
+export interface ApiConfig {
+  controllerId: string;
+  /** How long an authenticated identity is reused without asking the subjects store (default 10 s). */
+  identityCacheMs?: number;
+  /** How long the invoke path reuses an action document (default 2 s; this replica's writes invalidate at once). */
+  actionCacheMs?: number;
+  /** Shown as `build` by `GET /api/v1`. */
+  build?: string;
+}
+
+export interface ApiDeps {
+  core: ControllerCore;
+  subjects: SubjectPort;
+  actions: ActionPort;
+  activations: ActivationPort;
+  placements: PlacementPort;
+  config: ApiConfig;
+  logger: Logger;
+  metrics: Registry;
+}
+
+function requestCounter(registry: Registry): Counter<'method' | 'route' | 'status'> {
+  const name = 'palette_api_requests_total';
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<'method' | 'route' | 'status'>;
+  return new Counter({
+    name,
+    help: 'REST API replies by method, route and status code',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+}
+
+export function createApi(deps: ApiDeps): express.Express {
+  const { core, logger } = deps;
+  const actionCache = new TtlCache<ActionDocument>(deps.config.actionCacheMs ?? 2_000);
+  const authenticate = authenticator(deps.subjects, deps.config.identityCacheMs ?? 10_000);
+  const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
+  const actions = actionRoutes({ actions: deps.actions, cache: actionCache });
+  const invoke = invokeRoute({ core, actions: deps.actions, cache: actionCache });
+  const activations = activationRoutes({
+    activations: deps.activations,
+    placements: deps.placements,
+    onPlacementError: (err) =>
+      logger.warn({ err }, 'placement records unavailable; activations returned without them'),
+  });
+  const replies = requestCounter(deps.metrics);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    context(res).transid = transactionFor(req);
+    res.on('finish', () => {
+      replies.inc({
+        method: req.method,
+        route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
+        status: res.statusCode,
+      });
+    });
+    next();
+  });
+
+  const notAllowed = (allowed: string) => (_req: Request, res: Response) =>
+    sendError(res, 405, messages.methodNotAllowed(allowed), tidOf(res), { Allow: allowed });
+
+  app.get('/', system.root);
+  app.get('/ping', system.ping);
+  app.get('/ready', system.ready);
+  app.get('/metrics', system.metrics);
+  app.get('/invokers', system.invokers);
+  app.get('/invokers/healthy/count', system.healthyCount);
+  app.get('/api/v1', system.info);
+
+  app.use('/api/v1/namespaces', authenticate);
+  app
+    .route('/api/v1/namespaces')
+    .get((_req: Request, res: Response) => {
+      res.json([identityOf(res).namespace.name]);
+    })
+    .all(notAllowed('GET'));
+  app.route('/api/v1/namespaces/:ns/actions').get(actions.list).all(notAllowed('GET'));
+  app
+    .route('/api/v1/namespaces/:ns/actions/:name')
+    .get(actions.get)
+    .put(actions.put)
+    .delete(actions.delete)
+    .post(invoke)
+    .all(notAllowed('GET, PUT, DELETE, POST'));
+  app.all('/api/v1/namespaces/:ns/actions/:pkg/:name', actions.packaged);
+  app.route('/api/v1/namespaces/:ns/activations').get(activations.list).all(notAllowed('GET'));
+  app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
+  app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));
+  app.route('/api/v1/namespaces/:ns/activations/:id/logs').get(activations.logs).all(notAllowed('GET'));
+
+  app.use((_req: Request, res: Response) => sendError(res, 404, messages.notFound, tidOf(res)));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const tid = tidOf(res);
+    if (res.headersSent) {
+      logger.error({ err, tid }, 'error after the reply started');
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) {
+      sendError(res, err.status, err.message, tid, err.headers);
+      return;
+    }
+    logger.error({ err, tid, method: req.method, url: req.originalUrl }, 'request failed');
+    sendError(res, 500, messages.internal, tid);
+  });
+
+  return app;
+}

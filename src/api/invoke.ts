@@ -1,0 +1,104 @@
+/**
+ * Invoke: `POST /api/v1/namespaces/{ns}/actions/{name}?blocking&result&timeout` (OpenWhisk
+ * Actions.scala activate/doInvoke). The hot path: authenticated identity and action document come
+ * from short-lived caches, so a non-blocking invoke costs one Kafka publish and no CouchDB read.
+ *
+ * Replies: 202 `{activationId}` when non-blocking or when a blocking call outlives its wait; a
+ * completed blocking call is 200 (success), 502 (application or developer error) or 500 (whisk
+ * error), with the extended activation or, with `result=true`, only its result. Every reply that
+ * carries an activation has the `x-openwhisk-activation-id` header.
+ */
+import type { Request, Response } from 'express';
+import { ColorError } from '../balancer/color.js';
+import type { ControllerCore } from '../controller/types.js';
+import { NoInvokersError } from '../controller/types.js';
+import { extendedActivation, type ActionDocument } from '../protocol/index.js';
+import { readJsonBody, invokePayloadLimit } from './body.js';
+import type { TtlCache } from './cache.js';
+import { actionKey, actionTarget } from './actions.js';
+import { context, identityOf } from './context.js';
+import { ApiError, badRequest, messages, notFound } from './errors.js';
+import type { ActionPort } from './ports.js';
+import { boolParam, stringParam } from './query.js';
+
+/** OpenWhisk's whisk.controller.activation.max-wait-for-blocking-activation. */
+export const maxBlockingWaitMs = 60_000;
+
+export const activationIdHeader = 'x-openwhisk-activation-id';
+
+export interface InvokeDeps {
+  core: ControllerCore;
+  actions: ActionPort;
+  cache: TtlCache<ActionDocument>;
+}
+
+function waitParam(req: Request): number {
+  const raw = stringParam(req, 'timeout');
+  if (raw === undefined) return maxBlockingWaitMs;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1 && value <= maxBlockingWaitMs)) throw badRequest(messages.timeout(maxBlockingWaitMs));
+  return value;
+}
+
+function payloadOf(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== 'object')
+    throw badRequest('The request content was malformed: the payload must be a JSON object or array.');
+  return body;
+}
+
+/** WhiskAction.immutableParameters: a `final` action's defined parameters cannot be overridden. */
+function checkFinalParameters(action: ActionDocument, payload: unknown): void {
+  if (payload === undefined || Array.isArray(payload)) return;
+  const isFinal = action.annotations.some((a) => a.key === 'final' && a.value === true);
+  if (!isFinal) return;
+  const fixed = new Set(
+    action.parameters
+      .filter((p) => p.value !== undefined && p.value !== null && p.value !== '')
+      .map((p) => p.key),
+  );
+  for (const key of Object.keys(payload as object)) {
+    if (fixed.has(key))
+      throw badRequest('Request defines parameters that are not allowed (e.g., reserved properties).');
+  }
+}
+
+const statusFor = [200, 502, 502, 500] as const;
+
+export function invokeRoute(deps: InvokeDeps) {
+  return async function invoke(req: Request, res: Response): Promise<void> {
+    const { namespace, name } = actionTarget(req, res);
+    const blocking = boolParam(req, 'blocking', false);
+    const resultOnly = boolParam(req, 'result', false);
+    const waitMs = waitParam(req);
+    const payload = payloadOf(await readJsonBody(req, invokePayloadLimit));
+    const action = await deps.cache.load(actionKey(namespace, name), () => deps.actions.get(namespace, name));
+    if (!action) throw notFound();
+    checkFinalParameters(action, payload);
+
+    let outcome;
+    try {
+      outcome = await deps.core.invoke({
+        transid: context(res).transid,
+        user: identityOf(res),
+        action,
+        payload,
+        blocking,
+        waitMs,
+      });
+    } catch (err) {
+      if (err instanceof ColorError) throw badRequest(err.message);
+      if (err instanceof NoInvokersError) throw new ApiError(503, messages.noInvokers);
+      throw err;
+    }
+
+    res.setHeader(activationIdHeader, outcome.activationId);
+    if (outcome.kind === 'accepted') {
+      res.status(202).json({ activationId: outcome.activationId });
+      return;
+    }
+    const activation = outcome.activation;
+    res.status(statusFor[activation.response.statusCode]);
+    res.json(resultOnly ? (activation.response.result ?? {}) : extendedActivation(activation));
+  };
+}

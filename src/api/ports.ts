@@ -1,0 +1,88 @@
+/**
+ * What the REST layer needs from the stores, as narrow ports. src/store's classes satisfy them (see
+ * adapters.ts); unit tests use in-memory fakes. Every method answers `undefined` for "not there"
+ * rather than throwing, so the API maps absence to 404 without inspecting store errors.
+ */
+import type { ActionDocument, ActivationDocument, Identity, KeyValue } from '../protocol/index.js';
+
+export interface SubjectPort {
+  /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
+  identityByKey(uuid: string, key: string): Promise<Identity | undefined>;
+}
+
+/** The `whisks.v2.1.0/actions` view value: an action without code or parameters. */
+export interface ActionMeta {
+  namespace: string;
+  name: string;
+  version: string;
+  publish: boolean;
+  annotations: KeyValue[];
+  limits: Record<string, unknown>;
+  exec: { binary: boolean };
+  updated: number;
+}
+
+export interface PageQuery {
+  limit: number;
+  skip: number;
+}
+
+export interface ActionPort {
+  get(namespace: string, name: string): Promise<ActionDocument | undefined>;
+  /** Writes the document (create when `_rev` is absent); answers it with its new `_rev`. A stale `_rev` throws a 409. */
+  put(doc: ActionDocument): Promise<ActionDocument>;
+  /** Deletes the given revision; a stale `_rev` throws a 409. */
+  delete(doc: ActionDocument): Promise<void>;
+  /** Newest `updated` first. */
+  list(namespace: string, page: PageQuery): Promise<ActionMeta[]>;
+  count(namespace: string): Promise<number>;
+}
+
+/** The activations view value (swagger ActivationBrief). */
+export interface ActivationBrief {
+  namespace: string;
+  name: string;
+  version: string;
+  publish: boolean;
+  annotations: KeyValue[];
+  activationId: string;
+  start: number;
+  end?: number;
+  duration?: number;
+  cause?: string;
+  statusCode?: number;
+}
+
+export interface ActivationQuery extends PageQuery {
+  /** `action` or `pkg/action` (OpenWhisk's whisks-filters view). */
+  name?: string;
+  /** Inclusive epoch-ms bounds on `start`. */
+  since?: number;
+  upto?: number;
+}
+
+export interface ActivationPort {
+  get(namespace: string, activationId: string): Promise<ActivationDocument | undefined>;
+  /** Several records by id (missing ones left out), in no particular order. */
+  getMany(namespace: string, activationIds: readonly string[]): Promise<ActivationDocument[]>;
+  /** Briefs, newest `start` first. */
+  list(namespace: string, query: ActivationQuery): Promise<ActivationBrief[]>;
+  /** Full records, newest `start` first. */
+  listDocs(namespace: string, query: ActivationQuery): Promise<ActivationDocument[]>;
+  count(namespace: string, query: Omit<ActivationQuery, 'limit' | 'skip'>): Promise<number>;
+}
+
+/** What the activations API shows of a placement record (DECISIONS "Placement records"). */
+export interface PlacementInfo {
+  color?: string;
+  policy: string;
+  invoker: number;
+  home: number;
+}
+
+export interface PlacementPort {
+  /** Placement records by activation id (missing ones left out). */
+  getMany(activationIds: readonly string[]): Promise<Map<string, PlacementInfo>>;
+  /** Activation ids placed with `color` in `namespace`, newest decision first; `upto` bounds the decision time. */
+  idsByColor(namespace: string, color: string, query: PageQuery & { upto?: number }): Promise<string[]>;
+}
