@@ -1,0 +1,457 @@
+/**
+ * An invoker that OpenWhisk's controller cannot tell from its own (InvokerReactive + ContainerPool
+ * + ContainerProxy of the classic architecture), knowing only the wire:
+ *
+ * - consumes `invoker<N>` in group `invoker<N>`, at most maxPeek = userMemory / 128 MB at once;
+ * - per ActivationMessage: reads the action `<path>/<name>` at the message's revision from the
+ *   whisks database, runs it in a warm container when one is idle (else starts one: /init, then
+ *   /run), and acknowledges on `completed<rootControllerIndex>`:
+ *     blocking, logs > 0      ResultMessage right after the run, CompletionMessage after the logs
+ *     blocking, logs = 0      one CombinedCompletionAndResultMessage
+ *     non-blocking            one CompletionMessage (after the logs)
+ *     action not readable     Combined ack with a fallback activation (shrunk if non-blocking)
+ *     message not parseable   nothing (logged)
+ * - writes every activation record, with its logs, to the activations database;
+ * - pings `health` every second with its InvokerInstanceId (including its user memory).
+ *
+ * A developer error (the action threw, timed out, crashed, or its init failed) destroys the
+ * container, as OpenWhisk does, so the next activation gets a fresh one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { MessageBus, Subscription } from '../messaging/bus.js';
+import { topics } from '../messaging/bus.js';
+import {
+  acks,
+  activationMessageSchema,
+  invokerInstanceId,
+  pingMessage,
+  serializeAcknowledgement,
+  serializePing,
+  whiskActivationSchema,
+  type Acknowledgement,
+  type ActivationMessage,
+  type ActivationResponse,
+  type InvokerInstanceId,
+  type WhiskActivation,
+} from '../protocol/index.js';
+import {
+  constructActivation,
+  fallbackActivation,
+  initFailureResponse,
+  initSucceeded,
+  messages,
+  runResponse,
+  timedOut,
+  whiskError,
+  applicationError,
+  type ActionFacts,
+} from './activation-result.js';
+import { Container, type CallResult } from './container.js';
+import { ContainerPool } from './container-pool.js';
+import { developerErrorLogWarning, formatLogLine, formatTimestamp, nowNs } from './logs.js';
+import {
+  ActionNotFoundError,
+  ActionUnreadableError,
+  RevisionMismatchError,
+  type ActionSource,
+  type ActivationSink,
+  type ExecutableAction,
+} from './ports.js';
+
+export interface InvokerOptions {
+  /** The invoker's number: it consumes `invoker<id>`. */
+  readonly id: number;
+  /** OpenWhisk's `uniqueName` (e.g. the pod name); optional. */
+  readonly name?: string;
+  /** Memory for user containers, in MB (OpenWhisk's container-pool user-memory). */
+  readonly userMemoryMB: number;
+  readonly bus: MessageBus;
+  readonly actions: ActionSource;
+  readonly activations: ActivationSink;
+  /** Idle containers are removed after this long; default 10 minutes (OpenWhisk's idle-container). */
+  readonly idleContainerMs?: number;
+  /** Default 1000 ms, as OpenWhisk. */
+  readonly pingIntervalMs?: number;
+  /** The local object store offered to containers as PALETTE_LOCAL_STORE; default a new temporary folder. */
+  readonly localStoreDir?: string;
+  /** Extra environment for every container (e.g. __OW_API_HOST, PALETTE_COUCHDB_URL). */
+  readonly containerEnv?: Record<string, string>;
+  /** How long stop() lets running activations finish before killing their containers; default 5 s. */
+  readonly stopGraceMs?: number;
+  /** Upper bound on waiting for an activation's log sentinels; default 10 s. */
+  readonly logCollectionTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+const MB = 1024 * 1024;
+
+/** ContainerProxy.partitionArguments: init parameters go to the environment, the rest are the arguments. */
+export function partitionArguments(
+  content: unknown,
+  initArgs: readonly string[],
+): { env: Record<string, unknown>; params: unknown } {
+  if (content === undefined || content === null) return { env: {}, params: {} };
+  if (Array.isArray(content) || typeof content !== 'object') return { env: {}, params: content };
+  const env: Record<string, unknown> = {};
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(content as Record<string, unknown>)) {
+    if (initArgs.includes(key)) env[key] = value;
+    else params[key] = value;
+  }
+  return { env, params };
+}
+
+/** A missing `provide-api-key` annotation counts as true (OpenWhisk's backward compatibility). */
+export function providesApiKey(action: Pick<ExecutableAction, 'annotations'>): boolean {
+  const annotation = action.annotations.find((a) => a.key === 'provide-api-key');
+  if (!annotation) return true;
+  const v = annotation.value;
+  return !(v === false || v === 0 || v === '' || v === null || v === 'false');
+}
+
+function isNodeKind(kind: string): boolean {
+  return /^nodejs(:|$)/.test(kind);
+}
+
+export class Invoker {
+  readonly instance: InvokerInstanceId;
+  private readonly logger: Logger;
+  private readonly pool: ContainerPool<Container>;
+  private subscription: Subscription | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private readonly ensuredTopics = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly pendingStores = new Set<Promise<void>>();
+  private containerSeq = 0;
+  private localStore: string | undefined;
+  private createdLocalStore = false;
+  private stopping = false;
+  /** Counters for tests and metrics. */
+  readonly stats = { activations: 0, coldStarts: 0, warmStarts: 0, dropped: 0, fallbacks: 0 };
+
+  constructor(private readonly options: InvokerOptions) {
+    this.instance = invokerInstanceId(options.id, options.userMemoryMB, options.name);
+    this.logger = options.logger ?? pino({ name: `invoker${options.id}`, level: 'silent' });
+    this.pool = new ContainerPool<Container>({
+      userMemoryMB: options.userMemoryMB,
+      idleTimeoutMs: options.idleContainerMs ?? 10 * 60_000,
+      create: (_key, memoryMB) => this.startContainer(memoryMB),
+      onError: (err) => this.logger.warn({ err: String(err) }, 'container removal failed'),
+    });
+  }
+
+  /** The folder offered to this invoker's containers as PALETTE_LOCAL_STORE. */
+  get localStoreDir(): string | undefined {
+    return this.localStore;
+  }
+
+  get containerPool(): ContainerPool<Container> {
+    return this.pool;
+  }
+
+  /** OpenWhisk's maxPeek for concurrency 1: how many activations this invoker takes at once. */
+  get maxPeek(): number {
+    return Math.max(1, Math.floor(this.options.userMemoryMB / 128));
+  }
+
+  async start(): Promise<void> {
+    if (this.options.localStoreDir) {
+      this.localStore = this.options.localStoreDir;
+      await mkdir(this.localStore, { recursive: true });
+    } else {
+      this.localStore = await mkdtemp(join(tmpdir(), `palette-invoker${this.options.id}-store-`));
+      this.createdLocalStore = true;
+    }
+    const topic = topics.invoker(this.options.id);
+    await this.options.bus.ensureTopic(topic, 'invoker');
+    await this.options.bus.ensureTopic(topics.health, 'health');
+    this.subscription = await this.options.bus.subscribe(topic, topic, (value) => this.track(this.handle(value)), {
+      concurrency: this.maxPeek,
+    });
+    this.ping();
+    this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs ?? 1000);
+    this.pingTimer.unref();
+    this.logger.info({ topic, userMemoryMB: this.options.userMemoryMB }, 'invoker started');
+  }
+
+  /** Stops consuming and pinging, lets running activations finish (up to the grace), then kills containers. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    const unsubscribed = this.subscription?.stop() ?? Promise.resolve();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopGraceMs ?? 5000).unref());
+    await Promise.race([Promise.allSettled([unsubscribed, ...this.inFlight]), grace]);
+    await this.pool.close();
+    await Promise.allSettled([unsubscribed, ...this.inFlight]);
+    await Promise.allSettled([...this.pendingStores]);
+    await this.options.activations.flush?.();
+    if (this.createdLocalStore && this.localStore) await rm(this.localStore, { recursive: true, force: true });
+    this.logger.info('invoker stopped');
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  private ping(): void {
+    const value = serializePing(pingMessage(this.instance));
+    this.options.bus.send(topics.health, [value]).catch((err: unknown) => this.logger.error({ err: String(err) }, 'failed to ping the controller'));
+  }
+
+  private async startContainer(memoryMB: number): Promise<Container> {
+    const id = `${this.options.name ?? `invoker${this.options.id}`}-c${++this.containerSeq}-${randomBytes(3).toString('hex')}`;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      TMPDIR: tmpdir(),
+      PALETTE_INVOKER_ID: String(this.options.id),
+      PALETTE_CONTAINER_ID: id,
+      PALETTE_LOCAL_STORE: this.localStore ?? tmpdir(),
+      ...(this.options.name ? { PALETTE_INVOKER_NAME: this.options.name } : {}),
+      ...this.options.containerEnv,
+    };
+    return Container.start({ id, memoryMB, env, cwd: tmpdir() });
+  }
+
+  /** One message from `invoker<N>`; resolves once it is fully handled (acks sent, logs collected). */
+  private async handle(value: string): Promise<void> {
+    let msg: ActivationMessage;
+    try {
+      msg = activationMessageSchema.parse(JSON.parse(value));
+    } catch (err) {
+      this.stats.dropped++;
+      this.logger.error({ err: String(err) }, 'terminal failure while processing message: not an ActivationMessage, dropped');
+      return;
+    }
+    this.stats.activations++;
+    const docId = `${msg.action.path}/${msg.action.name}`;
+    let action: ExecutableAction;
+    try {
+      action = await this.fetchAction(docId, msg.revision);
+    } catch (err) {
+      await this.fallback(msg, err);
+      return;
+    }
+    await this.initializeAndRun(msg, action);
+  }
+
+  private async fetchAction(docId: string, rev: string | null): Promise<ExecutableAction> {
+    try {
+      return await this.options.actions.fetchAction(docId, rev);
+    } catch (err) {
+      // The action may have been updated since the controller read it: run the latest revision.
+      if (err instanceof RevisionMismatchError && rev !== null) return this.options.actions.fetchAction(docId, null);
+      throw err;
+    }
+  }
+
+  /** InvokerReactive's recovery when the action cannot be read: one Combined ack, and the record. */
+  private async fallback(msg: ActivationMessage, err: unknown): Promise<void> {
+    this.stats.fallbacks++;
+    const response =
+      err instanceof ActionNotFoundError
+        ? applicationError(messages.actionRemovedWhileInvoking)
+        : err instanceof ActionUnreadableError
+          ? whiskError(messages.actionMismatchWhileInvoking)
+          : whiskError(messages.actionFetchErrorWhileInvoking);
+    this.logger.warn({ activationId: msg.activationId, err: String(err) }, 'action could not be fetched');
+    const activation = fallbackActivation(msg, response);
+    await this.sendAck(msg, acks.combined(msg.transid, activation, this.instance, msg.blocking));
+    this.store(msg, activation);
+  }
+
+  /** Acks and record for an activation that never reached a container (ContainerProxy.abortBuffered). */
+  private async abort(msg: ActivationMessage, action: ActionFacts, response: ActivationResponse): Promise<void> {
+    const now = Date.now();
+    const activation = constructActivation(msg, action, { startMs: now, endMs: now, timeout: false }, response);
+    await this.sendAck(
+      msg,
+      msg.blocking
+        ? acks.combined(msg.transid, activation, this.instance, true)
+        : acks.completion(msg.transid, activation.activationId, this.instance, response.statusCode === 3),
+    );
+    this.store(msg, activation);
+  }
+
+  private async initializeAndRun(msg: ActivationMessage, action: ExecutableAction): Promise<void> {
+    const facts: ActionFacts = {
+      name: action.name,
+      namespace: action.namespace,
+      version: action.version,
+      kind: action.exec.kind,
+      limits: action.limits,
+    };
+    const timeoutMs = action.limits.timeout;
+    const memoryMB = action.limits.memory;
+    const logLimitBytes = (action.limits.logs ?? 10) * MB;
+
+    if (!isNodeKind(action.exec.kind) || !this.pool.fits(memoryMB)) {
+      this.logger.warn({ kind: action.exec.kind, memoryMB }, 'cannot provide a container for this action');
+      await this.abort(msg, facts, whiskError(messages.resourceProvisionError));
+      return;
+    }
+
+    const key = `${msg.user.namespace.name}|${action._id}@${action._rev ?? action.updated}`;
+    let lease;
+    try {
+      lease = await this.pool.acquire(key, memoryMB);
+    } catch (err) {
+      this.logger.warn({ err: String(err), activationId: msg.activationId }, 'no container for the activation');
+      await this.abort(msg, facts, whiskError(this.stopping ? messages.abnormalRun : messages.resourceProvisionError));
+      return;
+    }
+    const container = lease.container;
+    if (lease.warm) this.stats.warmStarts++;
+    else this.stats.coldStarts++;
+
+    const { env: initParams, params } = partitionArguments(msg.content, msg.initArgs);
+    const environment: Record<string, string> = {
+      ...(providesApiKey(action) ? stringFields(msg.user.authkey) : {}),
+      namespace: msg.user.namespace.name,
+      action_name: `/${msg.action.path}/${msg.action.name}`,
+      ...(msg.action.version !== undefined ? { action_version: msg.action.version } : {}),
+      activation_id: msg.activationId,
+      transaction_id: msg.transid[0],
+    };
+
+    let activation: WhiskActivation | undefined;
+    let init: { startMs: number; durationMs: number } | undefined;
+    let lastCall: CallResult | undefined;
+    if (!lease.warm) {
+      const owEnv: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries({ ...environment, deadline: String(Date.now() + timeoutMs) })) {
+        owEnv[`__OW_${k.toUpperCase()}`] = v;
+      }
+      const initEnv = { ...initParams, ...owEnv };
+      lastCall = await container.initialize(
+        {
+          name: action.name,
+          binary: action.exec.binary,
+          main: action.exec.main ?? 'main',
+          code: action.exec.code,
+          ...(Object.keys(initEnv).length > 0 ? { env: initEnv } : {}),
+        },
+        timeoutMs,
+      );
+      init = { startMs: lastCall.startMs, durationMs: lastCall.endMs - lastCall.startMs };
+      if (!initSucceeded(lastCall, timeoutMs)) {
+        activation = constructActivation(
+          msg,
+          facts,
+          { startMs: lastCall.startMs, endMs: lastCall.endMs, init, timeout: timedOut(lastCall, timeoutMs) },
+          initFailureResponse(lastCall, timeoutMs),
+        );
+      }
+    }
+    if (!activation) {
+      lastCall = await container.run({ value: params, ...environment, deadline: String(Date.now() + timeoutMs) }, timeoutMs);
+      activation = constructActivation(
+        msg,
+        facts,
+        {
+          startMs: lastCall.startMs - (init?.durationMs ?? 0),
+          endMs: lastCall.endMs,
+          ...(init ? { init } : {}),
+          timeout: timedOut(lastCall, timeoutMs),
+        },
+        runResponse(lastCall, timeoutMs),
+      );
+    }
+    const result = activation;
+    const developerError = result.response.statusCode === 2;
+    const destroy = result.response.statusCode >= 2;
+    const broken = lastCall !== undefined && (lastCall.outcome.kind !== 'ok' || timedOut(lastCall, timeoutMs));
+
+    // Blocking: the result goes out as soon as it is known; the completion follows the logs.
+    const splitAcks = logLimitBytes > 0;
+    let resultSent: Promise<void> = Promise.resolve();
+    if (msg.blocking) {
+      resultSent = this.sendAck(
+        msg,
+        splitAcks ? acks.result(msg.transid, result) : acks.combined(msg.transid, result, this.instance, true),
+      );
+    } else if (!splitAcks) {
+      resultSent = this.sendAck(msg, acks.completion(msg.transid, result.activationId, this.instance, result.response.statusCode === 3));
+    }
+
+    // A container that timed out or died is killed first, so its output ends and can be read whole.
+    if (broken) await container.destroy();
+    let logs = await container.collectLogs({
+      limitBytes: logLimitBytes,
+      waitForSentinel: !developerError,
+      timeoutMs: developerError ? 1000 : (this.options.logCollectionTimeoutMs ?? 10_000),
+    });
+    if (developerError && splitAcks) logs = [...logs, formatLogLine(formatTimestamp(nowNs()), 'stderr', developerErrorLogWarning)];
+    const withLogs: WhiskActivation = { ...result, logs };
+
+    if (splitAcks) {
+      await resultSent;
+      await this.sendAck(msg, acks.completion(msg.transid, withLogs.activationId, this.instance, withLogs.response.statusCode === 3));
+    } else {
+      await resultSent;
+    }
+    this.store(msg, withLogs);
+    await this.pool.release(container, { destroy });
+  }
+
+  private store(msg: ActivationMessage, activation: WhiskActivation): void {
+    if (msg.user.limits.storeActivations === false) return;
+    const checked = whiskActivationSchema.safeParse(activation);
+    if (!checked.success) {
+      this.logger.error({ activationId: activation.activationId, issues: checked.error.issues }, 'activation record does not match the schema');
+      return;
+    }
+    const write = this.options.activations.storeActivation(activation).catch((err: unknown) => {
+      this.logger.error({ activationId: activation.activationId, err: String(err) }, 'failed to store the activation');
+    });
+    this.pendingStores.add(write);
+    void write.finally(() => this.pendingStores.delete(write));
+  }
+
+  private ensureCompletedTopic(controller: string): Promise<void> {
+    const topic = topics.completed(controller);
+    let ensured = this.ensuredTopics.get(topic);
+    if (!ensured) {
+      ensured = this.options.bus.ensureTopic(topic, 'completed').catch((err: unknown) => {
+        this.ensuredTopics.delete(topic);
+        throw err;
+      });
+      this.ensuredTopics.set(topic, ensured);
+    }
+    return ensured;
+  }
+
+  /** MessagingActiveAck: to `completed<C>`; an ack too large for the topic is resent shrunk. */
+  private async sendAck(msg: ActivationMessage, ack: Acknowledgement): Promise<void> {
+    const topic = topics.completed(msg.rootControllerIndex.asString);
+    try {
+      await this.ensureCompletedTopic(msg.rootControllerIndex.asString);
+      await this.options.bus.send(topic, [serializeAcknowledgement(ack)]);
+    } catch (sendErr) {
+      let err = sendErr;
+      const shrinkable = ack.kind !== 'completion' && typeof ack.message.response !== 'string';
+      if (shrinkable) {
+        const shrunk = { ...ack, message: { ...ack.message, response: msg.activationId } } as Acknowledgement;
+        try {
+          await this.options.bus.send(topic, [serializeAcknowledgement(shrunk)]);
+          return;
+        } catch (retryErr) {
+          err = retryErr;
+        }
+      }
+      this.logger.error({ err: String(err), activationId: msg.activationId, kind: ack.kind }, 'failed to send an acknowledgement');
+    }
+  }
+}
+
+function stringFields(record: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
