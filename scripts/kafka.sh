@@ -138,8 +138,6 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
-# Room for OpenWhisk's MAX_ACTIVATION_LIMIT (1054644 B) messages plus batch overhead.
-message.max.bytes=2097152
 socket.request.max.bytes=104857600
 log.retention.hours=48
 EOF
@@ -155,11 +153,22 @@ log4j.logger.kafka.log.LogCleaner=WARN
 EOF
 }
 
+# Serialises up/down per port, so two test runs starting at once do not both start a broker.
+lock_state() {
+  mkdir -p "$state_dir"
+  exec 9>"$state_dir/.lock"
+  command -v flock >/dev/null 2>&1 && flock -w 300 9 || true
+}
+
+# Prints "started" or "already-up" on stdout (callers use it to know whether to stop it later).
 cmd_up() {
   need_java
+  lock_state
+  local log_offset=0
   if pid="$(running_pid)"; then
     if accepts_connections; then
       say "already up on 127.0.0.1:$port (pid $pid)"
+      echo already-up
       return 0
     fi
     say "pid $pid exists but the port is not open yet; waiting"
@@ -180,13 +189,14 @@ cmd_up() {
         kafka.tools.StorageTool format -t "$cluster_id" -c "$props_file" >>"$log_file" 2>&1 ||
         { tail -n 20 "$log_file" >&2; die "formatting the storage failed (log: $log_file)"; }
     fi
+    log_offset="$(stat -c %s "$log_file" 2>/dev/null || echo 0)"
     say "starting broker on 127.0.0.1:$port (controller $controller_port), log $log_file"
     # setsid: the broker outlives this shell and the npm process that started it.
     # shellcheck disable=SC2086
     setsid nohup java $heap_opts -XX:+UseG1GC -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$state_dir/log4j.properties" \
       -Dkafka.logs.dir="$state_dir" \
-      -cp "$cp" kafka.Kafka "$props_file" >>"$log_file" 2>&1 </dev/null &
+      -cp "$cp" kafka.Kafka "$props_file" >>"$log_file" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$pid_file"
   fi
@@ -197,8 +207,9 @@ cmd_up() {
       tail -n 30 "$log_file" >&2
       die "broker exited during startup (log: $log_file)"
     fi
-    if accepts_connections && grep -q 'Kafka Server started' "$log_file"; then
+    if accepts_connections && tail -c +$((log_offset + 1)) "$log_file" | grep -q 'Kafka Server started'; then
       say "up on 127.0.0.1:$port (pid $pid)"
+      echo started
       return 0
     fi
     sleep 0.3
@@ -208,6 +219,7 @@ cmd_up() {
 
 cmd_down() {
   local pid
+  lock_state
   if ! pid="$(running_pid)"; then
     rm -f "$pid_file"
     say "not running on port $port"

@@ -10,7 +10,19 @@
 /** OpenWhisk's topic-config keys: they decide retention and `max.message.bytes`. */
 export type TopicKind = 'invoker' | 'completed' | 'health' | 'cacheInvalidation' | 'events';
 
+/**
+ * Handles one message. The offset is committed once the returned promise settles; a rejection is
+ * logged and counts as handled (a poison message must not stall the partition forever).
+ */
 export type MessageHandler = (value: string) => Promise<void>;
+
+export interface SubscribeOptions {
+  /**
+   * Handlers running at once (OpenWhisk's `maxPeek`); default 1, i.e. strictly in order. With more,
+   * the committed offset only moves past a message once every earlier message has finished.
+   */
+  readonly concurrency?: number;
+}
 
 export interface Subscription {
   /** Stops consuming after in-flight handlers finish; offsets of finished messages are committed. */
@@ -23,7 +35,12 @@ export interface MessageBus {
   /** Publishes values in order to one topic with a null key; resolves when the broker acknowledged. */
   send(topic: string, values: readonly string[]): Promise<void>;
   /** Consumes `topic` in consumer group `groupId`; commits an offset only after its handler resolved. */
-  subscribe(topic: string, groupId: string, handler: MessageHandler): Promise<Subscription>;
+  subscribe(
+    topic: string,
+    groupId: string,
+    handler: MessageHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
 

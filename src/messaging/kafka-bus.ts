@@ -1,0 +1,430 @@
+/**
+ * The Kafka adapter (kafkajs), speaking to the brokers an OpenWhisk deployment runs.
+ *
+ * Topics and groups carry `KAFKA_TOPIC_PREFIX` (OpenWhisk's `whisk.kafka.topics.prefix`) in front
+ * of their OpenWhisk names. `ensureTopic` creates topics as OpenWhisk's `ensureTopic` does (see
+ * topic-config.ts). Records have a null key and the JSON string as value, as OpenWhisk's producer.
+ *
+ * Producing: `send` calls are queued and written by one loop that has at most one Produce request
+ * in flight. Each request carries everything queued meanwhile (like kafka-clients' batching, without
+ * a linger delay), so concurrent callers share requests, per-topic order is kept even across
+ * retries, and enabling kafkajs's idempotent producer stays safe. Every record batch is cut below
+ * the topic's `max.message.bytes` (1054644 B on invoker/completed topics); a single message that
+ * cannot fit is rejected up front with MessageTooLargeError. Acks: all in-sync replicas (-1).
+ *
+ * Consuming: one kafkajs consumer per `subscribe`, reading from the earliest offset when its group
+ * has none, auto-commit off. A batch's messages go to the handler (up to `concurrency` at once);
+ * an offset is resolved only when its handler and all earlier ones have settled, and resolved
+ * offsets are committed at the end of each batch and every `commitIntervalMs` within long ones.
+ * `stop` lets in-flight handlers finish, commits, then leaves the group. Delivery is therefore
+ * at-least-once: a crash re-delivers what was handled but not yet committed, never less.
+ * (OpenWhisk's own MessageFeed commits before handling, i.e. at-most-once; this is stricter.)
+ */
+import {
+  CompressionTypes,
+  Kafka,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicKind } from './bus.js';
+import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
+import { OffsetTracker } from './offset-tracker.js';
+import {
+  BATCH_OVERHEAD_BYTES,
+  RECORD_OVERHEAD_BYTES,
+  checkMessageSize,
+  kindOfTopic,
+  maxMessageBytes,
+  topicConfigEntries,
+} from './topic-config.js';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  /** Prepended to every topic and group name (OpenWhisk's `whisk.kafka.topics.prefix`). */
+  readonly topicPrefix?: string;
+  readonly clientId?: string;
+  readonly logger: Logger;
+  /** `whisk.kafka.replication-factor`; default 1. */
+  readonly replicationFactor?: number;
+  /** kafkajs's idempotent producer; safe here because one request is in flight at a time. */
+  readonly idempotent?: boolean;
+  /** Longest time `subscribe` waits for the consumer to join its group; default 60 s. */
+  readonly joinTimeoutMs?: number;
+  /** How often a long batch commits the offsets it has finished; default 1 s. */
+  readonly commitIntervalMs?: number;
+  /** Consumer session timeout (OpenWhisk: 30 s); a crashed member leaves its group after it. */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** Broker-side limit on one Produce request is `socket.request.max.bytes` (100 MiB); stay well under. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface QueuedSend {
+  readonly topic: string;
+  readonly values: readonly string[];
+  readonly sizes: readonly number[];
+  readonly limit: number;
+  /** Requests still to be acknowledged for this send. */
+  parts: number;
+  failed: boolean;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export interface ProduceRequest {
+  readonly topics: Map<string, { messages: { value: string }[]; bytes: number }>;
+  bytes: number;
+  readonly sends: Set<QueuedSend>;
+}
+
+export class KafkaBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private readonly producer: Producer;
+  private producerReady: Promise<void> | undefined;
+  private admin: Admin | undefined;
+  private adminReady: Promise<void> | undefined;
+  private readonly ensured = new Map<string, Promise<void>>();
+  private readonly kinds = new Map<string, TopicKind>();
+  private queue: QueuedSend[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private closed = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.prefix = options.topicPrefix ?? '';
+    this.logger = options.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'palette',
+      brokers: [...options.brokers],
+      logLevel: kafkaLogLevelFor(options.logger),
+      logCreator: pinoLogCreator(options.logger),
+      requestTimeout: REQUEST_TIMEOUT_MS,
+    });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
+      idempotent: options.idempotent ?? false,
+      metadataMaxAge: 15_000,
+      ...(options.idempotent ? {} : { retry: { retries: 5 } }),
+    });
+  }
+
+  /** The broker-side name of an OpenWhisk topic or group name. */
+  name(topicOrGroup: string): string {
+    return this.prefix + topicOrGroup;
+  }
+
+  ensureTopic(topic: string, kind: TopicKind): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('message bus is closed'));
+    const name = this.name(topic);
+    this.kinds.set(name, kind);
+    let done = this.ensured.get(name);
+    if (!done) {
+      done = this.createTopic(name, kind);
+      this.ensured.set(name, done);
+      done.catch(() => this.ensured.delete(name));
+    }
+    return done;
+  }
+
+  send(topic: string, values: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('message bus is closed'));
+    if (values.length === 0) return Promise.resolve();
+    const name = this.name(topic);
+    const limit = maxMessageBytes(this.kinds.get(name) ?? kindOfTopic(topic));
+    let sizes: number[];
+    try {
+      sizes = values.map((value) => checkMessageSize(name, value, limit));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic: name, values, sizes, limit, parts: 0, failed: false, resolve, reject });
+      this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  async subscribe(
+    topic: string,
+    groupId: string,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    if (this.closed) throw new Error('message bus is closed');
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
+    const subscription = new KafkaSubscription(
+      this.kafka.consumer({
+        groupId: this.name(groupId),
+        sessionTimeout,
+        heartbeatInterval: Math.min(10_000, Math.floor(sessionTimeout / 3)),
+        maxWaitTimeInMs: 500,
+        allowAutoTopicCreation: true,
+        retry: { retries: 10 },
+      }),
+      this.name(topic),
+      handler,
+      Math.max(1, options.concurrency ?? 1),
+      this.options.commitIntervalMs ?? 1_000,
+      this.logger,
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    try {
+      await subscription.start(this.options.joinTimeoutMs ?? 60_000);
+    } catch (err) {
+      await subscription.stop();
+      throw err;
+    }
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    await Promise.allSettled([
+      this.producerReady ? this.producer.disconnect() : undefined,
+      this.adminReady ? this.admin?.disconnect() : undefined,
+    ]);
+  }
+
+  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      this.adminReady = this.admin.connect();
+    }
+    try {
+      await this.adminReady;
+    } catch (err) {
+      this.admin = undefined;
+      this.adminReady = undefined;
+      throw err;
+    }
+    const created = await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: name,
+          numPartitions: 1,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: topicConfigEntries(kind),
+        },
+      ],
+    });
+    this.logger.debug({ topic: name, kind, created }, 'ensured topic');
+  }
+
+  private connectProducer(): Promise<void> {
+    if (!this.producerReady) {
+      const ready = this.producer.connect();
+      this.producerReady = ready;
+      ready.catch(() => {
+        if (this.producerReady === ready) this.producerReady = undefined;
+      });
+    }
+    return this.producerReady;
+  }
+
+  /** Sends queued messages, one request at a time, until the queue stays empty for one turn. */
+  private async flushLoop(): Promise<void> {
+    for (;;) {
+      // One macrotask turn lets sends issued by other callbacks of this turn join the request.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0) return;
+      const sends = this.queue;
+      this.queue = [];
+      try {
+        await this.connectProducer();
+      } catch (err) {
+        for (const send of sends) send.reject(err);
+        continue;
+      }
+      for (const request of packRequests(sends)) {
+        const topicMessages: TopicMessages[] = [...request.topics].map(([topic, { messages }]) => ({
+          topic,
+          messages,
+        }));
+        let failure: unknown;
+        try {
+          await this.producer.sendBatch({
+            topicMessages,
+            acks: -1,
+            timeout: REQUEST_TIMEOUT_MS,
+            compression: CompressionTypes.None,
+          });
+        } catch (err) {
+          failure = err;
+        }
+        for (const send of request.sends) {
+          if (send.failed) continue;
+          if (failure !== undefined) {
+            send.failed = true;
+            send.reject(failure);
+          } else if (--send.parts === 0) {
+            send.resolve();
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * @internal Exported for tests. Packs queued sends, in order, into Produce requests whose per-topic record batch stays under the
+ * topic's limit. A send larger than one batch spans several consecutive requests.
+ */
+export function packRequests(sends: readonly QueuedSend[]): ProduceRequest[] {
+  const requests: ProduceRequest[] = [];
+  let current: ProduceRequest | undefined;
+  for (const send of sends) {
+    for (let i = 0; i < send.values.length; i++) {
+      const bytes = (send.sizes[i] as number) + RECORD_OVERHEAD_BYTES;
+      let batch = current?.topics.get(send.topic);
+      const batchBytes = batch?.bytes ?? BATCH_OVERHEAD_BYTES;
+      if (!current || batchBytes + bytes > send.limit || current.bytes + bytes > MAX_REQUEST_BYTES) {
+        current = { topics: new Map(), bytes: 0, sends: new Set() };
+        requests.push(current);
+        batch = undefined;
+      }
+      if (!batch) {
+        batch = { messages: [], bytes: BATCH_OVERHEAD_BYTES };
+        current.topics.set(send.topic, batch);
+        current.bytes += BATCH_OVERHEAD_BYTES;
+      }
+      batch.messages.push({ value: send.values[i] as string });
+      batch.bytes += bytes;
+      current.bytes += bytes;
+      if (!current.sends.has(send)) {
+        current.sends.add(send);
+        send.parts += 1;
+      }
+    }
+  }
+  return requests;
+}
+
+class KafkaSubscription implements Subscription {
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly topic: string,
+    private readonly handler: MessageHandler,
+    private readonly concurrency: number,
+    private readonly commitIntervalMs: number,
+    private readonly logger: Logger,
+    private readonly onStopped: () => void,
+  ) {}
+
+  async start(joinTimeoutMs: number): Promise<void> {
+    let removeListener: (() => void) | undefined;
+    const joined = new Promise<void>((resolve) => {
+      removeListener = this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(
+        { err: payload.error, topic: this.topic, restart: payload.restart },
+        'kafka consumer crashed',
+      );
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.handleBatch(payload),
+      });
+      // The first join on a fresh broker can fail with "group coordinator not available" and is
+      // retried by kafkajs; resolve once the consumer really is a member of its group.
+      await Promise.race([
+        joined,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`consumer for ${this.topic} did not join its group within ${joinTimeoutMs} ms`),
+              ),
+            joinTimeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      removeListener?.();
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      try {
+        // kafkajs waits for the running eachBatch (which finishes in-flight handlers and commits).
+        await this.consumer.disconnect();
+      } finally {
+        this.onStopped();
+      }
+    })();
+    return this.stopped;
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const {
+      batch,
+      resolveOffset,
+      heartbeat,
+      commitOffsetsIfNecessary,
+      uncommittedOffsets,
+      isRunning,
+      isStale,
+    } = payload;
+    const messages = batch.messages;
+    // Indices, not offsets: offsets in a batch may have gaps (compaction, control records).
+    const tracker = new OffsetTracker(0);
+    const inFlight = new Set<Promise<void>>();
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    let lastCommit = Date.now();
+    const commit = async (): Promise<void> => {
+      lastCommit = Date.now();
+      await commitOffsetsIfNecessary(uncommittedOffsets());
+    };
+    try {
+      for (let index = 0; index < messages.length; index++) {
+        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+        if (!isRunning() || isStale()) break;
+        const message = messages[index]!;
+        const running: Promise<void> = this.run(message.value?.toString('utf8') ?? '')
+          .then(() => {
+            if (tracker.finish(index)) resolveOffset(messages[tracker.next - 1]!.offset);
+          })
+          .finally(() => inFlight.delete(running));
+        inFlight.add(running);
+        if (Date.now() - lastCommit >= this.commitIntervalMs) await commit();
+      }
+      await Promise.all(inFlight);
+      await commit();
+    } finally {
+      // Even when a commit failed (a rebalance), let started handlers finish before kafkajs
+      // hands the partition on; their messages are re-delivered from the last commit.
+      await Promise.allSettled(inFlight);
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async run(value: string): Promise<void> {
+    try {
+      await this.handler(value);
+    } catch (err) {
+      this.logger.error({ err, topic: this.topic }, 'message handler failed; message counts as handled');
+    }
+  }
+}
