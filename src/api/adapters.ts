@@ -1,0 +1,129 @@
+/**
+ * The API's ports over src/store's CouchDB stores. Identities become OpenWhisk's wire Identity
+ * (`authkey.api_key`, the four user rights), which the controller embeds in every ActivationMessage.
+ */
+import type { ActionDocument, ActivationDocument, Identity } from '../protocol/index.js';
+import type { ActionStore } from '../store/action-store.js';
+import { entityDocId } from '../store/action-store.js';
+import type { ActivationStore } from '../store/activation-store.js';
+import type { PlacementStore } from '../store/placement-store.js';
+import type { SubjectStore } from '../store/subject-store.js';
+import type {
+  ActionMeta,
+  ActionPort,
+  ActivationBrief,
+  ActivationPort,
+  PlacementInfo,
+  PlacementPort,
+  SubjectPort,
+} from './ports.js';
+
+/** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
+const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
+
+export function subjectPort(store: SubjectStore): SubjectPort {
+  return {
+    async identityByKey(uuid, key) {
+      const found = await store.identityByKey(uuid, key);
+      if (!found) return undefined;
+      return {
+        subject: found.subject,
+        namespace: { name: found.namespace.name, uuid: found.namespace.uuid },
+        authkey: { api_key: `${found.authkey.uuid}:${found.authkey.key}` },
+        rights: [...userRights],
+        limits: { ...found.limits },
+      };
+    },
+  };
+}
+
+export function actionPort(store: ActionStore): ActionPort {
+  return {
+    async get(namespace, name) {
+      return (await store.get(entityDocId(namespace, name))) as ActionDocument | undefined;
+    },
+    async put(doc) {
+      // With a revision this replaces the document; without one an existing document is a 409.
+      const stored = await store.put(doc as Parameters<ActionStore['put']>[0], {
+        overwrite: doc._rev !== undefined,
+      });
+      return stored as ActionDocument;
+    },
+    async delete(doc) {
+      await store.delete(doc._id);
+    },
+    async list(namespace, page) {
+      return (await store.list(namespace, page)) as unknown as ActionMeta[];
+    },
+    count: (namespace) => store.count(namespace),
+  };
+}
+
+/** Reads `ids` with at most `parallel` requests at a time. */
+async function readAll<T>(
+  ids: readonly string[],
+  parallel: number,
+  read: (id: string) => Promise<T | undefined>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += parallel) {
+    const batch = await Promise.all(ids.slice(i, i + parallel).map(read));
+    for (const item of batch) if (item !== undefined) out.push(item);
+  }
+  return out;
+}
+
+export function activationPort(store: ActivationStore): ActivationPort {
+  return {
+    async get(namespace, id) {
+      return (await store.get(namespace, id)) as ActivationDocument | undefined;
+    },
+    getMany: (namespace, ids) =>
+      readAll(ids, 16, async (id) => (await store.get(namespace, id)) as ActivationDocument | undefined),
+    async list(namespace, query) {
+      return (await store.list(namespace, query)) as ActivationBrief[];
+    },
+    async listDocs(namespace, query) {
+      return (await store.listDocs(namespace, query)) as ActivationDocument[];
+    },
+    count: (namespace, query) => store.count(namespace, query),
+  };
+}
+
+export function placementPort(store: PlacementStore): PlacementPort {
+  return {
+    async getMany(ids) {
+      const found = await store.getMany(ids);
+      const out = new Map<string, PlacementInfo>();
+      for (const [id, p] of found) {
+        const info: PlacementInfo = { policy: p.policy, invoker: p.invoker, home: p.home };
+        if (p.color !== undefined) info.color = p.color;
+        out.set(id, info);
+      }
+      return out;
+    },
+    idsByColor: (namespace, color, query) => store.activationIdsByColor(namespace, color, query),
+  };
+}
+
+export interface Stores {
+  subjects: SubjectStore;
+  actions: ActionStore;
+  activations: ActivationStore;
+  placements: PlacementStore;
+}
+
+/** All four ports over the CouchDB stores, ready for createApi. */
+export function storePorts(stores: Stores): {
+  subjects: SubjectPort;
+  actions: ActionPort;
+  activations: ActivationPort;
+  placements: PlacementPort;
+} {
+  return {
+    subjects: subjectPort(stores.subjects),
+    actions: actionPort(stores.actions),
+    activations: activationPort(stores.activations),
+    placements: placementPort(stores.placements),
+  };
+}
