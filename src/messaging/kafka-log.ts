@@ -1,9 +1,8 @@
 /**
  * Routes kafkajs's logs into pino. kafkajs logs some expected, self-healing conditions as errors
  * (the first group join on a fresh broker answers "group coordinator is not available" and is
- * retried; a topic just created has no leader for a moment; ensureTopic on an existing topic);
- * those go to debug so a healthy
- * startup prints nothing at the default `warn` level.
+ * retried; a topic just created has no leader for a moment; ensureTopic on an existing topic).
+ * Those go to debug, so a healthy startup prints nothing at the default `warn` level.
  */
 import { logLevel, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -15,6 +14,7 @@ const transient = [
   /group is rebalancing/i,
   /leadership election/i,
   /not the correct coordinator/i,
+  /coordinator is loading/i,
   // CreateTopics for an existing topic; real creation failures reach ensureTopic's caller anyway.
   /topic creation errors/i,
 ];
