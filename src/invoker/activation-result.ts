@@ -17,7 +17,8 @@ export const messages = {
   resourceProvisionError: 'Failed to provision resources to run the action.',
   timedoutActivation: (timeoutMs: number, init: boolean): string =>
     `The action exceeded its time limits of ${timeoutMs} milliseconds${init ? ' during initialization.' : '.'}`,
-  invalidInitResponse: (body: string): string => `The action failed during initialization${body ? `: ${body}` : '.'}`,
+  invalidInitResponse: (body: string): string =>
+    `The action failed during initialization${body ? `: ${body}` : '.'}`,
   invalidRunResponse: (body: string): string =>
     `The action did not produce a valid JSON or JSON Array response${body ? `: ${body}` : '.'}`,
   truncatedResponse: (trunk: string, length: number, max: number): string =>
@@ -25,7 +26,9 @@ export const messages = {
 } as const;
 
 function error(statusCode: 1 | 2 | 3, value: unknown, size?: number): ActivationResponse {
-  return size === undefined ? { statusCode, result: { error: value } } : { statusCode, result: { error: value }, size };
+  return size === undefined
+    ? { statusCode, result: { error: value } }
+    : { statusCode, result: { error: value }, size };
 }
 export const applicationError = (value: unknown, size?: number) => error(1, value, size);
 export const developerError = (value: unknown, size?: number) => error(2, value, size);
@@ -39,7 +42,8 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function timedOut(call: CallResult, timeoutMs: number): boolean {
   return call.outcome.kind === 'timeout' || call.endMs - call.startMs >= timeoutMs;
@@ -52,17 +56,28 @@ export function initFailureResponse(call: CallResult, timeoutMs: number): Activa
   if (outcome.kind !== 'ok') return developerError(messages.abnormalInitialization);
   const size = outcome.body.length;
   if (outcome.truncatedFrom !== undefined) {
-    return developerError(messages.truncatedResponse(outcome.body, outcome.truncatedFrom, maxResponseBytes), outcome.truncatedFrom);
+    return developerError(
+      messages.truncatedResponse(outcome.body, outcome.truncatedFrom, maxResponseBytes),
+      outcome.truncatedFrom,
+    );
   }
   const parsed = parseJson(outcome.body);
   if (parsed.ok && isObject(parsed.value)) {
-    return developerError('error' in parsed.value ? parsed.value.error : messages.invalidInitResponse(outcome.body), size);
+    return developerError(
+      'error' in parsed.value ? parsed.value.error : messages.invalidInitResponse(outcome.body),
+      size,
+    );
   }
   return developerError(messages.invalidInitResponse(outcome.body), size);
 }
 
 export function initSucceeded(call: CallResult, timeoutMs: number): boolean {
-  return call.outcome.kind === 'ok' && call.outcome.status === 200 && call.outcome.truncatedFrom === undefined && !timedOut(call, timeoutMs);
+  return (
+    call.outcome.kind === 'ok' &&
+    call.outcome.status === 200 &&
+    call.outcome.truncatedFrom === undefined &&
+    !timedOut(call, timeoutMs)
+  );
 }
 
 /** The response of a /run call. */
@@ -71,7 +86,10 @@ export function runResponse(call: CallResult, timeoutMs: number): ActivationResp
   const outcome = call.outcome;
   if (outcome.kind !== 'ok') return developerError(messages.abnormalRun);
   if (outcome.truncatedFrom !== undefined) {
-    return applicationError(messages.truncatedResponse(outcome.body, outcome.truncatedFrom, maxResponseBytes), outcome.truncatedFrom);
+    return applicationError(
+      messages.truncatedResponse(outcome.body, outcome.truncatedFrom, maxResponseBytes),
+      outcome.truncatedFrom,
+    );
   }
   const size = outcome.body.length;
   const okStatus = outcome.status === 200;
@@ -79,11 +97,14 @@ export function runResponse(call: CallResult, timeoutMs: number): ActivationResp
   if (!parsed.ok) return developerError(messages.invalidRunResponse(outcome.body), size);
   const value = parsed.value;
   if (isObject(value)) {
-    if (okStatus) return 'error' in value ? applicationError(value.error, size) : { statusCode: 0, result: value, size };
+    if (okStatus)
+      return 'error' in value ? applicationError(value.error, size) : { statusCode: 0, result: value, size };
     return developerError('error' in value ? value.error : messages.invalidRunResponse(outcome.body), size);
   }
   if (Array.isArray(value)) {
-    return okStatus ? { statusCode: 0, result: value, size } : developerError(messages.invalidRunResponse(outcome.body), size);
+    return okStatus
+      ? { statusCode: 0, result: value, size }
+      : developerError(messages.invalidRunResponse(outcome.body), size);
   }
   return developerError(messages.invalidRunResponse(outcome.body), size);
 }
@@ -142,7 +163,11 @@ export function constructActivation(
 }
 
 /** InvokerReactive.generateFallbackActivation: a zero-length activation for a failure before any run. */
-export function fallbackActivation(msg: ActivationMessage, response: ActivationResponse, nowMs = Date.now()): WhiskActivation {
+export function fallbackActivation(
+  msg: ActivationMessage,
+  response: ActivationResponse,
+  nowMs = Date.now(),
+): WhiskActivation {
   const annotations: KeyValue[] = [
     { key: 'path', value: `${msg.action.path}/${msg.action.name}` },
     { key: 'kind', value: 'unknown' },

@@ -109,7 +109,9 @@ export class ContainerPool<C extends PooledContainer> {
   acquire(key: string, memoryMB: number): Promise<Lease<C>> {
     if (this.closed) return Promise.reject(new PoolClosedError());
     if (!this.fits(memoryMB)) {
-      return Promise.reject(new Error(`an action of ${memoryMB} MB cannot run in ${this.options.userMemoryMB} MB`));
+      return Promise.reject(
+        new Error(`an action of ${memoryMB} MB cannot run in ${this.options.userMemoryMB} MB`),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ key, memoryMB, resolve, reject });
@@ -155,14 +157,17 @@ export class ContainerPool<C extends PooledContainer> {
         void this.remove(slot);
         continue;
       }
-      if (slot.key === key && !slot.busy && slot.container && (!best || slot.lastUsed > best.lastUsed)) best = slot;
+      if (slot.key === key && !slot.busy && slot.container && (!best || slot.lastUsed > best.lastUsed))
+        best = slot;
     }
     return best;
   }
 
   /** Removes idle containers, least recently used first, if together they free enough memory. */
   private makeRoom(memoryMB: number): boolean {
-    const idle = [...this.slots].filter((s) => !s.busy && s.container).sort((a, b) => a.lastUsed - b.lastUsed);
+    const idle = [...this.slots]
+      .filter((s) => !s.busy && s.container)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     const needed = memoryMB - this.freeMemoryMB;
     let freed = 0;
     const victims: Slot<C>[] = [];
@@ -180,7 +185,13 @@ export class ContainerPool<C extends PooledContainer> {
   }
 
   private startContainer(waiter: Waiter<C>): void {
-    const slot: Slot<C> = { key: waiter.key, memoryMB: waiter.memoryMB, container: undefined, busy: true, lastUsed: Date.now() };
+    const slot: Slot<C> = {
+      key: waiter.key,
+      memoryMB: waiter.memoryMB,
+      container: undefined,
+      busy: true,
+      lastUsed: Date.now(),
+    };
     this.slots.add(slot);
     this.created++;
     this.options.create(waiter.key, waiter.memoryMB).then(

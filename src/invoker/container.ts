@@ -97,7 +97,10 @@ export class Container {
     const container = new Container(options);
     try {
       container.port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the action runtime did not start in time')), options.startTimeoutMs ?? 10_000);
+        const timer = setTimeout(
+          () => reject(new Error('the action runtime did not start in time')),
+          options.startTimeoutMs ?? 10_000,
+        );
         container.child.once('message', (message: unknown) => {
           clearTimeout(timer);
           const port = (message as { port?: unknown } | null)?.port;
@@ -162,7 +165,9 @@ export class Container {
         finish({ kind: 'timeout' });
         request.destroy();
       }, timeoutMs);
-      const removeExit = this.onExit((reason) => finish({ kind: 'connection', error: `the container ${reason}` }));
+      const removeExit = this.onExit((reason) =>
+        finish({ kind: 'connection', error: `the container ${reason}` }),
+      );
       const request = http.request(
         {
           host: '127.0.0.1',
@@ -183,7 +188,12 @@ export class Container {
             const all = Buffer.concat(chunks);
             const truncated = length > maxResponseBytes;
             const text = (truncated ? all.subarray(0, maxResponseBytes) : all).toString('utf8');
-            finish({ kind: 'ok', status: response.statusCode ?? 500, body: text, ...(truncated ? { truncatedFrom: length } : {}) });
+            finish({
+              kind: 'ok',
+              status: response.statusCode ?? 500,
+              body: text,
+              ...(truncated ? { truncatedFrom: length } : {}),
+            });
           });
           response.on('error', (err) => finish({ kind: 'connection', error: err.message }));
         },

@@ -29,7 +29,8 @@ export async function resolveCode(
   readAttachment: (name: string) => Promise<Buffer>,
 ): Promise<string> {
   if (typeof code === 'string') return code;
-  if (typeof code !== 'object' || code === null) throw new Error('exec.code is neither a string nor an attachment');
+  if (typeof code !== 'object' || code === null)
+    throw new Error('exec.code is neither a string nor an attachment');
   const name = (code as { attachmentName?: unknown }).attachmentName;
   if (typeof name !== 'string') throw new Error('exec.code attachment has no attachmentName');
   const colon = name.indexOf(':');
@@ -63,11 +64,16 @@ export class CouchActionSource implements ActionSource {
     try {
       raw = await this.db.get(docId, rev !== null ? { rev } : {});
     } catch (err) {
-      if (isNotFound(err)) throw rev !== null ? new RevisionMismatchError(docId, rev) : new ActionNotFoundError(docId);
+      if (isNotFound(err))
+        throw rev !== null ? new RevisionMismatchError(docId, rev) : new ActionNotFoundError(docId);
       throw err;
     }
     const parsed = actionDocumentSchema.safeParse(raw);
-    if (!parsed.success) throw new ActionUnreadableError(docId, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new ActionUnreadableError(
+        docId,
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     const doc = parsed.data;
     let code: string;
     try {
@@ -99,9 +105,16 @@ export class StoreActivationSink implements ActivationSink {
   ) {}
 
   async storeActivation(activation: WhiskActivation): Promise<void> {
-    const outcome = await this.store.put({ ...activation, start: Number(activation.start), end: Number(activation.end) });
+    const outcome = await this.store.put({
+      ...activation,
+      start: Number(activation.start),
+      end: Number(activation.end),
+    });
     if (!outcome.ok) {
-      this.logger?.warn({ activationId: activation.activationId, error: outcome.error, reason: outcome.reason }, 'activation record not stored');
+      this.logger?.warn(
+        { activationId: activation.activationId, error: outcome.error, reason: outcome.reason },
+        'activation record not stored',
+      );
       throw new Error(`activation record ${outcome.id} not stored: ${outcome.error}`);
     }
   }

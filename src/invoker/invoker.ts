@@ -169,9 +169,14 @@ export class Invoker {
     const topic = topics.invoker(this.options.id);
     await this.options.bus.ensureTopic(topic, 'invoker');
     await this.options.bus.ensureTopic(topics.health, 'health');
-    this.subscription = await this.options.bus.subscribe(topic, topic, (value) => this.track(this.handle(value)), {
-      concurrency: this.maxPeek,
-    });
+    this.subscription = await this.options.bus.subscribe(
+      topic,
+      topic,
+      (value) => this.track(this.handle(value)),
+      {
+        concurrency: this.maxPeek,
+      },
+    );
     this.ping();
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs ?? 1000);
     this.pingTimer.unref();
@@ -184,13 +189,16 @@ export class Invoker {
     this.stopping = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
     const unsubscribed = this.subscription?.stop() ?? Promise.resolve();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopGraceMs ?? 5000).unref());
+    const grace = new Promise<void>((resolve) =>
+      setTimeout(resolve, this.options.stopGraceMs ?? 5000).unref(),
+    );
     await Promise.race([Promise.allSettled([unsubscribed, ...this.inFlight]), grace]);
     await this.pool.close();
     await Promise.allSettled([unsubscribed, ...this.inFlight]);
     await Promise.allSettled([...this.pendingStores]);
     await this.options.activations.flush?.();
-    if (this.createdLocalStore && this.localStore) await rm(this.localStore, { recursive: true, force: true });
+    if (this.createdLocalStore && this.localStore)
+      await rm(this.localStore, { recursive: true, force: true });
     this.logger.info('invoker stopped');
   }
 
@@ -202,7 +210,9 @@ export class Invoker {
 
   private ping(): void {
     const value = serializePing(pingMessage(this.instance));
-    this.options.bus.send(topics.health, [value]).catch((err: unknown) => this.logger.error({ err: String(err) }, 'failed to ping the controller'));
+    this.options.bus
+      .send(topics.health, [value])
+      .catch((err: unknown) => this.logger.error({ err: String(err) }, 'failed to ping the controller'));
   }
 
   private async startContainer(memoryMB: number): Promise<Container> {
@@ -226,7 +236,10 @@ export class Invoker {
       msg = activationMessageSchema.parse(JSON.parse(value));
     } catch (err) {
       this.stats.dropped++;
-      this.logger.error({ err: String(err) }, 'terminal failure while processing message: not an ActivationMessage, dropped');
+      this.logger.error(
+        { err: String(err) },
+        'terminal failure while processing message: not an ActivationMessage, dropped',
+      );
       return;
     }
     this.stats.activations++;
@@ -246,7 +259,8 @@ export class Invoker {
       return await this.options.actions.fetchAction(docId, rev);
     } catch (err) {
       // The action may have been updated since the controller read it: run the latest revision.
-      if (err instanceof RevisionMismatchError && rev !== null) return this.options.actions.fetchAction(docId, null);
+      if (err instanceof RevisionMismatchError && rev !== null)
+        return this.options.actions.fetchAction(docId, null);
       throw err;
     }
   }
@@ -267,9 +281,18 @@ export class Invoker {
   }
 
   /** Acks and record for an activation that never reached a container (ContainerProxy.abortBuffered). */
-  private async abort(msg: ActivationMessage, action: ActionFacts, response: ActivationResponse): Promise<void> {
+  private async abort(
+    msg: ActivationMessage,
+    action: ActionFacts,
+    response: ActivationResponse,
+  ): Promise<void> {
     const now = Date.now();
-    const activation = constructActivation(msg, action, { startMs: now, endMs: now, timeout: false }, response);
+    const activation = constructActivation(
+      msg,
+      action,
+      { startMs: now, endMs: now, timeout: false },
+      response,
+    );
     await this.sendAck(
       msg,
       msg.blocking
@@ -302,8 +325,15 @@ export class Invoker {
     try {
       lease = await this.pool.acquire(key, memoryMB);
     } catch (err) {
-      this.logger.warn({ err: String(err), activationId: msg.activationId }, 'no container for the activation');
-      await this.abort(msg, facts, whiskError(this.stopping ? messages.abnormalRun : messages.resourceProvisionError));
+      this.logger.warn(
+        { err: String(err), activationId: msg.activationId },
+        'no container for the activation',
+      );
+      await this.abort(
+        msg,
+        facts,
+        whiskError(this.stopping ? messages.abnormalRun : messages.resourceProvisionError),
+      );
       return;
     }
     const container = lease.container;
@@ -350,7 +380,10 @@ export class Invoker {
       }
     }
     if (!activation) {
-      lastCall = await container.run({ value: params, ...environment, deadline: String(Date.now() + timeoutMs) }, timeoutMs);
+      lastCall = await container.run(
+        { value: params, ...environment, deadline: String(Date.now() + timeoutMs) },
+        timeoutMs,
+      );
       activation = constructActivation(
         msg,
         facts,
@@ -366,7 +399,8 @@ export class Invoker {
     const result = activation;
     const developerError = result.response.statusCode === 2;
     const destroy = result.response.statusCode >= 2;
-    const broken = lastCall !== undefined && (lastCall.outcome.kind !== 'ok' || timedOut(lastCall, timeoutMs));
+    const broken =
+      lastCall !== undefined && (lastCall.outcome.kind !== 'ok' || timedOut(lastCall, timeoutMs));
 
     // Blocking: the result goes out as soon as it is known; the completion follows the logs.
     const splitAcks = logLimitBytes > 0;
@@ -374,10 +408,15 @@ export class Invoker {
     if (msg.blocking) {
       resultSent = this.sendAck(
         msg,
-        splitAcks ? acks.result(msg.transid, result) : acks.combined(msg.transid, result, this.instance, true),
+        splitAcks
+          ? acks.result(msg.transid, result)
+          : acks.combined(msg.transid, result, this.instance, true),
       );
     } else if (!splitAcks) {
-      resultSent = this.sendAck(msg, acks.completion(msg.transid, result.activationId, this.instance, result.response.statusCode === 3));
+      resultSent = this.sendAck(
+        msg,
+        acks.completion(msg.transid, result.activationId, this.instance, result.response.statusCode === 3),
+      );
     }
 
     // A container that timed out or died is killed first, so its output ends and can be read whole.
@@ -387,12 +426,21 @@ export class Invoker {
       waitForSentinel: !developerError,
       timeoutMs: developerError ? 1000 : (this.options.logCollectionTimeoutMs ?? 10_000),
     });
-    if (developerError && splitAcks) logs = [...logs, formatLogLine(formatTimestamp(nowNs()), 'stderr', developerErrorLogWarning)];
+    if (developerError && splitAcks)
+      logs = [...logs, formatLogLine(formatTimestamp(nowNs()), 'stderr', developerErrorLogWarning)];
     const withLogs: WhiskActivation = { ...result, logs };
 
     if (splitAcks) {
       await resultSent;
-      await this.sendAck(msg, acks.completion(msg.transid, withLogs.activationId, this.instance, withLogs.response.statusCode === 3));
+      await this.sendAck(
+        msg,
+        acks.completion(
+          msg.transid,
+          withLogs.activationId,
+          this.instance,
+          withLogs.response.statusCode === 3,
+        ),
+      );
     } else {
       await resultSent;
     }
@@ -404,11 +452,17 @@ export class Invoker {
     if (msg.user.limits.storeActivations === false) return;
     const checked = whiskActivationSchema.safeParse(activation);
     if (!checked.success) {
-      this.logger.error({ activationId: activation.activationId, issues: checked.error.issues }, 'activation record does not match the schema');
+      this.logger.error(
+        { activationId: activation.activationId, issues: checked.error.issues },
+        'activation record does not match the schema',
+      );
       return;
     }
     const write = this.options.activations.storeActivation(activation).catch((err: unknown) => {
-      this.logger.error({ activationId: activation.activationId, err: String(err) }, 'failed to store the activation');
+      this.logger.error(
+        { activationId: activation.activationId, err: String(err) },
+        'failed to store the activation',
+      );
     });
     this.pendingStores.add(write);
     void write.finally(() => this.pendingStores.delete(write));
@@ -445,7 +499,10 @@ export class Invoker {
           err = retryErr;
         }
       }
-      this.logger.error({ err: String(err), activationId: msg.activationId, kind: ack.kind }, 'failed to send an acknowledgement');
+      this.logger.error(
+        { err: String(err), activationId: msg.activationId, kind: ack.kind },
+        'failed to send an acknowledgement',
+      );
     }
   }
 }

@@ -19,7 +19,8 @@ export function truncatedLogsMessage(limitBytes: number): string {
 /** OpenWhisk's Messages.logFailure (sentinels missing, collection timed out). */
 export const logFailureMessage = 'There was an issue while collecting your logs. Data might be missing.';
 /** OpenWhisk's Messages.logWarningDeveloperError. */
-export const developerErrorLogWarning = 'The action did not initialize or run as expected. Log data might be missing.';
+export const developerErrorLogWarning =
+  'The action did not initialize or run as expected. Log data might be missing.';
 
 // A wall clock with nanosecond resolution: the epoch at start-up plus the monotonic clock since.
 const epochAtStartNs = BigInt(Date.now()) * 1_000_000n;
@@ -43,12 +44,13 @@ export function formatLogLine(time: string, stream: LogStream, message: string):
 }
 
 interface Line {
+  readonly seq: number;
   readonly time: string;
   readonly stream: LogStream;
   readonly message: string;
 }
 
-type Entry = Line | { readonly sentinel: LogStream };
+type Entry = Line | { readonly sentinel: true };
 
 export interface CollectOptions {
   /** The action's log limit in bytes (limits.logs MB); 0 collects nothing. */
@@ -67,10 +69,12 @@ export interface CollectOptions {
  * activation. Lines written after an activation's sentinels belong to the next activation.
  */
 export class ContainerLog {
-  private readonly entries: Entry[] = [];
+  /** Per stream: lines and sentinels in arrival order; `seq` restores the interleaving of both. */
+  private readonly streams: Record<LogStream, Entry[]> = { stdout: [], stderr: [] };
   private readonly partial: Record<LogStream, string> = { stdout: '', stderr: '' };
   private readonly ended: Record<LogStream, boolean> = { stdout: false, stderr: false };
   private waiters: (() => void)[] = [];
+  private seq = 0;
 
   /** Feeds a chunk of a stream; complete lines are timestamped now. */
   push(stream: LogStream, chunk: string): void {
@@ -91,8 +95,8 @@ export class ContainerLog {
   }
 
   private add(stream: LogStream, message: string, time: string): void {
-    if (message.includes(logSentinel)) this.entries.push({ sentinel: stream });
-    else this.entries.push({ time, stream, message });
+    if (message.includes(logSentinel)) this.streams[stream].push({ sentinel: true });
+    else this.streams[stream].push({ seq: this.seq++, time, stream, message });
   }
 
   private wake(): void {
@@ -101,21 +105,10 @@ export class ContainerLog {
     for (const w of waiters) w();
   }
 
-  private sentinelsAvailable(): boolean {
-    let out = false;
-    let err = false;
-    for (const e of this.entries) {
-      if ('sentinel' in e) {
-        if (e.sentinel === 'stdout') out = true;
-        else err = true;
-        if (out && err) return true;
-      }
-    }
-    return false;
-  }
-
   private settled(): boolean {
-    return this.sentinelsAvailable() || (this.ended.stdout && this.ended.stderr);
+    return (['stdout', 'stderr'] as const).every(
+      (s) => this.ended[s] || this.streams[s].some((e) => 'sentinel' in e),
+    );
   }
 
   private async waitUntilSettled(timeoutMs: number): Promise<boolean> {
@@ -134,24 +127,18 @@ export class ContainerLog {
     return true;
   }
 
+  /** Takes a stream's lines up to and including its first sentinel (or all, if none). */
+  private take(stream: LogStream): Line[] {
+    const entries = this.streams[stream];
+    const sentinel = entries.findIndex((e) => 'sentinel' in e);
+    const taken = entries.splice(0, sentinel < 0 ? entries.length : sentinel + 1);
+    return taken.filter((e): e is Line => !('sentinel' in e));
+  }
+
   /** The logs of the activation that just ended, formatted; consumes them. */
   async collect(options: CollectOptions): Promise<string[]> {
     const complete = await this.waitUntilSettled(options.timeoutMs);
-    const lines: Line[] = [];
-    let seenOut = false;
-    let seenErr = false;
-    let consumed = 0;
-    for (const e of this.entries) {
-      consumed++;
-      if ('sentinel' in e) {
-        if (e.sentinel === 'stdout') seenOut = true;
-        else seenErr = true;
-        if (seenOut && seenErr) break;
-      } else {
-        lines.push(e);
-      }
-    }
-    this.entries.splice(0, consumed);
+    const lines = [...this.take('stdout'), ...this.take('stderr')].sort((a, b) => a.seq - b.seq);
     if (options.limitBytes <= 0) return [];
 
     const out: string[] = [];

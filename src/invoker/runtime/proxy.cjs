@@ -67,7 +67,9 @@ function evalInline(__code, __main) {
 
 function run(cmd, args) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, (error, stdout, stderr) => (error ? reject(String(stderr).trim() || String(error)) : resolve(stdout)));
+    execFile(cmd, args, (error, stdout, stderr) =>
+      error ? reject(String(stderr).trim() || String(error)) : resolve(stdout),
+    );
   });
 }
 
@@ -81,7 +83,8 @@ function archiveType(base64) {
 /** Binary actions: a base64 zip or tar.gz, unpacked to a temporary folder and required (runner.js). */
 async function loadArchive(code, main) {
   const type = archiveType(code);
-  if (type === 'unsupported') throw 'There was an error uncompressing the action archive. The file type is unsupported';
+  if (type === 'unsupported')
+    throw 'There was an error uncompressing the action archive. The file type is unsupported';
   const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'palette-action-archive-'));
   const moduleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'palette-action-'));
   const archive = path.join(archiveDir, `action.${type}`);
@@ -110,10 +113,13 @@ async function loadArchive(code, main) {
 async function initialize(message) {
   if (message.env && typeof message.env === 'object') {
     for (const [key, value] of Object.entries(message.env)) {
-      process.env[key] = typeof value !== 'object' || value === null ? (value ? String(value) : '') : JSON.stringify(value);
+      process.env[key] =
+        typeof value !== 'object' || value === null ? (value ? String(value) : '') : JSON.stringify(value);
     }
   }
-  const handler = message.binary ? await loadArchive(message.code, message.main) : evalInline(message.code, message.main);
+  const handler = message.binary
+    ? await loadArchive(message.code, message.main)
+    : evalInline(message.code, message.main);
   if (typeof handler !== 'function') throw `Action entrypoint '${message.main}' is not a function.`;
   return handler;
 }
@@ -151,7 +157,12 @@ async function handleInit(body) {
   if (status === Status.ready && userMain === undefined) {
     setStatus(Status.starting);
     const message = (body && body.value) || {};
-    if (message.main && message.code && typeof message.main === 'string' && typeof message.code === 'string') {
+    if (
+      message.main &&
+      message.code &&
+      typeof message.main === 'string' &&
+      typeof message.code === 'string'
+    ) {
       try {
         userMain = await initialize(message);
         setStatus(Status.ready);
@@ -160,7 +171,12 @@ async function handleInit(body) {
         console.error('Error during initialization:', error);
         writeMarkers();
         setStatus(Status.stopped);
-        return [502, { error: `Initialization has failed due to: ${error && error.stack ? String(error.stack) : error}` }];
+        return [
+          502,
+          {
+            error: `Initialization has failed due to: ${error && error.stack ? String(error.stack) : error}`,
+          },
+        ];
       }
     }
     setStatus(Status.ready);
@@ -194,7 +210,8 @@ async function handleRun(body) {
   }
   try {
     const result = await runMain(msg.value);
-    if (typeof result !== 'object') console.error(`Result must be of type object but has type "${typeof result}":`, result);
+    if (typeof result !== 'object')
+      console.error(`Result must be of type object but has type "${typeof result}":`, result);
     writeMarkers();
     setStatus(Status.ready);
     if (typeof result !== 'object') return [502, { error: 'The action did not return a dictionary.' }];
@@ -237,7 +254,9 @@ const server = http.createServer((req, res) => {
     } catch {
       return reply(res, 500, { error: 'Bad request.' });
     }
-    const route = req.method === 'POST' && (req.url === '/init' ? handleInit : req.url === '/run' ? handleRun : undefined);
+    const route =
+      req.method === 'POST' &&
+      (req.url === '/init' ? handleInit : req.url === '/run' ? handleRun : undefined);
     if (!route) return reply(res, 500, { error: 'Bad request.' });
     route(body).then(
       ([code, response]) => reply(res, code, response),
