@@ -167,10 +167,12 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     const next = this.index.ids;
     const nextSet = new Set(next);
     const previous = new Set(this.members);
-    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
     for (const id of next)
       if (!previous.has(id))
         this.ring.add(id, this.pointsPerInvoker, controlPoints(id, this.pointsPerInvoker));
+    // Adds before removes: the package's remove() drops its point map until the next read, and an
+    // add() in between would write into the dropped map.
+    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
     this.members = next;
     this.table = buildTable(this.ring);
     this.seen = new Uint32Array(this.index.idLimit);
@@ -181,27 +183,31 @@ export class ConsistentHashPolicy implements OrderedPolicy {
 
 /** Sorts the package's points into lookup arrays; a position claimed twice goes to the lower id. */
 export function buildTable(ring: ConsistentHash<number>): RingTable {
-  const packed: number[] = [];
-  for (const id of ring.getNodes()) {
+  const nodes = ring.getNodes();
+  const lists = nodes.map((id) => ring.getPoints(id) ?? []);
+  const packed = new Float64Array(lists.reduce((sum, l) => sum + l.length, 0));
+  let k = 0;
+  nodes.forEach((id, n) => {
     // position * 2^16 + id is exact in a double (< 2^44) and sorts by position, then id.
-    for (const p of ring.getPoints(id) ?? []) packed.push(p * 65536 + id);
-  }
-  const sorted = Float64Array.from(packed).sort();
-  const positions: number[] = [];
-  const owners: number[] = [];
-  for (const v of sorted) {
-    const position = Math.floor(v / 65536);
-    if (positions.length > 0 && positions[positions.length - 1] === position) continue;
-    positions.push(position);
-    owners.push(v - position * 65536);
+    for (const p of lists[n]!) packed[k++] = p * 65536 + id;
+  });
+  packed.sort();
+  const positions = new Uint32Array(packed.length);
+  const owners = new Uint16Array(packed.length);
+  let len = 0;
+  for (let i = 0; i < packed.length; i++) {
+    const position = Math.floor(packed[i]! / 65536);
+    if (len > 0 && positions[len - 1] === position) continue;
+    positions[len] = position;
+    owners[len++] = packed[i]! - position * 65536;
   }
   const slots = (RING_RANGE >>> JUMP_SHIFT) + 1;
   const jump = new Uint32Array(slots);
   let i = 0;
   for (let s = 0; s < slots; s++) {
-    const slotStart = s * 2 ** JUMP_SHIFT;
-    while (i < positions.length && positions[i]! < slotStart) i++;
+    const slotStart = s << JUMP_SHIFT;
+    while (i < len && positions[i]! < slotStart) i++;
     jump[s] = i;
   }
-  return { positions: Uint32Array.from(positions), owners: Uint16Array.from(owners), jump };
+  return { positions: positions.slice(0, len), owners: owners.slice(0, len), jump };
 }
