@@ -1,0 +1,96 @@
+/**
+ * One invoker as its own OS process (`tsx src/platform/invoker-main.ts` or
+ * `node dist/platform/invoker-main.js`), configured from the environment:
+ * PALETTE_INVOKER_ID (required), PALETTE_INVOKER_NAME, PALETTE_INVOKER_MEMORY_MB, KAFKA_BROKERS,
+ * KAFKA_TOPIC_PREFIX, COUCHDB_URL (required), COUCHDB_USER, COUCHDB_PASSWORD, DB_PREFIX, PALETTE_PORT
+ * (the API its actions may call back) and PALETTE_LOG_LEVEL. `npm start` with Kafka runs one per
+ * invoker, and the invoker image runs it. SIGTERM or SIGINT stops it cleanly: no new activations,
+ * running ones finish (or fail after a grace period), records are written, then it exits; a second
+ * signal exits at once.
+ */
+import { pino } from 'pino';
+import { createInvoker } from '../invoker/index.js';
+import { createMessageBus } from '../messaging/index.js';
+import { connectCouch, couchOptionsFrom } from '../store/couch.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.invokerId === undefined)
+    throw new ConfigError('invalid configuration: PALETTE_INVOKER_ID is required');
+  const id = config.invokerId;
+  // The in-process bus reaches nothing outside this process: a lone invoker needs Kafka.
+  if (!config.kafkaBrokers?.length)
+    throw new ConfigError('invalid configuration: KAFKA_BROKERS is required to run an invoker process');
+  const logger = pino({ name: `invoker${id}`, level: config.logLevel });
+  const couchOptions = couchOptionsFrom(config);
+
+  // CouchDB may still be starting (the platform starts everything at once): retry for a while.
+  let couch;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      couch = await connectCouch(couchOptions);
+      break;
+    } catch (err) {
+      if (attempt >= 60) throw err;
+      logger.warn({ err: String(err) }, 'CouchDB not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  const remoteStoreUrl = new URL(couchOptions.url);
+  if (couchOptions.user !== undefined) remoteStoreUrl.username = encodeURIComponent(couchOptions.user);
+  if (couchOptions.password !== undefined)
+    remoteStoreUrl.password = encodeURIComponent(couchOptions.password);
+
+  const bus = createMessageBus(config, { logger, clientId: config.invokerName ?? `invoker${id}` });
+  const wired = createInvoker({
+    id,
+    name: config.invokerName,
+    userMemoryMB: config.invokerUserMemoryMB,
+    bus,
+    couch,
+    remoteStoreUrl: remoteStoreUrl.toString().replace(/\/$/, ''),
+    apiHost: `http://127.0.0.1:${config.port}`,
+    logger,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping');
+    stopping = (async () => {
+      await wired.stop();
+      await bus.close();
+    })();
+    stopping.then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await wired.invoker.start();
+  logger.info(
+    {
+      id,
+      name: config.invokerName,
+      userMemoryMB: config.invokerUserMemoryMB,
+      kafka: Boolean(config.kafkaBrokers),
+    },
+    'invoker running',
+  );
+  // A parent that spawned us with an IPC channel learns that we consume our topic.
+  process.send?.({ ready: true, invoker: id });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
