@@ -62,7 +62,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function resolveColor(
   params: unknown,
-  annotations: readonly { key: string; value: unknown }[] = [],
+  annotations: readonly { key: string; value?: unknown }[] = [],
 ): string | undefined {
   if (isRecord(params) && Object.prototype.hasOwnProperty.call(params, COLOR_KEY)) {
     return validateColor(params[COLOR_KEY], 'parameter');

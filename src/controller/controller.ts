@@ -14,8 +14,9 @@
  * It knows no HTTP; src/api maps its outcomes and errors to OpenWhisk's status codes.
  */
 import type { Logger } from 'pino';
-import type { InvokerStatus, InvokerView } from '../balancer/types.js';
+import type { InvokerStatus } from '../balancer/types.js';
 import { resolveColor } from '../balancer/color.js';
+import { invokerSlotMB, LoadTracker } from '../balancer/load-tracker.js';
 import type { MessageBus, Subscription } from '../messaging/bus.js';
 import { topics } from '../messaging/bus.js';
 import {
@@ -47,14 +48,6 @@ import {
   type Placement,
 } from './types.js';
 
-/** The in-flight load book the policies read (src/balancer's LoadTracker fits it). */
-export interface LoadBook {
-  setInvokers(invokers: readonly { id: number; status: InvokerStatus; capacityMB: number }[]): void;
-  acquire(invoker: number, memoryMB: number): void;
-  release(invoker: number, memoryMB: number): void;
-  views(): readonly InvokerView[];
-}
-
 export interface ControllerDeps {
   controllerId: string;
   /** Controller replicas sharing every invoker's capacity (OpenWhisk's clusterSize). */
@@ -63,7 +56,8 @@ export interface ControllerDeps {
   invokerGoneMs: number;
   bus: MessageBus;
   policies: PlacementPolicies;
-  load: LoadBook;
+  /** The in-flight book the policies read; the controller keeps its invoker set in step with health. */
+  load: LoadTracker;
   /** Writes the health test action document into the whisks database (create or update). */
   putHealthAction(doc: ActionDocument): Promise<void>;
   /** Records where an activation went (batched by the store). */
@@ -77,8 +71,6 @@ export interface ControllerDeps {
   now?: () => number;
 }
 
-/** OpenWhisk's floor for an invoker's slots (MemoryLimit.MIN_MEMORY). */
-const minSlotsMB = 128;
 const tickMs = 1_000;
 /** DB polls for a shrunk blocking result, as PrimitiveActions' fast polls. */
 const shrunkPollMs = [1_000, 2_000, 2_000, 2_000];
@@ -132,7 +124,7 @@ export class Controller implements ControllerCore {
     const { decision, policy } = chooseInvoker(
       this.deps.policies,
       { color, namespace: user.namespace.name, action: `${action.namespace}/${action.name}`, memoryMB },
-      this.deps.load.views(),
+      this.deps.load.view(),
     );
     this.deps.metrics.decisionSeconds.observe({ policy }, Number(process.hrtime.bigint() - began) / 1e9);
     if (!decision) throw new NoInvokersError();
@@ -313,14 +305,15 @@ export class Controller implements ControllerCore {
     this.syncInvokers();
   }
 
+  /** Keeps the policies' invoker set equal to the supervised (not gone) invokers. */
   private syncInvokers(): void {
-    this.deps.load.setInvokers(
-      this.supervisor.list().map((invoker) => ({
-        id: invoker.id,
-        status: invoker.status,
-        capacityMB: Math.max(minSlotsMB, Math.floor(invoker.userMemoryMB / this.deps.replicas)),
-      })),
-    );
+    const { load, replicas } = this.deps;
+    const known = new Set<number>();
+    for (const invoker of this.supervisor.list()) {
+      known.add(invoker.id);
+      load.upsert(invoker.id, invoker.status, invokerSlotMB(invoker.userMemoryMB, replicas));
+    }
+    for (const view of load.view()) if (!known.has(view.id)) load.remove(view.id);
   }
 
   private sendTestAction(invoker: number): void {

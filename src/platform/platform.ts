@@ -1,0 +1,286 @@
+/**
+ * The whole platform in one call: CouchDB (embedded pouchdb-server unless COUCHDB_URL is set), the
+ * message bus (Kafka when brokers are configured or the project's broker is asked for, otherwise
+ * in-process), the controller core, the REST API and N invokers. With Kafka every invoker runs as
+ * its own OS process (so tests can kill one); with the in-process bus they live in this process.
+ * `npm start` (start.ts), the end-to-end tests and the benchmarks all start the platform here.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
+import type { PolicyName } from '../balancer/types.js';
+import { createApi } from '../api/app.js';
+import { storePorts } from '../api/adapters.js';
+import { Controller } from '../controller/controller.js';
+import { ControllerMetrics } from '../controller/metrics.js';
+import { createInvoker, type WiredInvoker } from '../invoker/index.js';
+import { createMessageBus, type MessageBus } from '../messaging/index.js';
+import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
+import { connectCouch, couchOptionsFrom, createStores, PersistentColorTable, wellKnownAuth, type Stores } from '../store/index.js';
+import type { CouchConnection } from '../store/couch.js';
+import { loadConfig, type Config } from './config.js';
+import { couchForConfig } from './embedded-couch.js';
+import { startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
+
+export interface PlatformOptions {
+  /** Environment to read the configuration from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Configuration values that win over the environment (tests use port 0, a topic prefix, ...). */
+  overrides?: Partial<Config>;
+  /** Start the project's own Kafka broker (`npm start -- --kafka`) when KAFKA_BROKERS is unset. */
+  projectKafka?: boolean;
+  /** Run invokers as OS processes; default: yes with Kafka, no with the in-process bus. */
+  invokerProcesses?: boolean;
+  /** Extra options for in-process invokers (tests shorten idle eviction, ...). */
+  idleContainerMs?: number;
+  /** Start no invokers (a controller beside real OpenWhisk invokers). */
+  noInvokers?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningInvoker {
+  readonly id: number;
+  /** The OS process, when invokers run as processes. */
+  readonly process?: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface Platform {
+  readonly config: Config;
+  /** `http://127.0.0.1:<port>` */
+  readonly apiHost: string;
+  /** The guest key `uuid:key`, as `wsk --auth` takes it. */
+  readonly authKey: string;
+  readonly controller: Controller;
+  readonly stores: Stores;
+  readonly bus: MessageBus;
+  readonly couchUrl: string;
+  readonly invokers: Map<number, RunningInvoker>;
+  readonly metrics: ControllerMetrics;
+  /** Starts one more invoker with this id (tests: an invoker joins). */
+  startInvoker(id: number): Promise<RunningInvoker>;
+  /** Waits until `count` invokers are healthy in the controller's eyes. */
+  waitForHealthyInvokers(count: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const invokerMainPath = (): { script: string; execArgv: string[] } => {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    return { script: here.replace(/platform\.ts$/, 'invoker-main.ts'), execArgv: ['--import', 'tsx'] };
+  }
+  return { script: here.replace(/platform\.js$/, 'invoker-main.js'), execArgv: [] };
+};
+
+async function connectWithRetry(config: Config, url: string, logger: Logger): Promise<CouchConnection> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connectCouch(couchOptionsFrom(config, url));
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      logger.warn({ err: String(error) }, 'CouchDB not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  let config = loadConfig(options.env ?? process.env, options.overrides ?? {});
+  const logger = options.logger ?? pino({ name: 'palette', level: config.logLevel });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((e: unknown) => logger.warn({ err: String(e) }, 'stop step failed'));
+  };
+  try {
+    let broker: ProjectKafkaBroker | undefined;
+    if (!config.kafkaBrokers?.length && options.projectKafka) {
+      broker = await startProjectKafka();
+      config = { ...config, kafkaBrokers: broker.brokers };
+      cleanups.push(() => broker!.stop());
+    }
+    const kafka = Boolean(config.kafkaBrokers?.length);
+
+    const couchServer = await couchForConfig(config);
+    cleanups.push(() => couchServer.stop());
+    const couch = await connectWithRetry(config, couchServer.url, logger);
+    const stores = createStores(couch, logger);
+    cleanups.push(() => stores.close());
+    await stores.subjects.seedWellKnown();
+
+    const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
+    cleanups.push(() => bus.close());
+
+    // Policies: the least-assigned table is shared with its CouchDB persistence.
+    const colorTable = new ColorTable();
+    const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, colorTable });
+    let persistentTable: PersistentColorTable<readonly number[]> | undefined;
+    if (config.policy === 'least-assigned' || config.baseline === 'least-assigned') {
+      persistentTable = new PersistentColorTable<readonly number[]>(colorTable, couch, { controllerId: config.controllerId, logger });
+      await persistentTable.start();
+      cleanups.push(() => persistentTable!.stop());
+    }
+
+    const metrics = new ControllerMetrics({ defaultMetrics: true });
+    const load = new LoadTracker();
+    const controller = new Controller({
+      controllerId: config.controllerId,
+      replicas: config.controllerReplicas,
+      invokerGoneMs: config.invokerGoneSeconds * 1_000,
+      bus,
+      policies: {
+        colored: { name: config.policy, policy: policyFor(config.policy) },
+        uncolored: { name: config.baseline, policy: policyFor(config.baseline) },
+      },
+      load,
+      putHealthAction: async (doc: ActionDocument) => {
+        await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
+      },
+      recordPlacement: (p) => {
+        void stores.placements.record({
+          activationId: p.activationId,
+          namespace: p.namespace,
+          ...(p.color !== undefined ? { color: p.color } : {}),
+          policy: p.policy,
+          invoker: p.invoker,
+          home: p.home,
+          forced: p.forced,
+          spilled: p.spilled,
+          controller: p.controller,
+          time: p.at,
+        });
+      },
+      getActivation: async (namespace, id) =>
+        (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+      onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
+      metrics,
+      logger,
+    });
+    cleanups.push(() => controller.close());
+
+    const ports = storePorts(stores);
+    const app = createApi({
+      core: controller,
+      ...ports,
+      config: { controllerId: config.controllerId },
+      logger,
+      metrics: metrics.registry,
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    config = { ...config, port };
+    await controller.start();
+
+    const invokers = new Map<number, RunningInvoker>();
+    const processes = options.invokerProcesses ?? kafka;
+    if (processes && !kafka) throw new Error('invoker processes need Kafka: set KAFKA_BROKERS or use --kafka');
+    const remoteStoreUrl = couchServer.url.replace(/\/$/, '');
+
+    const startInvoker = async (id: number): Promise<RunningInvoker> => {
+      const name = `palette-invoker-${id}`;
+      let running: RunningInvoker;
+      if (processes) {
+        const { script, execArgv } = invokerMainPath();
+        if (!existsSync(script)) throw new Error(`invoker entrypoint missing: ${script}`);
+        const child = fork(script, [], {
+          execArgv,
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env: {
+            ...process.env,
+            PALETTE_INVOKER_ID: String(id),
+            PALETTE_INVOKER_NAME: name,
+            PALETTE_INVOKER_MEMORY_MB: String(config.invokerUserMemoryMB),
+            KAFKA_BROKERS: config.kafkaBrokers!.join(','),
+            KAFKA_TOPIC_PREFIX: config.kafkaTopicPrefix,
+            COUCHDB_URL: couchServer.url,
+            DB_PREFIX: config.dbPrefix,
+            PALETTE_PORT: String(port),
+            PALETTE_LOG_LEVEL: config.logLevel,
+            ...(config.couchdbUser ? { COUCHDB_USER: config.couchdbUser } : {}),
+            ...(config.couchdbPassword ? { COUCHDB_PASSWORD: config.couchdbPassword } : {}),
+          },
+        });
+        await new Promise<void>((resolve, reject) => {
+          const onExit = (code: number | null) => reject(new Error(`invoker ${id} exited with ${code} before it was ready`));
+          child.once('exit', onExit);
+          child.on('message', (m: { ready?: boolean }) => {
+            if (m?.ready) {
+              child.off('exit', onExit);
+              resolve();
+            }
+          });
+        });
+        running = {
+          id,
+          process: child,
+          stop: () =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGTERM');
+            }),
+        };
+      } else {
+        const wired: WiredInvoker = createInvoker({
+          id,
+          name,
+          userMemoryMB: config.invokerUserMemoryMB,
+          bus,
+          couch,
+          remoteStoreUrl,
+          apiHost: `http://127.0.0.1:${port}`,
+          logger,
+          ...(options.idleContainerMs !== undefined ? { overrides: { idleContainerMs: options.idleContainerMs } } : {}),
+        });
+        await wired.invoker.start();
+        running = { id, stop: () => wired.stop() };
+      }
+      invokers.set(id, running);
+      return running;
+    };
+    cleanups.push(async () => {
+      await Promise.all([...invokers.values()].map((i) => i.stop()));
+    });
+    if (!options.noInvokers) {
+      await Promise.all(Array.from({ length: config.invokers }, (_, id) => startInvoker(id)));
+    }
+
+    return {
+      config,
+      apiHost: `http://127.0.0.1:${port}`,
+      authKey: wellKnownAuth.guest,
+      controller,
+      stores,
+      bus,
+      couchUrl: couchServer.url,
+      invokers,
+      metrics,
+      startInvoker,
+      waitForHealthyInvokers: async (count, timeoutMs = 60_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (controller.invokerHealth().filter((i) => i.status === 'healthy').length < count) {
+          if (Date.now() > deadline) {
+            throw new Error(`only ${JSON.stringify(controller.invokerHealth())} after ${timeoutMs} ms`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
