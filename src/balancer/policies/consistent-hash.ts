@@ -167,12 +167,14 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     const next = this.index.ids;
     const nextSet = new Set(next);
     const previous = new Set(this.members);
-    for (const id of next)
+    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
+    // The package's remove() drops its point map until the next read, and an add() before that read
+    // would write into the dropped map: read once (any node) so it is rebuilt now.
+    this.ring.getPoints(-1);
+    for (const id of next) {
       if (!previous.has(id))
         this.ring.add(id, this.pointsPerInvoker, controlPoints(id, this.pointsPerInvoker));
-    // Adds before removes: the package's remove() drops its point map until the next read, and an
-    // add() in between would write into the dropped map.
-    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
+    }
     this.members = next;
     this.table = buildTable(this.ring);
     this.seen = new Uint32Array(this.index.idLimit);

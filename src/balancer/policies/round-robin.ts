@@ -1,7 +1,7 @@
 /**
  * Round-robin: the paper's other locality-oblivious baseline. A counter walks the view; the
  * invoker whose turn it is takes the activation if it is healthy with room, otherwise the next
- * one that is. When none has room, a random healthy invoker takes it (forced), as OpenWhisk.
+ * one that is, and the turn continues after it. When none has room, a random healthy invoker takes it (forced), as OpenWhisk.
  * The counter is per process: replicas need not agree for a locality-oblivious policy.
  */
 import { canTakeRequest, forcedDecision, type RandomSource } from '../common.js';
@@ -20,8 +20,11 @@ export class RoundRobinPolicy implements Policy {
     this.next = start + 1;
     const home = invokers[start]!.id;
     for (let step = 0; step < n; step++) {
-      const view = invokers[(start + step) % n]!;
+      const index = (start + step) % n;
+      const view = invokers[index]!;
       if (canTakeRequest(view, request)) {
+        // Resume after the invoker that took it, so one skipped invoker does not double its neighbour's share.
+        this.next = index + 1;
         return { invoker: view.id, home, forced: false, spilled: view.id !== home };
       }
     }

@@ -52,6 +52,14 @@ describe('consistent-hash ring', () => {
     expect(buildTable(ring).owners).toEqual(table.owners);
   });
 
+  it('survives the invoker set emptying and refilling (the package drops its map on remove)', () => {
+    const policy = new ConsistentHashPolicy();
+    expect(policy.choose(colored('a'), healthyView([3]))!.invoker).toBe(3);
+    expect(policy.choose(colored('a'), [])).toBeUndefined();
+    expect([1, 2]).toContain(policy.choose(colored('a'), healthyView([1, 2]))!.invoker);
+    expect([...policy.packageRing(healthyView([1, 2])).getNodes()].sort()).toEqual([1, 2]);
+  });
+
   it('rebuilds only when the invoker set changes', () => {
     const policy = new ConsistentHashPolicy();
     const view = healthyView(range(8));
