@@ -1,0 +1,152 @@
+/* global fetch, Buffer, URL */
+/* eslint-disable @typescript-eslint/no-require-imports -- OpenWhisk Node.js actions are CommonJS */
+/**
+ * dag-task: one task of a data-parallel DAG (Palette's Dask/NumS experiments). It reads its inputs
+ * by key, computes its output, and stores it:
+ *
+ * - Input: from the invoker's local object store (the folder in PALETTE_LOCAL_STORE, private to
+ *   the invoker that runs this container) when the producing task ran on the same invoker; else
+ *   from the remote store, a CouchDB attachment `<db>/<key>/data`.
+ * - Output: written to the local store and to the remote store (other invokers read it there), or
+ *   only remotely when `remoteOnly` is set.
+ *
+ * Parameters: key (the output's key), inputs (keys, default []), size (output bytes, default
+ * 1024), remoteOnly (default false), computeMs (busy time, default 0), db (default `palette_dag`),
+ * couchUrl (default PALETTE_COUCHDB_URL).
+ * Result: { key, invoker, container, inputs: [{key, source: "local"|"remote", bytes}],
+ *           bytesReadLocal, bytesReadRemote, bytesWrittenLocal, bytesWrittenRemote, digest }.
+ */
+const fs = require('node:fs/promises');
+const path = require('node:path');
+const crypto = require('node:crypto');
+
+let databaseReady = false;
+
+function couchRequest(base, urlPath, init = {}) {
+  const url = new URL(base.replace(/\/$/, '') + urlPath);
+  const headers = { ...(init.headers || {}) };
+  if (url.username || url.password) {
+    const auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return fetch(url, { ...init, headers });
+}
+
+function localPath(key) {
+  const dir = process.env.PALETTE_LOCAL_STORE;
+  return dir ? path.join(dir, encodeURIComponent(key)) : undefined;
+}
+
+async function readLocal(key) {
+  const file = localPath(key);
+  if (!file) return undefined;
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function writeLocal(key, data) {
+  const file = localPath(key);
+  if (!file) return 0;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+  return data.length;
+}
+
+const docPath = (db, key) => `/${encodeURIComponent(db)}/${encodeURIComponent(`dag:${key}`)}`;
+
+async function readRemote(couchUrl, db, key) {
+  const response = await couchRequest(couchUrl, `${docPath(db, key)}/data`);
+  if (response.status === 404) throw new Error(`input ${key} is in neither the local nor the remote store`);
+  if (!response.ok) throw new Error(`reading ${key} from ${db} failed: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+async function ensureDatabase(couchUrl, db) {
+  if (databaseReady) return;
+  const response = await couchRequest(couchUrl, `/${encodeURIComponent(db)}`, { method: 'PUT' });
+  if (!response.ok && response.status !== 412)
+    throw new Error(`creating ${db} failed: HTTP ${response.status}`);
+  databaseReady = true;
+}
+
+async function writeRemote(couchUrl, db, key, data) {
+  await ensureDatabase(couchUrl, db);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let query = '';
+    const existing = await couchRequest(couchUrl, docPath(db, key));
+    if (existing.ok) query = `?rev=${encodeURIComponent((await existing.json())._rev)}`;
+    else await existing.arrayBuffer();
+    const response = await couchRequest(couchUrl, `${docPath(db, key)}/data${query}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: data,
+    });
+    if (response.ok) return data.length;
+    if (response.status !== 409) throw new Error(`writing ${key} to ${db} failed: HTTP ${response.status}`);
+  }
+  throw new Error(`writing ${key} to ${db} kept conflicting`);
+}
+
+/** Deterministic output of the given size, derived from the key and the inputs. */
+function produce(key, inputs, size) {
+  const seed = crypto.createHash('sha256').update(key);
+  for (const input of inputs) seed.update(input);
+  const block = seed.digest();
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i += block.length) block.copy(out, i, 0, Math.min(block.length, size - i));
+  return out;
+}
+
+async function main(params) {
+  const key = String(params.key);
+  const inputKeys = Array.isArray(params.inputs) ? params.inputs.map(String) : [];
+  const size = Math.max(0, Number(params.size ?? 1024));
+  const couchUrl = params.couchUrl || process.env.PALETTE_COUCHDB_URL;
+  const db = params.db || 'palette_dag';
+  if (!couchUrl)
+    return { error: 'dag-task needs couchUrl (or PALETTE_COUCHDB_URL) to reach the remote store' };
+
+  const inputs = [];
+  const data = [];
+  let bytesReadLocal = 0;
+  let bytesReadRemote = 0;
+  for (const inputKey of inputKeys) {
+    let bytes = await readLocal(inputKey);
+    let source = 'local';
+    if (bytes === undefined) {
+      bytes = await readRemote(couchUrl, db, inputKey);
+      source = 'remote';
+      bytesReadRemote += bytes.length;
+    } else bytesReadLocal += bytes.length;
+    inputs.push({ key: inputKey, source, bytes: bytes.length });
+    data.push(bytes);
+  }
+
+  const busyUntil = Date.now() + Number(params.computeMs ?? 0);
+  while (Date.now() < busyUntil);
+
+  const output = produce(key, data, size);
+  const bytesWrittenRemote = await writeRemote(couchUrl, db, key, output);
+  const bytesWrittenLocal = params.remoteOnly ? 0 : await writeLocal(key, output);
+  return {
+    key,
+    invoker: process.env.PALETTE_INVOKER_ID ?? null,
+    container: process.env.PALETTE_CONTAINER_ID ?? null,
+    inputs,
+    bytesReadLocal,
+    bytesReadRemote,
+    bytesWrittenLocal,
+    bytesWrittenRemote,
+    digest: crypto.createHash('sha256').update(output).digest('hex'),
+  };
+}
+
+module.exports.main = main;
