@@ -11,18 +11,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
-import type { PolicyName } from '../balancer/types.js';
-import { createApi } from '../api/app.js';
-import { storePorts } from '../api/adapters.js';
-import { Controller } from '../controller/controller.js';
-import { ControllerMetrics } from '../controller/metrics.js';
+import type { Controller } from '../controller/controller.js';
+import type { ControllerMetrics } from '../controller/metrics.js';
 import { createInvoker, type WiredInvoker } from '../invoker/index.js';
-import { createMessageBus, type MessageBus } from '../messaging/index.js';
-import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
-import { connectCouch, couchOptionsFrom, createStores, PersistentColorTable, wellKnownAuth, type Stores } from '../store/index.js';
+import type { MessageBus } from '../messaging/index.js';
+import { connectCouch, couchOptionsFrom, wellKnownAuth, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { loadConfig, type Config } from './config.js';
+import { createControllerStack } from './controller-stack.js';
 import { couchForConfig } from './embedded-couch.js';
 import { startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
 
@@ -107,68 +103,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const couchServer = await couchForConfig(config);
     cleanups.push(() => couchServer.stop());
     const couch = await connectWithRetry(config, couchServer.url, logger);
-    const stores = createStores(couch, logger);
-    cleanups.push(() => stores.close());
+    const stack = createControllerStack(config, couch, logger);
+    const { stores, bus, controller, metrics, app } = stack;
+    cleanups.push(() => stack.close());
     await stores.subjects.seedWellKnown();
-
-    const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
-    cleanups.push(() => bus.close());
-
-    // Policies: the least-assigned table is shared with its CouchDB persistence.
-    const colorTable = new ColorTable();
-    const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, colorTable });
-    let persistentTable: PersistentColorTable<readonly number[]> | undefined;
-    if (config.policy === 'least-assigned' || config.baseline === 'least-assigned') {
-      persistentTable = new PersistentColorTable<readonly number[]>(colorTable, couch, { controllerId: config.controllerId, logger });
-      await persistentTable.start();
-      cleanups.push(() => persistentTable!.stop());
-    }
-
-    const metrics = new ControllerMetrics({ defaultMetrics: true });
-    const load = new LoadTracker();
-    const controller = new Controller({
-      controllerId: config.controllerId,
-      replicas: config.controllerReplicas,
-      invokerGoneMs: config.invokerGoneSeconds * 1_000,
-      bus,
-      policies: {
-        colored: { name: config.policy, policy: policyFor(config.policy) },
-        uncolored: { name: config.baseline, policy: policyFor(config.baseline) },
-      },
-      load,
-      putHealthAction: async (doc: ActionDocument) => {
-        await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
-      },
-      recordPlacement: (p) => {
-        void stores.placements.record({
-          activationId: p.activationId,
-          namespace: p.namespace,
-          ...(p.color !== undefined ? { color: p.color } : {}),
-          policy: p.policy,
-          invoker: p.invoker,
-          home: p.home,
-          forced: p.forced,
-          spilled: p.spilled,
-          controller: p.controller,
-          time: p.at,
-        });
-      },
-      getActivation: async (namespace, id) =>
-        (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
-      onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
-      metrics,
-      logger,
-    });
-    cleanups.push(() => controller.close());
-
-    const ports = storePorts(stores);
-    const app = createApi({
-      core: controller,
-      ...ports,
-      config: { controllerId: config.controllerId },
-      logger,
-      metrics: metrics.registry,
-    });
+    await stack.startTable();
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
     });

@@ -1,0 +1,101 @@
+/**
+ * One controller replica's parts, wired: stores over a CouchDB connection, the message bus, the
+ * policies (the least-assigned table persisted in CouchDB), the controller core and the REST API.
+ * Nothing here waits for Kafka or CouchDB: the API can answer /ping before they are reachable, and
+ * `start` connects them (controller-main.ts retries it; the embedded platform awaits it).
+ */
+import type { Logger } from 'pino';
+import type express from 'express';
+import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
+import type { PolicyName } from '../balancer/types.js';
+import { createApi } from '../api/app.js';
+import { storePorts } from '../api/adapters.js';
+import { Controller } from '../controller/controller.js';
+import { ControllerMetrics } from '../controller/metrics.js';
+import { createMessageBus, type MessageBus } from '../messaging/index.js';
+import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
+import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import type { CouchConnection } from '../store/couch.js';
+import type { Config } from './config.js';
+
+export interface ControllerStack {
+  readonly stores: Stores;
+  readonly bus: MessageBus;
+  readonly controller: Controller;
+  readonly metrics: ControllerMetrics;
+  readonly app: express.Express;
+  /** Loads the least-assigned table from CouchDB and follows it (no-op when no policy uses it). */
+  startTable(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createControllerStack(config: Config, couch: CouchConnection, logger: Logger): ControllerStack {
+  const stores = createStores(couch, logger);
+  const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
+
+  const colorTable = new ColorTable();
+  const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, colorTable });
+  const persistentTable =
+    config.policy === 'least-assigned' || config.baseline === 'least-assigned'
+      ? new PersistentColorTable<readonly number[]>(colorTable, couch, { controllerId: config.controllerId, logger })
+      : undefined;
+
+  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  const controller = new Controller({
+    controllerId: config.controllerId,
+    replicas: config.controllerReplicas,
+    invokerGoneMs: config.invokerGoneSeconds * 1_000,
+    bus,
+    policies: {
+      colored: { name: config.policy, policy: policyFor(config.policy) },
+      uncolored: { name: config.baseline, policy: policyFor(config.baseline) },
+    },
+    load: new LoadTracker(),
+    putHealthAction: async (doc: ActionDocument) => {
+      await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
+    },
+    recordPlacement: (p) => {
+      void stores.placements.record({
+        activationId: p.activationId,
+        namespace: p.namespace,
+        ...(p.color !== undefined ? { color: p.color } : {}),
+        policy: p.policy,
+        invoker: p.invoker,
+        home: p.home,
+        forced: p.forced,
+        spilled: p.spilled,
+        controller: p.controller,
+        time: p.at,
+      });
+    },
+    getActivation: async (namespace, id) => (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+    onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
+    metrics,
+    logger,
+  });
+
+  const app = createApi({
+    core: controller,
+    ...storePorts(stores),
+    config: { controllerId: config.controllerId },
+    logger,
+    metrics: metrics.registry,
+  });
+
+  return {
+    stores,
+    bus,
+    controller,
+    metrics,
+    app,
+    startTable: async () => {
+      await persistentTable?.start();
+    },
+    close: async () => {
+      await controller.close();
+      await persistentTable?.stop();
+      await stores.close();
+      await bus.close();
+    },
+  };
+}
