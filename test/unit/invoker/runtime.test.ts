@@ -2,6 +2,10 @@
  * The action runtime speaks OpenWhisk's Node.js runtime protocol: spawned as a real child
  * process and driven over HTTP, as the invoker drives it.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Container, type CallResult } from '../../../src/invoker/container.js';
 
@@ -148,5 +152,21 @@ describe('action runtime protocol', () => {
       'const os = require("node:os"); function main() { return { ok: typeof os.hostname() === "string" }; }',
     );
     expect(body(await c.run({ value: {} }, 5000)).json).toEqual({ ok: true });
+  });
+
+  it('runs a binary action: a base64 tar.gz with index.js, as the nodejs runtime unpacks it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'palette-binary-action-'));
+    try {
+      writeFileSync(join(dir, 'index.js'), 'let n = 0; exports.main = (p) => ({ zipped: true, n: ++n, p });');
+      execFileSync('tar', ['-czf', join(dir, 'action.tgz'), '-C', dir, 'index.js']);
+      const code = readFileSync(join(dir, 'action.tgz')).toString('base64');
+      const c = await container();
+      expect(body(await c.initialize({ name: 'z', main: 'main', code, binary: true }, 5000)).status).toBe(
+        200,
+      );
+      expect(body(await c.run({ value: { a: 1 } }, 5000)).json).toEqual({ zipped: true, n: 1, p: { a: 1 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
