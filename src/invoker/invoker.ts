@@ -51,7 +51,7 @@ import {
   type ActionFacts,
 } from './activation-result.js';
 import { Container, type CallResult } from './container.js';
-import { ContainerPool } from './container-pool.js';
+import { ContainerPool, type Lease } from './container-pool.js';
 import { developerErrorLogWarning, formatLogLine, formatTimestamp, nowNs } from './logs.js';
 import {
   ActionNotFoundError,
@@ -310,10 +310,7 @@ export class Invoker {
       kind: action.exec.kind,
       limits: action.limits,
     };
-    const timeoutMs = action.limits.timeout;
     const memoryMB = action.limits.memory;
-    const logLimitBytes = (action.limits.logs ?? 10) * MB;
-
     if (!isNodeKind(action.exec.kind) || !this.pool.fits(memoryMB)) {
       this.logger.warn({ kind: action.exec.kind, memoryMB }, 'cannot provide a container for this action');
       await this.abort(msg, facts, whiskError(messages.resourceProvisionError));
@@ -336,10 +333,30 @@ export class Invoker {
       );
       return;
     }
-    const container = lease.container;
     if (lease.warm) this.stats.warmStarts++;
     else this.stats.coldStarts++;
+    try {
+      await this.runInContainer(msg, action, facts, lease);
+    } catch (err) {
+      // Not expected (container calls never reject): still free the memory and answer, as OpenWhisk does.
+      this.logger.error(
+        { err: String(err), activationId: msg.activationId },
+        'unexpected error while running the activation',
+      );
+      await this.pool.release(lease.container, { destroy: true });
+      await this.abort(msg, facts, whiskError(messages.abnormalRun));
+    }
+  }
 
+  private async runInContainer(
+    msg: ActivationMessage,
+    action: ExecutableAction,
+    facts: ActionFacts,
+    lease: Lease<Container>,
+  ): Promise<void> {
+    const container = lease.container;
+    const timeoutMs = action.limits.timeout;
+    const logLimitBytes = (action.limits.logs ?? 10) * MB;
     const { env: initParams, params } = partitionArguments(msg.content, msg.initArgs);
     const environment: Record<string, string> = {
       ...(providesApiKey(action) ? stringFields(msg.user.authkey) : {}),
