@@ -88,7 +88,10 @@ else
     exit 1
   }
   t=$SECONDS
-  GOBIN=$TOOLS/bin GOFLAGS=-buildvcs=false go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  GOBIN=$TOOLS/bin GOFLAGS=-buildvcs=false go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >"$WORK/go-install.log" 2>&1 || {
+    cat "$WORK/go-install.log" >&2
+    exit 1
+  }
   echo "helm $HELM_VERSION: built from its Go module in $((SECONDS - t)) s"
 fi
 
@@ -234,10 +237,10 @@ print(f"{render.rsplit('/', 1)[-1]}: replicas={replicas} brokers={len(brokers)} 
       f"kinds={sorted(by_kind)}")
 sys.exit(1 if problems else 0)
 PY
-for spec in "default.yaml 1" "replicas3.yaml 3"; do
-  set -- $spec
-  check "$1: env, probes, secrets, selectors (replicas=$2)" "$PY" "$WORK/manifest_checks.py" "$WORK/$1" "$2" \
-    "$WORK/config-vars" "$WORK/policies" "$CHART/values.schema.json"
+for pair in default.yaml:1 replicas3.yaml:3; do
+  file=${pair%:*} replicas=${pair#*:}
+  check "$file: env, probes, secrets, selectors (replicas=$replicas)" "$PY" "$WORK/manifest_checks.py" \
+    "$WORK/$file" "$replicas" "$WORK/config-vars" "$WORK/policies" "$CHART/values.schema.json"
 done
 
 # Run the container command of the 3-replica render for every ordinal, with a `node` that only
@@ -248,6 +251,7 @@ sts = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] =
 print(sts["spec"]["template"]["spec"]["containers"][0]["command"][2])
 PY
 mkdir -p "$WORK/fake-node"
+# shellcheck disable=SC2016 # the fake node expands it, not this shell
 printf '#!/bin/sh\necho "$PALETTE_CONTROLLER_ID"\n' >"$WORK/fake-node/node"
 chmod +x "$WORK/fake-node/node"
 ids_for_ordinals() {
@@ -305,6 +309,7 @@ dockerfile_check() {
     return 1
   }
   local src
+  # shellcheck disable=SC2013 # COPY sources are words
   for src in $(awk '$1 == "COPY" && $2 !~ /^--from/ { for (i = 2; i < NF; i++) print $i }' "$file"); do
     [[ -e $src ]] || {
       echo "$file: COPY source $src does not exist"
