@@ -40,7 +40,7 @@ WORK=$(mktemp -d)
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
-section() { printf '\n== %s\n' "$*"; }
+section() { printf '\n== %s  [%d s]\n' "$*" $((SECONDS - START)); }
 pass() {
   PASSED=$((PASSED + 1))
   printf 'ok    %s\n' "$*"
