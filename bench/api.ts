@@ -1,0 +1,204 @@
+/**
+ * `npm run bench:api`: the REST API's cost on top of Kafka.
+ *
+ * Method.
+ * 1. Non-blocking throughput. The platform runs over the project's Kafka broker (or KAFKA_BROKERS)
+ *    with 4 real invoker processes; once they are healthy they are paused (SIGSTOP, well inside the
+ *    10 s health window) so the measurement is the API -> controller -> Kafka path alone, then resumed.
+ *    C keep-alive HTTP clients each loop `POST /api/v1/namespaces/_/actions/hello?blocking=false`
+ *    (basic auth, a small JSON body with a color) until N invokes are accepted (202). The baseline
+ *    is the raw kafkajs producer on the same broker in the same run: C async loops each
+ *    `producer.send` one message (acks -1, no compression) of the same size as the ActivationMessage
+ *    the controller publishes, until N are acknowledged. Reported: invokes/s, messages/s, ratio.
+ * 2. Blocking latency. Sequential blocking invokes of the warm `hello` action through the real
+ *    invoker; added latency per call = wall time - the action's own `duration`. The baseline is a
+ *    direct Kafka round trip with raw kafkajs: send on topic A, an echo consumer re-publishes on
+ *    topic B, a consumer on B receives it (two hops, as controller -> invoker -> controller), same
+ *    message size. Reported: p50/p99 of each and the added p50/p99 over the round trip.
+ * Knobs: BENCH_INVOKES (default 20000), BENCH_CONCURRENCY (32), BENCH_LATENCY_SAMPLES (500).
+ */
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
+import { startPlatform } from '../src/platform/platform.js';
+import { activationMessage, newActivationId, newTransactionId } from '../src/protocol/index.js';
+
+const invokes = Number(process.env.BENCH_INVOKES ?? 12_500);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500);
+
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const sortNumbers = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+async function loop(total: number, workers: number, one: () => Promise<void>): Promise<number> {
+  let issued = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (issued < total) {
+        issued++;
+        await one();
+      }
+    }),
+  );
+  return (total / (performance.now() - start)) * 1000;
+}
+
+async function main(): Promise<void> {
+  const platform = await startPlatform({
+    projectKafka: true,
+    invokerProcesses: true,
+    overrides: { port: 0, kafkaTopicPrefix: `benchapi${Date.now().toString(36)}_`, dbPrefix: `benchapi${Date.now().toString(36)}_`, logLevel: 'silent', invokers: 4 },
+  });
+  try {
+    await platform.waitForHealthyInvokers(4, 120_000);
+    const auth = `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
+    const api = `${platform.apiHost}/api/v1/namespaces/_/actions`;
+    const put = await fetch(`${api}/hello?overwrite=true`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ exec: { kind: 'nodejs:20', code: readFileSync(new URL('../actions/hello.js', import.meta.url), 'utf8') } }),
+    });
+    if (put.status !== 200) throw new Error(`create action: ${put.status} ${await put.text()}`);
+    const brokers = platform.config.kafkaBrokers!;
+    const body = JSON.stringify({ __palette_color: 'bench-color', name: 'World' });
+
+    // --- blocking latency (invokers running) ---
+    const invokeLatency: number[] = [];
+    const added: number[] = [];
+    for (let i = 0; i < latencySamples + 20; i++) {
+      const t0 = performance.now();
+      const reply = await fetch(`${api}/hello?blocking=true`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body,
+      });
+      const activation = (await reply.json()) as { duration?: number };
+      const elapsed = performance.now() - t0;
+      if (reply.status !== 200) throw new Error(`blocking invoke: ${reply.status}`);
+      if (i >= 20) {
+        invokeLatency.push(elapsed);
+        added.push(elapsed - (activation.duration ?? 0));
+      }
+    }
+
+    // The message the controller publishes, for the raw baselines' size.
+    const sample = JSON.stringify(
+      activationMessage({
+        transid: newTransactionId(Date.now()),
+        action: { path: 'guest', name: 'hello', version: '0.0.1' },
+        revision: '1-967a00dff5e02add41819138abb3284d',
+        user: {
+          subject: 'guest',
+          namespace: { name: 'guest', uuid: '23bc46b1-71f6-4ed5-8c54-816aa4f8c502' },
+          authkey: { api_key: platform.authKey },
+          rights: ['READ', 'PUT', 'DELETE', 'ACTIVATE'],
+          limits: {},
+        },
+        activationId: newActivationId(),
+        controllerId: platform.config.controllerId,
+        blocking: false,
+        content: { name: 'World' },
+      }),
+    );
+
+    const kafka = new Kafka({ clientId: 'bench-api-raw', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const prefix = `benchraw${Date.now().toString(36)}`;
+    await admin.createTopics({
+      topics: [`${prefix}-through`, `${prefix}-a`, `${prefix}-b`].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const sendRaw = (topic: string, value: string) =>
+      producer.send({ topic, messages: [{ value }], acks: -1, compression: CompressionTypes.None });
+
+    // --- direct Kafka round trip (two hops) ---
+    const echo = kafka.consumer({ groupId: `${prefix}-echo`, maxWaitTimeInMs: 100 });
+    const back = kafka.consumer({ groupId: `${prefix}-back`, maxWaitTimeInMs: 100 });
+    await echo.connect();
+    await back.connect();
+    await echo.subscribe({ topic: `${prefix}-a`, fromBeginning: true });
+    await back.subscribe({ topic: `${prefix}-b`, fromBeginning: true });
+    let arrived: (() => void) | undefined;
+    await echo.run({ eachMessage: async ({ message }) => void (await sendRaw(`${prefix}-b`, message.value!.toString())) });
+    await back.run({ eachMessage: async () => arrived?.() });
+    const roundTrip: number[] = [];
+    for (let i = 0; i < latencySamples + 20; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        arrived = resolve;
+        void sendRaw(`${prefix}-a`, sample);
+      });
+      if (i >= 20) roundTrip.push(performance.now() - t0);
+    }
+    await echo.disconnect();
+    await back.disconnect();
+
+    // --- non-blocking throughput: invokers paused ---
+    const children = [...platform.invokers.values()].map((i) => i.process!).filter(Boolean);
+    const warm = 200;
+    const post = async () => {
+      const reply = await fetch(`${api}/hello?blocking=false`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body,
+      });
+      await reply.arrayBuffer();
+      if (reply.status !== 202) throw new Error(`non-blocking invoke: ${reply.status}`);
+    };
+    await loop(warm, concurrency, post);
+    await loop(warm, concurrency, () => sendRaw(`${prefix}-through`, sample).then(() => undefined));
+    const results: { ours: number; raw: number }[] = [];
+    const perRound = Math.min(invokes, 2_500);
+    for (let round = 0; round < Math.max(1, Math.round(invokes / perRound)); round++) {
+      for (const c of children) c.kill('SIGSTOP');
+      let ours: number;
+      try {
+        ours = await loop(perRound, concurrency, post);
+      } finally {
+        for (const c of children) c.kill('SIGCONT');
+      }
+      const raw = await loop(perRound, concurrency, () => sendRaw(`${prefix}-through`, sample).then(() => undefined));
+      results.push({ ours, raw });
+      await new Promise((r) => setTimeout(r, 3_000)); // let pings resume and the invokers drain
+    }
+    await producer.disconnect();
+
+    const med = (xs: number[]) => percentile(sortNumbers(xs), 50);
+    const oursRate = med(results.map((r) => r.ours));
+    const rawRate = med(results.map((r) => r.raw));
+    const inv = sortNumbers(invokeLatency);
+    const add = sortNumbers(added);
+    const rt = sortNumbers(roundTrip);
+    const f = (x: number) => x.toFixed(2);
+    console.log('## bench:api');
+    console.log('');
+    console.log(`Method: ${results.length} rounds of ${perRound} non-blocking invokes, ${concurrency} concurrent keep-alive clients, invokers paused; raw kafkajs: ${concurrency} concurrent single-message sends of ${Buffer.byteLength(sample)} B (the controller's ActivationMessage size), acks -1. Latency: ${latencySamples} sequential blocking invokes of a warm action through a real invoker vs a raw two-hop kafkajs round trip.`);
+    console.log('');
+    console.log('| measure | value |');
+    console.log('|---|---|');
+    console.log(`| non-blocking invokes/s through REST API -> Kafka (median round) | ${oursRate.toFixed(0)} |`);
+    console.log(`| raw kafkajs messages/s (median round) | ${rawRate.toFixed(0)} |`);
+    console.log(`| ratio (target >= 0.5) | ${(oursRate / rawRate).toFixed(2)} |`);
+    console.log(`| blocking invoke latency p50 / p99 (ms) | ${f(percentile(inv, 50))} / ${f(percentile(inv, 99))} |`);
+    console.log(`| same minus the action's duration p50 / p99 (ms) | ${f(percentile(add, 50))} / ${f(percentile(add, 99))} |`);
+    console.log(`| direct Kafka round trip (2 hops) p50 / p99 (ms) | ${f(percentile(rt, 50))} / ${f(percentile(rt, 99))} |`);
+    console.log(`| added over the round trip p50 / p99 (ms, target p50 <= 1) | ${f(percentile(add, 50) - percentile(rt, 50))} / ${f(percentile(add, 99) - percentile(rt, 99))} |`);
+    console.log(`rounds: ${results.map((r) => `${r.ours.toFixed(0)}/${r.raw.toFixed(0)}`).join(', ')}`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
