@@ -9,7 +9,7 @@
 import type nano from 'nano';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { ddocNames } from './design-docs.js';
-import { isNotFound, TOP, type CouchConnection } from './couch.js';
+import { bulkDocs, isNotFound, TOP, type CouchConnection } from './couch.js';
 
 /** The fields the store relies on; the rest of the WhiskActivation is kept as it is. */
 export interface ActivationRecord {
@@ -64,7 +64,10 @@ export class ActivationStore {
 
   constructor(couch: CouchConnection, options: BulkWriterOptions = {}) {
     this.db = couch.db<ActivationDoc>('activations');
-    this.writer = new BulkWriter<ActivationDoc>(this.db, { what: 'activation records', ...options });
+    this.writer = new BulkWriter<ActivationDoc>(bulkDocs(couch, 'activations'), {
+      what: 'activation records',
+      ...options,
+    });
   }
 
   /** Queues the record for the next batch; resolves when it is stored (or rejected per document). */

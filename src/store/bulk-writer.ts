@@ -26,10 +26,8 @@ export interface BulkWriterOptions {
   readonly what?: string;
 }
 
-/** The one call the writer needs of a nano database. */
-export interface BulkTarget {
-  bulk(docs: nano.BulkModifyDocsWrapper): Promise<nano.DocumentBulkResponse[]>;
-}
+/** The one call the writer needs: `_bulk_docs` (couch.ts bulkDocs gives one with a deadline). */
+export type BulkTarget = (body: nano.BulkModifyDocsWrapper) => Promise<nano.DocumentBulkResponse[]>;
 
 interface Pending<D> {
   readonly doc: D;
@@ -52,7 +50,7 @@ export class BulkWriter<D extends { _id: string }> {
   requests = 0;
 
   constructor(
-    private readonly db: BulkTarget,
+    private readonly bulk: BulkTarget,
     options: BulkWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
@@ -129,7 +127,7 @@ export class BulkWriter<D extends { _id: string }> {
         const batch = this.queue.splice(0, this.maxBatch);
         let results: nano.DocumentBulkResponse[];
         try {
-          results = await this.db.bulk({ docs: batch.map((p) => p.doc) });
+          results = await this.bulk({ docs: batch.map((p) => p.doc) });
         } catch (err) {
           if (isRetriable(err) && !once) {
             this.queue.unshift(...batch);

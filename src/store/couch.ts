@@ -110,6 +110,43 @@ async function ensureDesignDocument(db: nano.DocumentScope<object>, ddoc: Design
   }
 }
 
+/** Requests that must not hang forever (a stuck server would otherwise stall a writer for good). */
+export const defaultRequestTimeoutMs = 30_000;
+
+/** `_bulk_docs` with a deadline; a timeout is a socket-level (retriable) failure. */
+export function bulkDocs(
+  couch: CouchConnection,
+  key: DatabaseKey,
+  timeoutMs = defaultRequestTimeoutMs,
+): (body: nano.BulkModifyDocsWrapper) => Promise<nano.DocumentBulkResponse[]> {
+  return (body) =>
+    couch.server.request({
+      db: couch.names[key],
+      method: 'post',
+      path: '_bulk_docs',
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    } as nano.RequestOptions) as Promise<nano.DocumentBulkResponse[]>;
+}
+
+/** `_all_docs?include_docs=true` for these ids, with a deadline. */
+export async function fetchDocs(
+  couch: CouchConnection,
+  key: DatabaseKey,
+  ids: readonly string[],
+  timeoutMs = defaultRequestTimeoutMs,
+): Promise<{ id: string; doc?: unknown }[]> {
+  const response = (await couch.server.request({
+    db: couch.names[key],
+    method: 'post',
+    path: '_all_docs',
+    qs: { include_docs: true },
+    body: { keys: ids },
+    signal: AbortSignal.timeout(timeoutMs),
+  } as nano.RequestOptions)) as { rows: { key: string; doc?: unknown }[] };
+  return response.rows.map((row) => ({ id: row.key, doc: row.doc ?? undefined }));
+}
+
 /** The HTTP status of a nano error, or undefined for a socket-level failure (server unreachable). */
 export function statusOf(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {

@@ -8,9 +8,10 @@
  * - A new color: the table decides and notifies us; the document is created without a revision,
  *   in a batch (`_bulk_docs`) with the other new colors of the moment. The first create wins: a
  *   conflict means another replica decided first, so we fetch its document and adopt its invoker.
- * - An invoker gone for good: the table moves its colors and notifies 'reassigned'; we read each
- *   color's document and update it (with its revision) unless another replica already moved it to
- *   an invoker that is not gone, in which case we adopt that one. A conflict re-reads and retries.
+ * - A color moved (its invoker gone for good, or no longer in the view): the table notifies
+ *   'reassigned'; we read the document and update it with its revision. If that update conflicts,
+ *   another replica moved the color meanwhile, and its choice stands unless it too is an invoker
+ *   we know to be gone.
  * - CouchDB unreachable: writes wait in memory and are retried with backoff until written; the
  *   table keeps routing by its own decisions meanwhile.
  * - A malformed document (read at start, from the feed, or as a conflict winner) is logged and
@@ -21,7 +22,7 @@ import type { Logger } from 'pino';
 import type { AssignmentReason, ColorAssignmentListener } from '../balancer/color-table.js';
 import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
-import { isRetriable, type CouchConnection } from './couch.js';
+import { bulkDocs, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /** What we need of the in-memory table (src/balancer's ColorTable); `R` is its view of remaining invokers. */
 export interface ColorTablePort<R> {
@@ -61,8 +62,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   private readonly writer: BulkWriter<ColorDoc>;
   private readonly logger: Logger | undefined;
   private readonly gone = new Set<number>();
-  /** Reassignments waiting to be written: color -> new invoker. */
-  private readonly reassignments = new Map<string, number>();
+  /** Reassignments waiting to be written: color -> new invoker (and whether a write lost a race). */
+  private readonly reassignments = new Map<string, { invoker: number; conflicted: boolean }>();
   private reassigning: Promise<void> | undefined;
   /** Conflict winners waiting to be fetched, and the writes in flight (for flush). */
   private readonly losers = new Set<string>();
@@ -81,7 +82,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   ) {
     this.logger = options.logger;
     this.db = couch.db<ColorDoc>('colors');
-    this.writer = new BulkWriter<ColorDoc>(couch.db<ColorDoc>('colors'), {
+    this.writer = new BulkWriter<ColorDoc>(bulkDocs(couch, 'colors'), {
       maxBatch: options.maxBatch ?? 500,
       flushMs: options.flushMs ?? 10,
       maxBackoffMs: options.maxBackoffMs,
@@ -135,7 +136,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
 
   onAssignment(color: string, invoker: number, reason: AssignmentReason): void {
     if (reason === 'reassigned') {
-      this.reassignments.set(color, invoker);
+      this.reassignments.set(color, { invoker, conflicted: false });
       this.scheduleReassign();
       return;
     }
@@ -181,7 +182,11 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
         }
         backoff = 100;
       } catch (err) {
-        if (!isRetriable(err)) throw err;
+        if (!isRetriable(err)) {
+          this.logger?.warn({ err: String(err), count: colors.length }, 'cannot read conflicting colors');
+          for (const color of colors) this.losers.delete(color);
+          continue;
+        }
         await sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
       }
@@ -199,7 +204,12 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
     });
   }
 
-  /** Read-then-update with revisions; on conflict the color goes back in the queue and is re-read. */
+  /**
+   * Read-then-update with revisions. Our first attempt overwrites whatever the document holds: the
+   * table moved the color because its invoker is unusable here (gone for good, or no longer in the
+   * view). After a conflict, someone else moved it meanwhile: their invoker stands unless it is one
+   * we know to be gone, in which case we write again on the new revision.
+   */
   private async writeReassignments(): Promise<void> {
     let backoff = 100;
     while (this.reassignments.size > 0 && !this.stopped) {
@@ -208,31 +218,35 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       try {
         current = await this.fetchColors(batch.map(([color]) => color));
       } catch (err) {
-        if (!isRetriable(err)) throw err;
+        if (!isRetriable(err)) {
+          this.logger?.warn({ err: String(err), count: batch.length }, 'cannot read colors to reassign');
+          for (const [color, move] of batch)
+            if (this.reassignments.get(color) === move) this.reassignments.delete(color);
+          continue;
+        }
         await sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
         continue;
       }
       backoff = 100;
       const writes: Promise<void>[] = [];
-      for (const [color, invoker] of batch) {
-        if (this.reassignments.get(color) === invoker) this.reassignments.delete(color);
+      for (const [color, move] of batch) {
+        if (this.reassignments.get(color) === move) this.reassignments.delete(color);
         const doc = current.get(color);
-        if (doc && doc.invoker === invoker) continue;
-        if (doc && !this.gone.has(doc.invoker)) {
-          // Another replica already moved it to a live invoker: its decision stands.
+        if (doc && doc.invoker === move.invoker) continue;
+        if (doc && move.conflicted && !this.gone.has(doc.invoker)) {
           this.adoptIfNew(doc);
           continue;
         }
         const next = {
-          ...newColorDoc(color, invoker, this.options.controllerId),
+          ...newColorDoc(color, move.invoker, this.options.controllerId),
           ...(doc?._rev ? { _rev: doc._rev } : {}),
         };
         writes.push(
           this.writer.write(next).then((o) => {
             if (o.ok) this.stats.written++;
             else if (o.error === 'conflict' && !this.reassignments.has(color))
-              this.reassignments.set(color, invoker);
+              this.reassignments.set(color, { invoker: move.invoker, conflicted: true });
             else if (o.error !== 'closed')
               this.logger?.warn({ color, error: o.error }, 'color reassignment not written');
           }),
@@ -246,9 +260,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   private async fetchColors(colors: readonly string[]): Promise<Map<string, ColorDoc>> {
     const found = new Map<string, ColorDoc>();
     if (colors.length === 0) return found;
-    const response = await this.db.fetch({ keys: colors.map(colorDocId) });
-    for (const row of response.rows) {
-      if (!('doc' in row) || !row.doc) continue;
+    for (const row of await fetchDocs(this.couch, 'colors', colors.map(colorDocId))) {
+      if (!row.doc) continue;
       const doc = this.check(row.doc);
       if (doc) found.set(doc.color, doc);
     }
@@ -266,8 +279,19 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
 
   private adoptIfNew(doc: ColorDoc): boolean {
     if (this.gone.has(doc.invoker) || this.table.get(doc.color) === doc.invoker) return false;
-    this.table.adopt(doc.color, doc.invoker);
-    return true;
+    return this.adopt(doc);
+  }
+
+  /** The table may refuse a value (e.g. an invoker id out of its range): that is bad data too. */
+  private adopt(doc: ColorDoc): boolean {
+    try {
+      this.table.adopt(doc.color, doc.invoker);
+      return true;
+    } catch (err) {
+      this.stats.skipped++;
+      this.logger?.warn({ id: doc._id, problem: String(err) }, 'skipping color document the table refused');
+      return false;
+    }
   }
 
   private async load(): Promise<void> {
@@ -284,8 +308,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
         if (row.id.startsWith('_design/')) continue;
         const doc = this.check(row.doc);
         if (!doc) continue;
-        this.table.adopt(doc.color, doc.invoker);
-        this.stats.loaded++;
+        if (this.adopt(doc)) this.stats.loaded++;
       }
       const next = page.rows[pageSize];
       if (!next) return;

@@ -8,7 +8,7 @@
 import type nano from 'nano';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { ddocNames } from './design-docs.js';
-import { isNotFound, TOP, type CouchConnection } from './couch.js';
+import { bulkDocs, isNotFound, TOP, type CouchConnection } from './couch.js';
 
 export interface Placement {
   readonly activationId: string;
@@ -41,7 +41,7 @@ export class PlacementStore {
 
   constructor(couch: CouchConnection, options: BulkWriterOptions = {}) {
     this.db = couch.db<PlacementDoc>('placements');
-    this.writer = new BulkWriter<PlacementDoc>(this.db, {
+    this.writer = new BulkWriter<PlacementDoc>(bulkDocs(couch, 'placements'), {
       what: 'placement records',
       maxBatch: 500,
       flushMs: 50,

@@ -6,13 +6,14 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../../src/platform/em
 import { colorDocId } from '../../../src/store/color-docs.js';
 import type { CouchConnection } from '../../../src/store/couch.js';
 import { PersistentColorTable } from '../../../src/store/persistent-color-table.js';
-import { connect, eventually, LeastAssignedTable, uniquePrefix } from './support.js';
+import { ColorTable } from '../../../src/balancer/color-table.js';
+import { connect, eventually, place, uniquePrefix } from './support.js';
 
 const invokers = [0, 1, 2, 3];
-const started: PersistentColorTable<readonly number[]>[] = [];
+const started: PersistentColorTable<Iterable<number>>[] = [];
 
 async function replica(couch: CouchConnection, controllerId: string) {
-  const table = new LeastAssignedTable();
+  const table = new ColorTable();
   const persisted = new PersistentColorTable(table, couch, {
     controllerId,
     changesPollMs: 500,
@@ -32,7 +33,7 @@ describe('least-assigned table persisted in CouchDB', () => {
     const couch = await connect(uniquePrefix('restart'));
     const first = await replica(couch, 'palette0');
     const colors = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
-    for (const color of colors) first.table.assign(color, invokers);
+    for (const color of colors) place(first.table, color, invokers);
     await first.persisted.flush();
     await first.persisted.stop();
     started.length = 0;
@@ -49,11 +50,11 @@ describe('least-assigned table persisted in CouchDB', () => {
     const a = await replica(couch, 'palette0');
     const b = await replica(couch, 'palette1');
     const colors = Array.from({ length: 1000 }, (_, i) => `race-${i}`);
-    // Opposite candidate orders make the replicas disagree on most colors, so the race is real.
-    const reversed = [...invokers].reverse();
+    // The replicas see different healthy invokers for a moment, so they disagree on every color
+    // and the race is real.
     for (let i = 0; i < colors.length; i += 50) {
-      for (const color of colors.slice(i, i + 50)) a.table.assign(color, invokers);
-      for (const color of colors.slice(i, i + 50)) b.table.assign(color, reversed);
+      for (const color of colors.slice(i, i + 50)) place(a.table, color, [0, 1]);
+      for (const color of colors.slice(i, i + 50)) place(b.table, color, [2, 3]);
       await new Promise((r) => setImmediate(r));
     }
     await Promise.all([a.persisted.flush(), b.persisted.flush()]);
@@ -73,7 +74,7 @@ describe('least-assigned table persisted in CouchDB', () => {
     const couch = await connect(uniquePrefix('feed'));
     const a = await replica(couch, 'palette0');
     const b = await replica(couch, 'palette1');
-    for (let i = 0; i < 300; i++) a.table.assign(`feed-${i}`, invokers);
+    for (let i = 0; i < 300; i++) place(a.table, `feed-${i}`, invokers);
     await a.persisted.flush();
     await eventually(() =>
       Array.from({ length: 300 }, (_, i) => `feed-${i}`).every((c) => b.table.get(c) === a.table.get(c)),
@@ -86,7 +87,7 @@ describe('least-assigned table persisted in CouchDB', () => {
     const a = await replica(couch, 'palette0');
     const b = await replica(couch, 'palette1');
     const colors = Array.from({ length: 400 }, (_, i) => `gone-${i}`);
-    for (const color of colors) a.table.assign(color, invokers);
+    for (const color of colors) place(a.table, color, invokers);
     await a.persisted.flush();
     await eventually(() => colors.every((c) => b.table.get(c) !== undefined));
     const onTwo = colors.filter((c) => a.table.get(c) === 2);
@@ -106,6 +107,19 @@ describe('least-assigned table persisted in CouchDB', () => {
     await eventually(() => onTwo.every((c) => b.table.get(c) === a.table.get(c)));
     const restarted = await replica(couch, 'palette2');
     for (const color of colors) expect(restarted.table.get(color)).toBe(a.table.get(color));
+
+    // A stale record (its invoker left the view) is moved on use by the policy: the move is stored too.
+    const stale = onTwo[0]!;
+    const from = a.table.get(stale)!;
+    const to = a.table.assign(
+      stale,
+      invokers.filter((i) => i !== from && i !== 2),
+      'reassigned',
+    );
+    await a.persisted.flush();
+    const doc = await couch.db<{ invoker: number }>('colors').get(colorDocId(stale));
+    expect(doc.invoker).toBe(to);
+    await eventually(() => b.table.get(stale) === to);
   });
 
   it('skips malformed color documents, at start and from the feed, without crashing', async () => {
@@ -131,13 +145,16 @@ describe('least-assigned table persisted in CouchDB', () => {
           assignedAt: 1,
           controller: 'x',
         },
+        // Well-formed, but an invoker id the table refuses.
+        { _id: colorDocId('huge'), color: 'huge', invoker: 1_000_000, assignedAt: 1, controller: 'x' },
       ],
     });
     const a = await replica(couch, 'palette0');
     expect(a.persisted.stats.loaded).toBe(1);
-    expect(a.persisted.stats.skipped).toBe(5);
+    expect(a.persisted.stats.skipped).toBe(6);
     expect(a.table.get('good')).toBe(1);
     expect(a.table.get('bad-invoker')).toBeUndefined();
+    expect(a.table.get('huge')).toBeUndefined();
 
     await db.insert({
       _id: colorDocId('late-bad'),
@@ -155,14 +172,14 @@ describe('least-assigned table persisted in CouchDB', () => {
     });
     await eventually(() => a.table.get('late-good') === 3);
     expect(a.table.get('late-bad')).toBeUndefined();
-    expect(a.persisted.stats.skipped).toBe(6);
+    expect(a.persisted.stats.skipped).toBe(7);
   });
 
   it('stores colors that need encoding (underscores, slashes, unicode, lone surrogates)', async () => {
     const couch = await connect(uniquePrefix('encode'));
     const a = await replica(couch, 'palette0');
     const colors = ['_design/x', '_id', 'a/b?c#d', 'ユーザー', '😀', 'x'.repeat(256), '\ud800lone', ' '];
-    for (const color of colors) a.table.assign(color, invokers);
+    for (const color of colors) place(a.table, color, invokers);
     await a.persisted.flush();
     expect(a.persisted.stats.written).toBe(colors.length);
     await a.persisted.stop();
@@ -191,12 +208,12 @@ describe('a CouchDB outage during assignment', () => {
     const connection = await connect(prefix, couch.url);
     const a = await replica(connection, 'palette0');
     const before = Array.from({ length: 100 }, (_, i) => `before-${i}`);
-    for (const color of before) a.table.assign(color, invokers);
+    for (const color of before) place(a.table, color, invokers);
     await a.persisted.flush();
 
     await couch.stop();
     const during = Array.from({ length: 500 }, (_, i) => `during-${i}`);
-    for (const color of during) a.table.assign(color, invokers);
+    for (const color of during) place(a.table, color, invokers);
     await new Promise((r) => setTimeout(r, 1000));
     expect(a.persisted.pendingWrites).toBe(during.length);
 

@@ -1,12 +1,10 @@
 /**
  * Shared pieces of the store suites: a fresh set of databases per test (unique DB_PREFIX on the
- * pouchdb-server the global setup started), and an in-memory least-assigned table implementing
- * the port the persistence needs.
+ * pouchdb-server the global setup started), and the least-assigned policy's use of its table.
  */
 import { randomBytes } from 'node:crypto';
-import type { ColorAssignmentListener } from '../../../src/balancer/color-table.js';
+import type { ColorTable } from '../../../src/balancer/color-table.js';
 import { connectCouch, type CouchConnection } from '../../../src/store/couch.js';
-import type { ColorTablePort } from '../../../src/store/persistent-color-table.js';
 
 export function couchUrl(): string {
   const url = process.env.COUCHDB_URL;
@@ -28,58 +26,9 @@ export function connect(prefix: string, url = couchUrl()): Promise<CouchConnecti
   });
 }
 
-/** Least-assigned: a new color goes to the candidate holding the fewest colors (first on ties). */
-export class LeastAssignedTable implements ColorTablePort<readonly number[]> {
-  private readonly colors = new Map<string, number>();
-  private readonly counts = new Map<number, number>();
-  private listener: ColorAssignmentListener | undefined;
-
-  get(color: string): number | undefined {
-    return this.colors.get(color);
-  }
-
-  assign(color: string, candidates: readonly number[]): number {
-    const known = this.colors.get(color);
-    if (known !== undefined) return known;
-    const invoker = this.least(candidates);
-    this.set(color, invoker);
-    this.listener?.onAssignment(color, invoker, 'new');
-    return invoker;
-  }
-
-  adopt(color: string, invoker: number): void {
-    this.set(color, invoker);
-  }
-
-  removeInvoker(invoker: number, remaining: readonly number[]): void {
-    for (const [color, at] of [...this.colors]) {
-      if (at !== invoker) continue;
-      const next = this.least(remaining);
-      this.set(color, next);
-      this.listener?.onAssignment(color, next, 'reassigned');
-    }
-  }
-
-  setListener(listener: ColorAssignmentListener): void {
-    this.listener = listener;
-  }
-
-  entries(): [string, number][] {
-    return [...this.colors];
-  }
-
-  private least(candidates: readonly number[]): number {
-    let best = candidates[0]!;
-    for (const c of candidates) if ((this.counts.get(c) ?? 0) < (this.counts.get(best) ?? 0)) best = c;
-    return best;
-  }
-
-  private set(color: string, invoker: number): void {
-    const old = this.colors.get(color);
-    if (old !== undefined) this.counts.set(old, (this.counts.get(old) ?? 1) - 1);
-    this.colors.set(color, invoker);
-    this.counts.set(invoker, (this.counts.get(invoker) ?? 0) + 1);
-  }
+/** What the least-assigned policy does on use: a known color keeps its invoker, a new one is assigned. */
+export function place(table: ColorTable, color: string, candidates: readonly number[]): number {
+  return table.get(color) ?? table.assign(color, candidates);
 }
 
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
