@@ -3,6 +3,8 @@
  * (src/store, CouchDB). The table notifies a listener of every decision it makes itself; it does
  * not notify for assignments it adopts (loaded at start, learned from another replica).
  */
+import { checkInvokerId } from './common.js';
+
 export type AssignmentReason = 'new' | 'reassigned';
 
 export interface ColorAssignmentListener {
@@ -22,6 +24,12 @@ export class ColorTable {
   private readonly owner = new Map<string, number>();
   private counts = new Int32Array(64);
   private listener: ColorAssignmentListener | undefined;
+  private changes = 0;
+
+  /** Bumped by every change to the table, so callers can cache what they derive from the counts. */
+  get version(): number {
+    return this.changes;
+  }
 
   setListener(listener: ColorAssignmentListener | undefined): void {
     this.listener = listener;
@@ -78,6 +86,7 @@ export class ColorTable {
     if (previous === undefined) return false;
     this.owner.delete(color);
     this.counts[previous]!--;
+    this.changes++;
     return true;
   }
 
@@ -101,9 +110,7 @@ export class ColorTable {
   }
 
   private set(color: string, invoker: number): void {
-    if (!Number.isInteger(invoker) || invoker < 0 || invoker > 65_535) {
-      throw new RangeError(`invoker id must be an integer from 0 to 65535, got ${invoker}`);
-    }
+    checkInvokerId(invoker);
     const previous = this.owner.get(color);
     if (previous === invoker) return;
     if (previous !== undefined) this.counts[previous]!--;
@@ -114,5 +121,6 @@ export class ColorTable {
     }
     this.owner.set(color, invoker);
     this.counts[invoker]!++;
+    this.changes++;
   }
 }

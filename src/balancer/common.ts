@@ -10,8 +10,8 @@ import type { Decision, InvokerView, OrderedPolicy, PlacementRequest } from './t
 /** A uniform random number in [0, 1). Injected so tests can pin the overload fallback. */
 export type RandomSource = () => number;
 
-/** Invoker ids index typed arrays; OpenWhisk numbers invokers 0, 1, 2, ... */
-export const MAX_INVOKER_ID = 65_535;
+/** Invoker ids index typed arrays (OpenWhisk numbers invokers 0, 1, 2, ...); 0xFFFF is kept as a sentinel. */
+export const MAX_INVOKER_ID = 65_534;
 
 /** Java's `String.hashCode`: h = 31*h + c over UTF-16 code units, 32-bit signed overflow. */
 export function javaStringHashCode(s: string): number {
@@ -151,6 +151,11 @@ export function decideInOrder(
   random: RandomSource,
   accept: (view: InvokerView, request: PlacementRequest) => boolean = canTakeRequest,
 ): Decision | undefined {
+  // Fast path: the home takes it (one lookup, one allocation).
+  const home = policy.homeView(request, invokers);
+  if (home !== undefined && accept(home, request)) {
+    return { invoker: home.id, home: home.id, forced: false, spilled: false };
+  }
   const found = policy.search(request, invokers, accept);
   if (found === undefined) return undefined;
   if (found.chosen >= 0) {

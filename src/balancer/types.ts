@@ -72,6 +72,11 @@ export interface CandidateSearch {
  * this order with their own acceptance rule instead of re-implementing the policy.
  */
 export interface OrderedPolicy extends Policy {
+  /**
+   * The first invoker of the order (the home), without walking further; undefined when there is
+   * none (empty view, or a new color and nothing healthy to assign it to). The fast path.
+   */
+  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined;
   /** The whole order as invoker ids; allocates, meant for tests and diagnostics. */
   candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[];
   /**

@@ -48,12 +48,20 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
     }
     if (healthy === 0) return undefined;
     this.bound = loadBound(this.factor, total, healthy);
+    const home = this.inner.homeView(request, invokers);
+    if (home !== undefined && this.underBound(home, request)) {
+      return { invoker: home.id, home: home.id, forced: false, spilled: false };
+    }
     const found = this.inner.search(request, invokers, this.underBound);
     if (found === undefined) return undefined;
     if (found.chosen >= 0) {
       return { invoker: found.chosen, home: found.home, forced: false, spilled: found.chosen !== found.home };
     }
     return decideInOrder(this.inner, request, invokers, this.random);
+  }
+
+  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
+    return this.inner.homeView(request, invokers);
   }
 
   search(

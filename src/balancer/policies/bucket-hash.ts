@@ -44,6 +44,12 @@ export class BucketHashPolicy implements OrderedPolicy {
     return decideInOrder(this, request, invokers, this.random);
   }
 
+  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
+    this.sync(invokers);
+    if (this.owned.size === 0) return undefined;
+    return this.index.viewOf(this.table[stableHash32(placementKey(request)) & BUCKET_MASK]!);
+  }
+
   search(
     request: PlacementRequest,
     invokers: readonly InvokerView[],

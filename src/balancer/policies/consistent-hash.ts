@@ -32,8 +32,15 @@ import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRe
 /** The largest prime below 2^28: far more positions than points, so collisions stay rare. */
 export const RING_RANGE = 268_435_399;
 export const POINTS_PER_INVOKER = 1000;
-/** Jump table resolution: RING_RANGE >>> JUMP_SHIFT < 2^16 slots, about 0.4 points per slot at 64 invokers. */
-const JUMP_SHIFT = 12;
+const TO_RING = RING_RANGE / 0x1_0000_0000;
+/**
+ * Lookup resolution: the ring is cut into RING_RANGE >>> JUMP_SHIFT + 1 (2^17) slots. A slot with no
+ * point in it has one owner for all its positions, kept in `direct` (256 KB: stays in cache); that
+ * answers 83% of lookups at 24 invokers and 61% at 64. Other slots scan from `jump`.
+ */
+const JUMP_SHIFT = 11;
+/** `direct` value for a slot that holds points: scan instead. Invoker ids stop at 65,534. */
+const MIXED = 0xffff;
 
 /** The ring positions of invoker `id`'s points: a pure function of its name `invoker<id>`. */
 export function controlPoints(id: number, count = POINTS_PER_INVOKER): number[] {
@@ -42,14 +49,14 @@ export function controlPoints(id: number, count = POINTS_PER_INVOKER): number[] 
   for (let i = 0; i < count; i++) {
     // fmix32 is a bijection, so distinct counters give distinct 32-bit values before scaling.
     const x = fmix32((seed + Math.imul(i + 1, 0x9e3779b9)) | 0);
-    points.push(Math.floor((x / 0x1_0000_0000) * RING_RANGE));
+    points.push(Math.floor(x * TO_RING));
   }
   return points;
 }
 
-/** Where a key lands on the ring. */
+/** Where a key lands on the ring: its 32-bit hash scaled to [0, RING_RANGE) (a multiply, not a double modulo). */
 export function ringPosition(key: string): number {
-  return stableHash32(key) % RING_RANGE;
+  return Math.floor(stableHash32(key) * TO_RING);
 }
 
 /** The lookup arrays built from the package's ring. */
@@ -60,6 +67,8 @@ export interface RingTable {
   readonly owners: Uint16Array;
   /** jump[s] = index of the first position >= s << JUMP_SHIFT. */
   readonly jump: Uint32Array;
+  /** direct[s] = owner of every position in slot s, or MIXED when the slot holds a point. */
+  readonly direct: Uint16Array;
 }
 
 export class ConsistentHashPolicy implements OrderedPolicy {
@@ -69,11 +78,7 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   private readonly index = new ViewIndex();
   private readonly ring: ConsistentHash<number>;
   private members: readonly number[] = [];
-  private table: RingTable = {
-    positions: new Uint32Array(0),
-    owners: new Uint16Array(0),
-    jump: new Uint32Array(1),
-  };
+  private table: RingTable = buildTable(new ConsistentHash<number>({ range: RING_RANGE }));
   private seen = new Uint32Array(0);
   private epoch = 0;
   /** How many times the ring was rebuilt (membership changes seen). */
@@ -92,8 +97,14 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   /** The owner of a key's position, ignoring health and load. Undefined for an empty view. */
   home(key: string, invokers: readonly InvokerView[]): number | undefined {
     this.sync(invokers);
+    return this.table.owners.length === 0 ? undefined : this.ownerAt(ringPosition(key));
+  }
+
+  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
+    this.sync(invokers);
     const { owners } = this.table;
-    return owners.length === 0 ? undefined : owners[this.locate(ringPosition(key))];
+    if (owners.length === 0) return undefined;
+    return this.index.viewOf(this.ownerAt(ringPosition(placementKey(request))));
   }
 
   search(
@@ -143,6 +154,12 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   ringTable(invokers: readonly InvokerView[]): RingTable {
     this.sync(invokers);
     return this.table;
+  }
+
+  /** The owner of `position`; the ring must not be empty. */
+  private ownerAt(position: number): number {
+    const owner = this.table.direct[position >>> JUMP_SHIFT]!;
+    return owner !== MIXED ? owner : this.table.owners[this.locate(position)]!;
   }
 
   private locate(position: number): number {
@@ -205,11 +222,15 @@ export function buildTable(ring: ConsistentHash<number>): RingTable {
   }
   const slots = (RING_RANGE >>> JUMP_SHIFT) + 1;
   const jump = new Uint32Array(slots);
+  const direct = new Uint16Array(slots).fill(MIXED);
   let i = 0;
   for (let s = 0; s < slots; s++) {
     const slotStart = s << JUMP_SHIFT;
     while (i < len && positions[i]! < slotStart) i++;
     jump[s] = i;
+    const next = i < len ? i : 0;
+    const slotEnd = slotStart + (1 << JUMP_SHIFT);
+    if (len > 0 && (i === len || positions[i]! >= slotEnd)) direct[s] = owners[next]!;
   }
-  return { positions: positions.slice(0, len), owners: owners.slice(0, len), jump };
+  return { positions: positions.slice(0, len), owners: owners.slice(0, len), jump, direct };
 }

@@ -32,6 +32,13 @@ export class LeastAssignedPolicy implements OrderedPolicy {
     return decideInOrder(this, request, invokers, this.random);
   }
 
+  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
+    this.index.sync(invokers);
+    if (this.index.ids.length === 0) return undefined;
+    const home = this.homeOf(request, invokers);
+    return home === undefined ? undefined : this.index.viewOf(home);
+  }
+
   search(
     request: PlacementRequest,
     invokers: readonly InvokerView[],
@@ -43,8 +50,8 @@ export class LeastAssignedPolicy implements OrderedPolicy {
     const home = this.homeOf(request, invokers);
     if (home === undefined) return { home: -1, chosen: -1 };
     if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
-    for (const id of this.spillOrder(home)) {
-      if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+    for (const id of this.orderByCount()) {
+      if (id !== home && accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
     }
     return { home, chosen: -1 };
   }
@@ -52,7 +59,7 @@ export class LeastAssignedPolicy implements OrderedPolicy {
   candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
     this.index.sync(invokers);
     const home = this.homeOf(request, invokers);
-    return home === undefined ? [] : [home, ...this.spillOrder(home)];
+    return home === undefined ? [] : [home, ...this.orderByCount().filter((id) => id !== home)];
   }
 
   /** The color's invoker, assigning it among healthy invokers if it has none in the view. */
@@ -73,9 +80,19 @@ export class LeastAssignedPolicy implements OrderedPolicy {
     return this.table.leastAssigned(this.index.ids);
   }
 
-  private spillOrder(home: number): number[] {
-    return this.index.ids
-      .filter((id) => id !== home)
-      .sort((a, b) => this.table.countFor(a) - this.table.countFor(b) || a - b);
+  /** Every id by fewest colors, then id; cached until the table or the membership changes. */
+  private byCount: number[] = [];
+  private byCountVersion = -1;
+  private byCountGeneration = -1;
+
+  private orderByCount(): readonly number[] {
+    if (this.byCountVersion !== this.table.version || this.byCountGeneration !== this.index.generation) {
+      this.byCount = [...this.index.ids].sort(
+        (a, b) => this.table.countFor(a) - this.table.countFor(b) || a - b,
+      );
+      this.byCountVersion = this.table.version;
+      this.byCountGeneration = this.index.generation;
+    }
+    return this.byCount;
   }
 }
