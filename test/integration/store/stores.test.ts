@@ -6,7 +6,8 @@ import {
   type ActionInput,
 } from '../../../src/store/action-store.js';
 import { ActivationStore, type ActivationRecord } from '../../../src/store/activation-store.js';
-import type { CouchConnection } from '../../../src/store/couch.js';
+import { BulkWriter } from '../../../src/store/bulk-writer.js';
+import { bulkDocs, type CouchConnection } from '../../../src/store/couch.js';
 import { PlacementStore } from '../../../src/store/placement-store.js';
 import { SubjectStore, subjectDocFor, wellKnownAuth } from '../../../src/store/subject-store.js';
 import { connect, uniquePrefix } from './support.js';
@@ -278,5 +279,26 @@ describe('PlacementStore', () => {
     ]);
     expect(await placements.activationIdsByColor('other', 'red')).toEqual(['o1']);
     await placements.close();
+  });
+});
+
+describe('BulkWriter', () => {
+  it('groups writes into _bulk_docs requests and reports each document’s own outcome', async () => {
+    const writer = new BulkWriter<{ _id: string; n: number }>(bulkDocs(couch, 'placements'), {
+      maxBatch: 500,
+      flushMs: 20,
+    });
+    const first = await Promise.all(
+      Array.from({ length: 1200 }, (_, n) => writer.write({ _id: `bw-${n}`, n })),
+    );
+    expect(first.every((o) => o.ok)).toBe(true);
+    expect(writer.requests).toBe(3);
+    const again = await Promise.all([
+      writer.write({ _id: 'bw-1', n: 1 }),
+      writer.write({ _id: 'bw-new', n: 0 }),
+    ]);
+    expect(again.map((o) => (o.ok ? 'ok' : o.error))).toEqual(['conflict', 'ok']);
+    await writer.close();
+    expect(await writer.write({ _id: 'late', n: 0 })).toMatchObject({ ok: false, error: 'closed' });
   });
 });
