@@ -5,12 +5,13 @@
  * of their OpenWhisk names. `ensureTopic` creates topics as OpenWhisk's `ensureTopic` does (see
  * topic-config.ts). Records have a null key and the JSON string as value, as OpenWhisk's producer.
  *
- * Producing: `send` calls are queued and written by one loop that has at most one Produce request
- * in flight. Each request carries everything queued meanwhile (like kafka-clients' batching, without
- * a linger delay), so concurrent callers share requests, per-topic order is kept even across
- * retries, and enabling kafkajs's idempotent producer stays safe. Every record batch is cut below
- * the topic's `max.message.bytes` (1054644 B on invoker/completed topics); a single message that
- * cannot fit is rejected up front with MessageTooLargeError. Acks: all in-sync replicas (-1).
+ * Producing: `send` calls are queued and written by a pump that keeps at most
+ * `maxInFlightRequests` (default 1) Produce requests in flight. Each request carries everything
+ * queued meanwhile (like kafka-clients' batching, without a linger delay), so concurrent callers
+ * share requests; with one request in flight, per-topic order holds even across retries and
+ * kafkajs's idempotent producer is safe to enable. Every record batch is cut below the topic's
+ * `max.message.bytes` (1054644 B on invoker/completed topics); a single message that cannot fit is
+ * rejected up front with MessageTooLargeError. Acks: all in-sync replicas (-1).
  *
  * Consuming: one kafkajs consumer per `subscribe`, reading from the earliest offset when its group
  * has none, auto-commit off. A batch's messages go to the handler (up to `concurrency` at once);
@@ -57,6 +58,12 @@ export interface KafkaBusOptions {
   readonly joinTimeoutMs?: number;
   /** How often a long batch commits the offsets it has finished; default 1 s. */
   readonly commitIntervalMs?: number;
+  /**
+   * Produce requests in flight at once; default 1. More overlaps encoding with the broker's work,
+   * but a failed and retried request may then land after a later one (order across a retry is
+   * lost); kafkajs's idempotent producer also expects 1.
+   */
+  readonly maxInFlightRequests?: number;
   /** Consumer session timeout (OpenWhisk: 30 s); a crashed member leaves its group after it. */
   readonly sessionTimeoutMs?: number;
 }
@@ -94,12 +101,19 @@ export class KafkaBus implements MessageBus {
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly kinds = new Map<string, TopicKind>();
   private queue: QueuedSend[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Packed requests not yet issued (a large queue packs into several). */
+  private ready: ProduceRequest[] = [];
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private pumpScheduled = false;
+  private producerConnected = false;
+  private drainWaiters: (() => void)[] = [];
   private readonly subscriptions = new Set<KafkaSubscription>();
   private closed = false;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.prefix = options.topicPrefix ?? '';
+    this.maxInFlight = Math.max(1, options.maxInFlightRequests ?? 1);
     this.logger = options.logger;
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'palette',
@@ -148,7 +162,7 @@ export class KafkaBus implements MessageBus {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic: name, values, sizes, limit, parts: 0, failed: false, resolve, reject });
-      this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+      this.schedulePump();
     });
   }
 
@@ -190,7 +204,7 @@ export class KafkaBus implements MessageBus {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
-    while (this.flushing) await this.flushing.catch(() => undefined);
+    await this.drained();
     await Promise.allSettled([
       this.producerReady ? this.producer.disconnect() : undefined,
       this.adminReady ? this.admin?.disconnect() : undefined,
@@ -234,47 +248,88 @@ export class KafkaBus implements MessageBus {
     return this.producerReady;
   }
 
-  /** Sends queued messages, one request at a time, until the queue stays empty for one turn. */
-  private async flushLoop(): Promise<void> {
-    for (;;) {
-      // One macrotask turn lets sends issued by other callbacks of this turn join the request.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.queue.length === 0) return;
-      const sends = this.queue;
-      this.queue = [];
-      try {
-        await this.connectProducer();
-      } catch (err) {
-        for (const send of sends) send.reject(err);
-        continue;
-      }
-      for (const request of packRequests(sends)) {
-        const topicMessages: TopicMessages[] = [...request.topics].map(([topic, { messages }]) => ({
-          topic,
-          messages,
-        }));
-        let failure: unknown;
-        try {
-          await this.producer.sendBatch({
-            topicMessages,
-            acks: -1,
-            timeout: REQUEST_TIMEOUT_MS,
-            compression: CompressionTypes.None,
-          });
-        } catch (err) {
-          failure = err;
-        }
-        for (const send of request.sends) {
-          if (send.failed) continue;
-          if (failure !== undefined) {
-            send.failed = true;
-            send.reject(failure);
-          } else if (--send.parts === 0) {
-            send.resolve();
-          }
-        }
-      }
+  /**
+   * Moves queued sends onto the wire. Runs one macrotask after a send or a completed request, so
+   * every send issued meanwhile (including the callers a completion just resumed) joins the next
+   * request. Requests are issued in queue order, at most `maxInFlightRequests` at a time.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.ready.length === 0 && this.queue.length === 0) {
+      if (this.inFlight === 0) this.settleDrained();
+      return;
     }
+    if (!this.producerConnected) {
+      this.connectProducer().then(
+        () => {
+          this.producerConnected = true;
+          this.pump();
+        },
+        (err: unknown) => {
+          const sends = new Set([...this.queue, ...this.ready.flatMap((r) => [...r.sends])]);
+          this.queue = [];
+          this.ready = [];
+          for (const send of sends) send.reject(err);
+          this.pump();
+        },
+      );
+      return;
+    }
+    while (this.inFlight < this.maxInFlight) {
+      if (this.ready.length === 0) {
+        if (this.queue.length === 0) break;
+        this.ready = packRequests(this.queue);
+        this.queue = [];
+      }
+      this.issue(this.ready.shift()!);
+    }
+  }
+
+  private issue(request: ProduceRequest): void {
+    this.inFlight += 1;
+    const topicMessages: TopicMessages[] = [...request.topics].map(([topic, { messages }]) => ({
+      topic,
+      messages,
+    }));
+    const settle = (failure: unknown): void => {
+      this.inFlight -= 1;
+      for (const send of request.sends) {
+        if (send.failed) continue;
+        if (failure !== undefined) {
+          send.failed = true;
+          send.reject(failure);
+        } else if (--send.parts === 0) {
+          send.resolve();
+        }
+      }
+      this.schedulePump();
+    };
+    this.producer
+      .sendBatch({ topicMessages, acks: -1, timeout: REQUEST_TIMEOUT_MS, compression: CompressionTypes.None })
+      .then(
+        () => settle(undefined),
+        (err: unknown) => settle(err ?? new Error('produce failed')),
+      );
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  private drained(): Promise<void> {
+    if (this.queue.length === 0 && this.ready.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private settleDrained(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 }
 
