@@ -103,6 +103,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   /** Writes queued so far have reached CouchDB (waits through an outage). */
   async flush(): Promise<void> {
     while (this.inFlight.size > 0 || this.reassignments.size > 0 || this.reassigning || this.resolving) {
+      if (this.stopped) return;
       await this.writer.flush();
       await Promise.all([...this.inFlight]);
       await this.reassigning;
