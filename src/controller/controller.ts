@@ -66,6 +66,8 @@ export interface ControllerDeps {
   getActivation?(namespace: string, activationId: string): Promise<WhiskActivation | undefined>;
   /** An invoker is gone for good (least-assigned moves its colors). */
   onInvokerGone?(invoker: number, remaining: readonly number[]): void;
+  /** An invoker number is seen again (first ping, or back after it was gone for good). */
+  onInvokerSeen?(invoker: number): void;
   metrics: ControllerMetrics;
   logger: Logger;
   now?: () => number;
@@ -277,6 +279,7 @@ export class Controller implements ControllerCore {
       const ping = parsePing(value);
       const known = this.supervisor.get(ping.name.instance);
       this.supervisor.onPing(ping, this.now());
+      if (!known) this.deps.onInvokerSeen?.(ping.name.instance);
       if (!known || known.userMemoryMB !== this.supervisor.get(ping.name.instance)?.userMemoryMB) this.syncInvokers();
     } catch (error) {
       this.deps.logger.warn({ err: error, value: value.slice(0, 500) }, 'dropping an unreadable ping');

@@ -70,6 +70,7 @@ export function createControllerStack(config: Config, couch: CouchConnection, lo
     },
     getActivation: async (namespace, id) => (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
+    onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
     logger,
   });
