@@ -12,7 +12,7 @@
  *   activations), the same array on every call, as LoadTracker.view() provides.
  * - Each policy runs in its own child process (fresh V8: no policy inherits another's deoptimized
  *   call sites), decides the whole stream once to warm up (least-assigned fills its table then),
- *   then 5 timed rounds; the median round is reported.
+ *   then 5 timed rounds; the median round counts. Two such passes over all policies, the better kept.
  * - Only `choose` is timed: no load accounting, no I/O.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ import ConsistentHash from 'consistent-hash';
 import { ColorTable } from '../src/balancer/color-table.js';
 import { createPolicy } from '../src/balancer/index.js';
 import { controlPoints, RING_RANGE } from '../src/balancer/policies/consistent-hash.js';
-import type { InvokerView, PlacementRequest, Policy } from '../src/balancer/types.js';
+import type { Decision, InvokerView, PlacementRequest, Policy } from '../src/balancer/types.js';
 
 const INVOKERS = 24;
 const COLORS = 100_000;
@@ -33,6 +33,7 @@ const STREAM = 1_000_000;
 const ROUNDS = 5;
 const SEED = 20_230_508;
 const BOUND = 1.25;
+const PASSES = 2;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -71,10 +72,14 @@ function zipfStream(random: () => number): PlacementRequest[] {
 }
 
 let sink = 0;
+const kept: (Decision | undefined)[] = new Array<Decision | undefined>(1024);
 
 function round(policy: Policy, stream: readonly PlacementRequest[], view: readonly InvokerView[]): number {
   const start = process.hrtime.bigint();
-  for (let i = 0; i < stream.length; i++) sink += policy.choose(stream[i]!, view)!.invoker;
+  // Decisions escape into a small buffer, as the controller keeps each one for its placement
+  // record; otherwise V8 may optimize the Decision allocation away for some policies only.
+  for (let i = 0; i < stream.length; i++) kept[i & 1023] = policy.choose(stream[i]!, view);
+  sink += kept[0]?.invoker ?? 0;
   const ns = Number(process.hrtime.bigint() - start);
   return (stream.length / ns) * 1e9;
 }
@@ -153,9 +158,14 @@ function runChild(label: string): number {
 }
 
 function main(): void {
+  // Two passes over all contenders, best pass kept: on a shared machine, load that comes and goes
+  // then hits every policy alike instead of whichever happened to run during it.
   const rates = new Map<string, number>();
-  for (const [name] of contenders) rates.set(name, runChild(name));
-  const pkg = runChild('package get()');
+  const labels = [...contenders.map(([name]) => name), 'package get()'];
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const name of labels) rates.set(name, Math.max(rates.get(name) ?? 0, runChild(name)));
+  }
+  const pkg = rates.get('package get()')!;
   const rr = rates.get('round-robin')!;
   const lines = [
     `| policy | decisions/s | ns/decision | cost vs round-robin | >= 1M/s and <= 3x |`,
@@ -184,8 +194,8 @@ function main(): void {
     `\nMethod: one fixed-seed (${SEED}) stream of ${STREAM.toLocaleString('en-US')} colored requests, color rank Zipf(${ZIPF_EXPONENT}) ` +
       `over ${COLORS.toLocaleString('en-US')} colors, each request with its own color string (as JSON.parse gives); ${INVOKERS} healthy ` +
       `invokers with fixed in-flight loads (0..8 activations of 256 MB, 32 GB capacity), the same view array on every call. ` +
-      `Each policy in its own child process: one warm-up pass over the stream, then ${ROUNDS} timed rounds; median round ` +
-      `shown. Only choose() is timed. Cost = round-robin's rate / the policy's rate. Node ${process.version}, ${process.arch}, ` +
+      `Each policy in its own child process: one warm-up pass over the stream, then ${ROUNDS} timed rounds, median round; ` +
+      `${PASSES} passes over all policies, the better pass shown. Only choose() is timed. Cost = round-robin's rate / the policy's rate. Node ${process.version}, ${process.arch}, ` +
       `${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at the end.`,
   );
 }

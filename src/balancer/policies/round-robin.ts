@@ -1,8 +1,8 @@
 /**
  * Round-robin: the paper's other locality-oblivious baseline. A counter walks the view; the
  * invoker whose turn it is takes the activation if it is healthy with room, otherwise the next
- * one that is, and the turn continues after it. When none has room, a random healthy invoker takes it (forced), as OpenWhisk.
- * The counter is per process: replicas need not agree for a locality-oblivious policy.
+ * one that is, and the turn continues after it. When none has room, a random healthy invoker
+ * takes it (forced), as OpenWhisk. The counter is per process: replicas need not agree for a locality-oblivious policy.
  */
 import { canTakeRequest, forcedDecision, type RandomSource } from '../common.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
