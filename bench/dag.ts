@@ -1,0 +1,260 @@
+/**
+ * `npm run bench:dag`: Palette's data-parallel experiment (serverless Dask on Task Bench, EuroSys
+ * 2023: run time -46%) on our platform with the `dag-task` action.
+ *
+ * For every Task Bench pattern (stencil, fft, tree, all-to-all) the DAG runs through the real
+ * platform (startPlatform: controller, REST API, invokers, CouchDB) as a dataflow: a task is invoked
+ * (blocking, result=true) as soon as all its inputs are done. A task's output goes to its invoker's
+ * local store and to CouchDB; a consumer on the same invoker reads it locally, any other consumer
+ * fetches it from CouchDB, and the action reports the bytes it read remotely.
+ *
+ * Placements compared:
+ * - chain: chain coloring, colors through the product default (consistent-hash within bound 1.25);
+ * - virtual: virtual-worker coloring (V = 2 x invokers), same policy;
+ * - random, round-robin: no colors, PALETTE_BASELINE=random / round-robin (locality-oblivious).
+ * Each configuration runs `--reps` times with fresh color names; the median run time is reported.
+ *
+ *   npm run bench:dag -- [--invokers 8] [--width 16] [--steps 8] [--size 262144] [--compute-ms 20]
+ *                        [--reps 3] [--patterns stencil,fft,tree,all-to-all] [--kafka] [--out results/dag]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPlatform, type Platform } from '../src/platform/platform.js';
+import type { PolicyName } from '../src/balancer/types.js';
+import {
+  buildDag,
+  chainColoring,
+  PATTERNS,
+  tasksWithoutLocalInput,
+  virtualWorkerColoring,
+  type Dag,
+  type Pattern,
+} from './lib/dag.js';
+import { Progress } from './lib/progress.js';
+import { barChart } from './lib/svg.js';
+import { benchCouch } from './social/platform-run.js';
+
+const { values: args } = parseArgs({
+  options: {
+    invokers: { type: 'string', default: '8' },
+    width: { type: 'string', default: '16' },
+    steps: { type: 'string', default: '8' },
+    size: { type: 'string', default: String(256 * 1024) },
+    'compute-ms': { type: 'string', default: '20' },
+    reps: { type: 'string', default: '3' },
+    patterns: { type: 'string', default: PATTERNS.join(',') },
+    kafka: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'results/dag' },
+  },
+});
+
+const invokers = Number(args.invokers);
+const width = Number(args.width);
+const steps = Number(args.steps);
+const size = Number(args.size);
+const computeMs = Number(args['compute-ms']);
+const reps = Number(args.reps);
+const patterns = args.patterns!.split(',') as Pattern[];
+const outDir = args.out!;
+const DB = 'bench_dag';
+
+type Placement = 'chain' | 'virtual' | 'random' | 'round-robin';
+const PLACEMENTS: readonly Placement[] = ['chain', 'virtual', 'random', 'round-robin'];
+
+interface TaskResult {
+  invoker: string;
+  bytesReadLocal: number;
+  bytesReadRemote: number;
+  error?: string;
+}
+
+interface RunMeasure {
+  seconds: number;
+  bytesRemote: number;
+  bytesLocal: number;
+  invokersUsed: number;
+}
+
+async function startFor(baseline: PolicyName, couchUrl: string): Promise<Platform> {
+  const prefix = `d${randomBytes(4).toString('hex')}_`;
+  const platform = await startPlatform({
+    projectKafka: args.kafka!,
+    overrides: {
+      port: 0,
+      invokers,
+      policy: 'consistent-hash',
+      bound: 1.25,
+      baseline,
+      couchdbUrl: couchUrl,
+      dbPrefix: prefix,
+      kafkaTopicPrefix: prefix,
+      logLevel: 'silent',
+    },
+  });
+  await platform.waitForHealthyInvokers(invokers, 120_000);
+  const code = readFileSync(new URL('../actions/dag-task.js', import.meta.url), 'utf8');
+  const reply = await fetch(`${platform.apiHost}/api/v1/namespaces/_/actions/dag-task?overwrite=true`, {
+    method: 'PUT',
+    headers: { authorization: authOf(platform), 'content-type': 'application/json' },
+    body: JSON.stringify({ exec: { kind: 'nodejs:20', code } }),
+  });
+  if (reply.status !== 200) throw new Error(`creating dag-task: HTTP ${reply.status} ${await reply.text()}`);
+  return platform;
+}
+
+const authOf = (platform: Platform) => `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
+
+/** Runs the DAG as a dataflow through the REST API; colors undefined = uncolored invocations. */
+async function runDag(platform: Platform, dag: Dag, colors: readonly number[] | undefined, progress: () => void): Promise<RunMeasure> {
+  const run = randomBytes(4).toString('hex');
+  const url = `${platform.apiHost}/api/v1/namespaces/_/actions/dag-task?blocking=true&result=true`;
+  const auth = authOf(platform);
+  const remaining = dag.tasks.map((t) => t.inputs.length);
+  const dependents = dag.tasks.map((): number[] => []);
+  for (const t of dag.tasks) for (const i of t.inputs) dependents[i]!.push(t.id);
+  let bytesRemote = 0;
+  let bytesLocal = 0;
+  const used = new Set<string>();
+  const began = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    let done = 0;
+    const start = (id: number) => {
+      const task = dag.tasks[id]!;
+      const params = {
+        key: `${run}:${id}`,
+        inputs: task.inputs.map((i) => `${run}:${i}`),
+        size,
+        computeMs,
+        db: DB,
+        ...(colors ? { __palette_color: `${run}:c${colors[id]}` } : {}),
+      };
+      fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(params) })
+        .then(async (reply) => {
+          const body = (await reply.json()) as TaskResult;
+          if (reply.status !== 200 || body.error) throw new Error(`task ${id}: HTTP ${reply.status} ${JSON.stringify(body)}`);
+          bytesRemote += body.bytesReadRemote;
+          bytesLocal += body.bytesReadLocal;
+          used.add(body.invoker);
+          progress();
+          if (++done === dag.tasks.length) return resolve();
+          for (const d of dependents[id]!) if (--remaining[d]! === 0) start(d);
+        })
+        .catch(reject);
+    };
+    dag.tasks.forEach((t) => t.inputs.length === 0 && start(t.id));
+  });
+  return { seconds: (Date.now() - began) / 1000, bytesRemote, bytesLocal, invokersUsed: used.size };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const method = [
+    `Task Bench patterns, width ${width}, steps ${steps} (tree: a binary reduction of ${width} leaves), ${size} bytes per output, ${computeMs} ms compute per task.`,
+    `${invokers} invokers on the real platform (in-process bus${args.kafka ? ' replaced by Kafka' : ''}; actions in warm child processes; remote store CouchDB via pouchdb-server).`,
+    `chain / virtual: colored (chain coloring; virtual workers V = ${2 * invokers}), placed by consistent-hash within bound 1.25;`,
+    `random / round-robin: uncolored, PALETTE_BASELINE=random / round-robin. Dataflow execution, blocking invokes. Median of ${reps} runs.`,
+    `Remote bytes = input bytes read from CouchDB (outputs are always also written there, the same for every placement).`,
+  ];
+  process.stderr.write(`${method.join('\n')}\n`);
+  const dags = patterns.map((p) => buildDag(p, width, steps));
+  const total = dags.reduce((s, d) => s + d.tasks.length, 0) * PLACEMENTS.length * reps;
+  const progress = new Progress('dag', total);
+  let finished = 0;
+  const tick = () => progress.update(++finished);
+  const results = new Map<string, RunMeasure[]>();
+  const couch = await benchCouch();
+  try {
+    await fetch(`${couch.url.replace(/\/$/, '')}/${DB}`, { method: 'PUT' });
+    for (const baseline of ['random', 'round-robin'] as const) {
+      const platform = await startFor(baseline, couch.url);
+      try {
+        const placements: Placement[] = baseline === 'random' ? ['chain', 'virtual', 'random'] : ['round-robin'];
+        for (let rep = 0; rep < reps; rep++) {
+          for (const dag of dags) {
+            for (const placement of placements) {
+              const colors =
+                placement === 'chain' ? chainColoring(dag) : placement === 'virtual' ? virtualWorkerColoring(dag, 2 * invokers) : undefined;
+              const measure = await runDag(platform, dag, colors, tick);
+              const key = `${dag.pattern}/${placement}`;
+              results.set(key, [...(results.get(key) ?? []), measure]);
+            }
+          }
+        }
+      } finally {
+        await platform.stop();
+      }
+    }
+  } finally {
+    await couch.stop();
+  }
+  progress.finish();
+
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  const lines = ['# DAG experiment (Palette: serverless Dask on Task Bench)', '', '## Method', '', ...method, ''];
+  lines.push(
+    '| pattern | tasks | placement | run time (s, median) | vs random | remote MiB read | local MiB read | tasks without a local-colored input | invokers used |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  const summary: Record<string, Record<string, { seconds: number; remoteMiB: number; localMiB: number }>> = {};
+  for (const dag of dags) {
+    const base = median(results.get(`${dag.pattern}/random`)!.map((m) => m.seconds));
+    summary[dag.pattern] = {};
+    for (const placement of PLACEMENTS) {
+      const runs = results.get(`${dag.pattern}/${placement}`)!;
+      const seconds = median(runs.map((m) => m.seconds));
+      const remote = median(runs.map((m) => m.bytesRemote));
+      const local = median(runs.map((m) => m.bytesLocal));
+      const colors =
+        placement === 'chain' ? chainColoring(dag) : placement === 'virtual' ? virtualWorkerColoring(dag, 2 * invokers) : undefined;
+      summary[dag.pattern]![placement] = { seconds, remoteMiB: remote / 2 ** 20, localMiB: local / 2 ** 20 };
+      lines.push(
+        `| ${dag.pattern} | ${dag.tasks.length} | ${placement} | ${seconds.toFixed(2)} | ${(100 * (seconds / base - 1)).toFixed(0)}% | ${mib(remote)} | ${mib(local)} | ` +
+          `${colors ? tasksWithoutLocalInput(dag, colors) : '-'} | ${median(runs.map((m) => m.invokersUsed))} |`,
+      );
+    }
+  }
+  const reduction = (placement: Placement) => {
+    const total = (p: Placement) => dags.reduce((s, d) => s + summary[d.pattern]![p]!.seconds, 0);
+    return 1 - total(placement) / total('random');
+  };
+  lines.push(
+    '',
+    `Total run time over the patterns vs random: chain ${(-100 * reduction('chain')).toFixed(0)}%, virtual ${(-100 * reduction('virtual')).toFixed(0)}%, round-robin ${(-100 * reduction('round-robin')).toFixed(0)}% (paper: -46% on Task Bench).`,
+    '',
+  );
+  writeFileSync(join(outDir, 'table.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ method, summary, runs: Object.fromEntries(results) }, null, 1)}\n`);
+  writeFileSync(
+    join(outDir, 'run-time.svg'),
+    barChart({
+      title: `DAG run time, ${invokers} invokers (median of ${reps})`,
+      yLabel: 'seconds',
+      groups: dags.map((d) => d.pattern),
+      bars: PLACEMENTS.map((p) => ({ name: p, values: dags.map((d) => summary[d.pattern]![p]!.seconds) })),
+      yFormat: (v) => v.toFixed(1),
+    }),
+  );
+  writeFileSync(
+    join(outDir, 'remote-bytes.svg'),
+    barChart({
+      title: 'Bytes read from the remote store (MiB)',
+      yLabel: 'MiB',
+      groups: dags.map((d) => d.pattern),
+      bars: PLACEMENTS.map((p) => ({ name: p, values: dags.map((d) => summary[d.pattern]![p]!.remoteMiB) })),
+      yFormat: (v) => v.toFixed(0),
+    }),
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

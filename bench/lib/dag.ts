@@ -1,0 +1,125 @@
+/**
+ * Task graphs shaped like Task Bench's dependence patterns (Slaughter et al., SC 2020), and the two
+ * ways Palette colors them (palette.md, "Coloring DAGs").
+ *
+ * Patterns, for `width` points and `steps` timesteps; task (t, i) depends on tasks of step t-1:
+ * - stencil: i-1, i, i+1 (a 1-D three-point stencil, clipped at the edges);
+ * - fft: i and i XOR 2^((t-1) mod log2 width) (a butterfly; width a power of two);
+ * - tree: a binary reduction: step t has ceil(width / 2^t) points, point i reads 2i and 2i+1;
+ *   the graph ends when one point is left (steps is ignored beyond that);
+ * - all-to-all: every point of step t-1.
+ *
+ * Colorings:
+ * - chain coloring: walk the tasks in topological order; each uncolored task opens a new color
+ *   and hands it down its chain (its first uncolored dependent, then that one's, ...). Every task
+ *   with inputs then has at least one input of its own color.
+ * - virtual workers: a Dask-like list scheduler places tasks, in topological order, on V virtual
+ *   workers: a task goes to the worker holding most of its input bytes (ties: the least loaded);
+ *   roots go to the least loaded worker. The virtual worker's id is the color.
+ */
+export type Pattern = 'stencil' | 'fft' | 'tree' | 'all-to-all';
+export const PATTERNS: readonly Pattern[] = ['stencil', 'fft', 'tree', 'all-to-all'];
+
+export interface Task {
+  /** Index in `Dag.tasks`; tasks are listed in a topological order (by step). */
+  readonly id: number;
+  readonly step: number;
+  readonly point: number;
+  readonly inputs: readonly number[];
+}
+
+export interface Dag {
+  readonly pattern: Pattern;
+  readonly width: number;
+  readonly steps: number;
+  readonly tasks: readonly Task[];
+}
+
+export function buildDag(pattern: Pattern, width: number, steps: number): Dag {
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be >= 1, got ${width}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be >= 1, got ${steps}`);
+  if (pattern === 'fft' && (width & (width - 1)) !== 0) throw new RangeError(`fft needs a power-of-two width, got ${width}`);
+  const tasks: Task[] = [];
+  let previous: number[] = [];
+  const stages = pattern === 'tree' ? Math.ceil(Math.log2(width)) + 1 : steps;
+  const log = Math.max(1, Math.log2(width));
+  for (let t = 0; t < stages; t++) {
+    const points = pattern === 'tree' ? Math.ceil(width / 2 ** t) : width;
+    const current: number[] = [];
+    for (let i = 0; i < points; i++) {
+      let deps: number[] = [];
+      if (t > 0) {
+        switch (pattern) {
+          case 'stencil':
+            deps = [i - 1, i, i + 1].filter((j) => j >= 0 && j < width);
+            break;
+          case 'fft':
+            deps = width === 1 ? [i] : [...new Set([i, i ^ (1 << ((t - 1) % log))])];
+            break;
+          case 'tree':
+            deps = [2 * i, 2 * i + 1].filter((j) => j < previous.length);
+            break;
+          case 'all-to-all':
+            deps = previous.map((_, j) => j);
+            break;
+        }
+      }
+      const id = tasks.length;
+      tasks.push({ id, step: t, point: i, inputs: deps.map((j) => previous[j]!) });
+      current.push(id);
+    }
+    previous = current;
+  }
+  return { pattern, width, steps: stages, tasks };
+}
+
+/** Dependents of every task, in task order. */
+export function dependentsOf(dag: Dag): number[][] {
+  const dependents = dag.tasks.map((): number[] => []);
+  for (const task of dag.tasks) for (const input of task.inputs) dependents[input]!.push(task.id);
+  return dependents;
+}
+
+/** Chain coloring (Palette; Simon 1988's chain decomposition, greedy). Colors are 0, 1, ... */
+export function chainColoring(dag: Dag): number[] {
+  const colors = new Array<number>(dag.tasks.length).fill(-1);
+  const dependents = dependentsOf(dag);
+  let next = 0;
+  for (const task of dag.tasks) {
+    if (colors[task.id] !== -1) continue;
+    const color = next++;
+    let current: number | undefined = task.id;
+    while (current !== undefined) {
+      colors[current] = color;
+      current = dependents[current]!.find((d) => colors[d] === -1);
+    }
+  }
+  return colors;
+}
+
+/** Virtual-worker coloring: the color is the virtual worker a Dask-like scheduler picks. */
+export function virtualWorkerColoring(dag: Dag, virtualWorkers: number): number[] {
+  if (!Number.isInteger(virtualWorkers) || virtualWorkers < 1) throw new RangeError('virtualWorkers must be >= 1');
+  const colors = new Array<number>(dag.tasks.length).fill(-1);
+  const load = new Array<number>(virtualWorkers).fill(0);
+  for (const task of dag.tasks) {
+    const held = new Array<number>(virtualWorkers).fill(0);
+    for (const input of task.inputs) held[colors[input]!]!++;
+    let best = 0;
+    for (let w = 1; w < virtualWorkers; w++) {
+      if (held[w]! > held[best]! || (held[w] === held[best] && load[w]! < load[best]!)) best = w;
+    }
+    colors[task.id] = best;
+    load[best]!++;
+  }
+  return colors;
+}
+
+/** Tasks with inputs none of which shares their color (0 for chain coloring, by construction). */
+export function tasksWithoutLocalInput(dag: Dag, colors: readonly number[]): number {
+  let count = 0;
+  for (const task of dag.tasks) {
+    if (task.inputs.length > 0 && !task.inputs.some((i) => colors[i] === colors[task.id])) count++;
+  }
+  return count;
+}

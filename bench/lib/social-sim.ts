@@ -1,0 +1,262 @@
+/**
+ * The in-process simulation of the social-network experiment: the same trace, the production
+ * policies (createPolicy from src/balancer), and a model of what the platform does around them.
+ *
+ * Model (a discrete-event simulation; time in units of one warm request):
+ * - Load: the controller's view as LoadTracker keeps it. Every invoker is healthy with
+ *   `capacityMB` (2,048 MB, the invoker default) and each timeline activation takes `memoryMB`
+ *   (256 MB, the action default), so 8 in flight fill an invoker. A decision sees the in-flight
+ *   counts of the requests issued and not yet answered; the policy's answer is accounted at once.
+ * - Replay: the closed loop per color with `concurrency` requests in flight (ClosedLoopDispatcher,
+ *   shared with the platform run).
+ * - Invoker: OpenWhisk's container pool (src/invoker/container-pool.ts): a request takes the most
+ *   recently used idle container of the action; if none is idle it starts a new container (cold,
+ *   empty cache) while memory allows; otherwise it waits in FIFO order. Containers are never
+ *   removed (the idle timeout, 10 minutes, outlasts a run).
+ * - Cache: each container keeps its own LRU of `cacheSize` posts and reads a timeline as the action
+ *   does (look every post up, then fetch and insert the misses).
+ * - Service time: a seeded jitter in [0.5, 1.5) per request, plus `missCost` when the request had to
+ *   fetch from CouchDB, plus `coldStart` for the request that starts a container.
+ */
+import { createPolicy } from '../../src/balancer/index.js';
+import type { InvokerStatus, InvokerView, PlacementRequest, PolicyName } from '../../src/balancer/types.js';
+import { ClosedLoopDispatcher } from './closed-loop.js';
+import { Heap } from './heap.js';
+import { Lru } from './lru.js';
+import { mulberry32 } from './random.js';
+import type { SocialRequest, Trace } from './social-trace.js';
+
+export interface PolicySpec {
+  /** Shown in tables: the policy name, or `bounded-loads` for consistent hashing within 1.25. */
+  readonly label: string;
+  readonly policy: PolicyName;
+  /** PALETTE_BOUND for the run: 0 = off. */
+  readonly bound: number;
+}
+
+export const POLICY_SPECS: readonly PolicySpec[] = [
+  { label: 'random', policy: 'random', bound: 0 },
+  { label: 'round-robin', policy: 'round-robin', bound: 0 },
+  { label: 'openwhisk-sharding', policy: 'openwhisk-sharding', bound: 0 },
+  { label: 'consistent-hash', policy: 'consistent-hash', bound: 0 },
+  { label: 'bucket-hash', policy: 'bucket-hash', bound: 0 },
+  { label: 'least-assigned', policy: 'least-assigned', bound: 0 },
+  { label: 'bounded-loads', policy: 'consistent-hash', bound: 1.25 },
+];
+
+export interface SimOptions {
+  readonly invokers: number;
+  readonly concurrency: number;
+  /** The closed loop's look-ahead window in trace positions (ClosedLoopDispatcher). */
+  readonly window: number;
+  readonly cacheSize: number;
+  readonly capacityMB: number;
+  readonly memoryMB: number;
+  readonly missCost: number;
+  readonly coldStart: number;
+  readonly seed: number;
+}
+
+export const DEFAULT_SIM: Omit<SimOptions, 'invokers' | 'concurrency' | 'window'> = {
+  cacheSize: 25,
+  capacityMB: 2048,
+  memoryMB: 256,
+  missCost: 0.5,
+  coldStart: 10,
+  seed: 7,
+};
+
+/** What one policy did on one trace, from the simulation or from the platform. */
+export interface RunResult {
+  readonly label: string;
+  readonly invokers: number;
+  readonly requests: number;
+  readonly hits: number;
+  readonly postReads: number;
+  readonly hitRatio: number;
+  /** Requests per invoker. */
+  readonly loads: readonly number[];
+  readonly maxMeanLoad: number;
+  readonly offHomeShare: number;
+  /** Timeline containers started (cold starts). */
+  readonly containers: number;
+  readonly source: 'simulation' | 'platform';
+  readonly seconds?: number;
+}
+
+export function summarize(
+  label: string,
+  source: RunResult['source'],
+  hits: number,
+  postReads: number,
+  loads: readonly number[],
+  offHome: number,
+  containers: number,
+  seconds?: number,
+): RunResult {
+  const requests = loads.reduce((a, b) => a + b, 0);
+  const mean = requests / loads.length;
+  return {
+    label,
+    invokers: loads.length,
+    requests,
+    hits,
+    postReads,
+    hitRatio: postReads === 0 ? 0 : hits / postReads,
+    loads,
+    maxMeanLoad: mean === 0 ? 0 : Math.max(...loads) / mean,
+    offHomeShare: requests === 0 ? 0 : offHome / requests,
+    containers,
+    source,
+    ...(seconds !== undefined ? { seconds } : {}),
+  };
+}
+
+interface MutableView {
+  id: number;
+  status: InvokerStatus;
+  capacityMB: number;
+  inFlightMB: number;
+  inFlight: number;
+}
+
+interface Container {
+  readonly lru: Lru<string>;
+  busy: boolean;
+  lastUsed: number;
+}
+
+interface Event {
+  readonly time: number;
+  readonly seq: number;
+  readonly request: SocialRequest;
+  readonly invoker: number;
+  readonly container: Container;
+}
+
+/** Per-request service jitter, drawn once per trace position so every policy sees the same. */
+function jitterOf(trace: Trace, seed: number): Float64Array {
+  const random = mulberry32(seed ^ 0x5eed);
+  const jitter = new Float64Array(trace.requests.length);
+  for (let i = 0; i < jitter.length; i++) jitter[i] = 0.5 + random();
+  return jitter;
+}
+
+export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): RunResult {
+  const n = options.invokers;
+  const policy = createPolicy(spec.policy, { boundFactor: spec.bound, random: mulberry32(options.seed) });
+  const views: MutableView[] = Array.from({ length: n }, (_, id) => ({
+    id,
+    status: 'healthy',
+    capacityMB: options.capacityMB,
+    inFlightMB: 0,
+    inFlight: 0,
+  }));
+  const viewArray: readonly InvokerView[] = views;
+  const slots = Math.max(1, Math.floor(options.capacityMB / options.memoryMB));
+  const pools = Array.from({ length: n }, () => ({ containers: [] as Container[], waiting: [] as SocialRequest[] }));
+  const jitter = jitterOf(trace, options.seed);
+  const loads = new Array<number>(n).fill(0);
+  let hits = 0;
+  let postReads = 0;
+  let offHome = 0;
+  let containers = 0;
+  let now = 0;
+  let seq = 0;
+  const events = new Heap<Event>((a, b) => a.time < b.time || (a.time === b.time && a.seq < b.seq));
+  const dispatcher = new ClosedLoopDispatcher(trace.requests, options.concurrency, options.window);
+
+  const run = (request: SocialRequest, invoker: number, container: Container, cold: boolean) => {
+    container.busy = true;
+    const hit = container.lru.readAll(request.posts);
+    const missed = request.posts.length - hit;
+    hits += hit;
+    postReads += request.posts.length;
+    const service =
+      jitter[request.index]! + (missed > 0 ? options.missCost : 0) + (cold ? options.coldStart : 0);
+    events.push({ time: now + service, seq: seq++, request, invoker, container });
+  };
+
+  const place = (request: SocialRequest) => {
+    const placement: PlacementRequest = {
+      color: request.color,
+      namespace: 'guest',
+      action: 'guest/timeline',
+      memoryMB: options.memoryMB,
+    };
+    const decision = policy.choose(placement, viewArray);
+    if (!decision) throw new Error('no healthy invoker in the simulation');
+    const view = views[decision.invoker]!;
+    view.inFlight++;
+    view.inFlightMB += options.memoryMB;
+    loads[decision.invoker]!++;
+    if (decision.spilled || decision.forced) offHome++;
+    const pool = pools[decision.invoker]!;
+    let idle: Container | undefined;
+    for (const c of pool.containers) if (!c.busy && (!idle || c.lastUsed > idle.lastUsed)) idle = c;
+    if (idle) return run(request, decision.invoker, idle, false);
+    if (pool.containers.length < slots) {
+      const container: Container = { lru: new Lru<string>(options.cacheSize), busy: true, lastUsed: now };
+      pool.containers.push(container);
+      containers++;
+      return run(request, decision.invoker, container, true);
+    }
+    pool.waiting.push(request);
+  };
+
+  const fill = () => {
+    for (let request = dispatcher.next(); request; request = dispatcher.next()) place(request);
+  };
+
+  fill();
+  for (let event = events.pop(); event; event = events.pop()) {
+    now = event.time;
+    const { invoker, container, request } = event;
+    container.busy = false;
+    container.lastUsed = now;
+    const view = views[invoker]!;
+    view.inFlight--;
+    view.inFlightMB -= options.memoryMB;
+    dispatcher.complete(request);
+    const waiting = pools[invoker]!.waiting.shift();
+    if (waiting) run(waiting, invoker, container, false);
+    fill();
+  }
+  if (!dispatcher.done) throw new Error('simulation ended with requests left');
+  return summarize(spec.label, 'simulation', hits, postReads, loads, offHome, containers);
+}
+
+/**
+ * The order requests are issued in by the closed loop with the jitter-only service times: the
+ * order the pooled ideal is computed on (policy-independent).
+ */
+export function issueOrder(trace: Trace, concurrency: number, window: number, seed: number): SocialRequest[] {
+  const jitter = jitterOf(trace, seed);
+  const dispatcher = new ClosedLoopDispatcher(trace.requests, concurrency, window);
+  const events = new Heap<{ time: number; request: SocialRequest }>(
+    (a, b) => a.time < b.time || (a.time === b.time && a.request.index < b.request.index),
+  );
+  const order: SocialRequest[] = [];
+  let now = 0;
+  const fill = () => {
+    for (let r = dispatcher.next(); r; r = dispatcher.next()) {
+      order.push(r);
+      events.push({ time: now + jitter[r.index]!, request: r });
+    }
+  };
+  fill();
+  for (let e = events.pop(); e; e = events.pop()) {
+    now = e.time;
+    dispatcher.complete(e.request);
+    fill();
+  }
+  return order;
+}
+
+/** The serverful ideal: one LRU as large as all invokers' caches together, on the same requests. */
+export function pooledHitRatio(requests: readonly SocialRequest[], capacity: number): number {
+  const lru = new Lru<string>(capacity);
+  for (const r of requests) lru.readAll(r.posts);
+  const total = lru.hits + lru.misses;
+  return total === 0 ? 0 : lru.hits / total;
+}

@@ -1,0 +1,283 @@
+/**
+ * `npm run bench:social`: the Palette paper's social-network cache experiment (EuroSys 2023, §6),
+ * on the pinned defaults of DECISIONS.md. See bench/lib/social-trace.ts for the workload,
+ * bench/lib/social-sim.ts for the simulation model, bench/social/platform-run.ts for the platform.
+ *
+ *   npm run bench:social                         simulation sweep, every policy, invokers 1..24
+ *   npm run bench:social -- --agree              + simulation vs platform at 4 invokers (small trace)
+ *   npm run bench:social -- --platform           + the 24-invoker row of every policy on the platform
+ *   options: --graph FILE  --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
+ *            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
+ *            --policies a,b  --window-factor K  --kafka  --out DIR
+ *
+ * Results (Markdown table, JSON, SVG plots) go to results/social/. Platform and agreement results
+ * are kept in their own JSON files, so a later simulation-only run keeps them in the table.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Progress } from './lib/progress.js';
+import {
+  DEFAULT_SIM,
+  issueOrder,
+  POLICY_SPECS,
+  pooledHitRatio,
+  simulate,
+  type RunResult,
+  type SimOptions,
+} from './lib/social-sim.js';
+import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
+import { lineChart } from './lib/svg.js';
+
+const REED98 = new URL('../../shared/data/socfb-Reed98/socfb-Reed98.edges', import.meta.url).pathname;
+
+const { values: args } = parseArgs({
+  options: {
+    graph: { type: 'string' },
+    requests: { type: 'string', default: '72000' },
+    zipf: { type: 'string', default: '0.99' },
+    cache: { type: 'string', default: '25' },
+    posts: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '2023' },
+    invokers: { type: 'string', default: '1,2,4,8,16,24' },
+    policies: { type: 'string' },
+    'window-factor': { type: 'string', default: '4' },
+    platform: { type: 'boolean', default: false },
+    'platform-requests': { type: 'string' },
+    'platform-invokers': { type: 'string', default: '24' },
+    agree: { type: 'boolean', default: false },
+    'agree-requests': { type: 'string', default: '3000' },
+    'agree-invokers': { type: 'string', default: '4' },
+    kafka: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'results/social' },
+  },
+});
+
+const requests = Number(args.requests);
+const cacheSize = Number(args.cache);
+const windowFactor = Number(args['window-factor']);
+const invokerCounts = args.invokers!.split(',').map(Number);
+const specs = args.policies ? POLICY_SPECS.filter((s) => args.policies!.split(',').includes(s.label)) : POLICY_SPECS;
+const outDir = args.out!;
+mkdirSync(outDir, { recursive: true });
+
+const graphPath = args.graph ?? (existsSync(REED98) ? REED98 : undefined);
+const graph = graphPath ? loadGraph(graphPath) : generateGraph();
+const trace = generateTrace(graph, {
+  requests,
+  zipfExponent: Number(args.zipf),
+  postsPerUser: Number(args.posts),
+  timelineLength: 10,
+  seed: Number(args.seed),
+});
+/** One closed-loop client per invoker; look-ahead `windowFactor` x concurrency. */
+const loopFor = (invokers: number) => ({ concurrency: invokers, window: windowFactor * invokers });
+const simOptions = (invokers: number): SimOptions => ({ ...DEFAULT_SIM, cacheSize, invokers, ...loopFor(invokers) });
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const method = [
+  `Graph: ${graph.source} (${graph.users} users, ${graph.edges} friendships). ${trace.options.postsPerUser} posts per user;`,
+  `ReadUserTimeline = the user's 10 newest posts; ReadHomeTimeline = the newest post of up to 10 friends (those whose newest post is newest).`,
+  `${requests} requests, half of each kind, users Zipf(${trace.options.zipfExponent}) over a fixed random ranking, seed ${trace.options.seed};`,
+  `color = requesting user; per-container LRU of ${cacheSize} posts; ${trace.postReads} post reads, ${trace.distinctPosts} distinct posts.`,
+  `Replay: closed loop per color (a color's next request after its previous answer), as many requests in flight as invokers,`,
+  `look-ahead window ${windowFactor} x invokers trace positions. Invokers 2,048 MB, timeline 256 MB (8 containers each).`,
+  `Hit ratio = post hits / post reads. Load = requests per invoker (max/mean). Off-home = share placed off the policy's home (spilled or forced).`,
+  `Pooled ideal = one LRU of ${cacheSize} x N posts on the same closed-loop order; ceiling = 1 - distinct posts / post reads = ${pct(trace.ceiling)}.`,
+  `bounded-loads = consistent-hash within PALETTE_BOUND=1.25; the other hashing policies run unbounded (PALETTE_BOUND=0).`,
+];
+
+interface SimRow {
+  invokers: number;
+  pooled: number;
+  ceiling: number;
+  results: RunResult[];
+}
+
+function runSimulation(): SimRow[] {
+  const rows: SimRow[] = [];
+  const progress = new Progress('simulation', invokerCounts.length * specs.length);
+  let done = 0;
+  for (const invokers of invokerCounts) {
+    const { concurrency, window } = loopFor(invokers);
+    const pooled = pooledHitRatio(issueOrder(trace, concurrency, window, DEFAULT_SIM.seed), cacheSize * invokers);
+    const results: RunResult[] = [];
+    for (const spec of specs) {
+      results.push(simulate(trace, spec, simOptions(invokers)));
+      progress.update(++done, `${spec.label} @${invokers}`);
+    }
+    rows.push({ invokers, pooled, ceiling: trace.ceiling, results });
+  }
+  progress.finish();
+  return rows;
+}
+
+interface AgreeRow {
+  label: string;
+  platform: RunResult;
+  simulation: RunResult;
+}
+
+/** Loaded only when the platform is asked for, so the simulation runs without starting anything. */
+const platformModule = () => import('./social/platform-run.js');
+
+async function runAgreement(couchUrl: string): Promise<{ invokers: number; requests: number; rows: AgreeRow[] }> {
+  const invokers = Number(args['agree-invokers']);
+  const small = tracePrefix(trace, Number(args['agree-requests']));
+  const rows: AgreeRow[] = [];
+  const { runOnPlatform } = await platformModule();
+  for (const spec of specs) {
+    const platform = await runOnPlatform(small, spec, { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) }, couchUrl);
+    const simulation = simulate(small, spec, simOptions(invokers));
+    rows.push({ label: spec.label, platform, simulation });
+  }
+  return { invokers, requests: small.requests.length, rows };
+}
+
+async function runPlatformRow(couchUrl: string): Promise<{ invokers: number; requests: number; pooled: number; ceiling: number; results: RunResult[] }> {
+  const invokers = Number(args['platform-invokers']);
+  const count = Number(args['platform-requests'] ?? requests);
+  const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
+  const results: RunResult[] = [];
+  const { runOnPlatform } = await platformModule();
+  for (const spec of specs) {
+    results.push(await runOnPlatform(part, spec, { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) }, couchUrl));
+  }
+  const { concurrency, window } = loopFor(invokers);
+  const pooled = pooledHitRatio(issueOrder(part, concurrency, window, DEFAULT_SIM.seed), cacheSize * invokers);
+  return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results };
+}
+
+const readJson = <T>(file: string): T | undefined =>
+  existsSync(join(outDir, file)) ? (JSON.parse(readFileSync(join(outDir, file), 'utf8')) as T) : undefined;
+const writeJson = (file: string, value: unknown) => writeFileSync(join(outDir, file), `${JSON.stringify(value, null, 1)}\n`);
+
+function report(sim: SimRow[]): void {
+  const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
+  const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
+  const lines: string[] = ['# Social-network cache experiment (Palette, EuroSys 2023)', '', '## Method', '', ...method.map((l) => l), ''];
+  const row = (r: RunResult, extra = '') =>
+    `| ${r.label} | ${pct(r.hitRatio)} | ${r.maxMeanLoad.toFixed(2)} | ${pct(r.offHomeShare)} | ${r.containers} |${extra}`;
+  if (platform) {
+    const random = platform.results.find((r) => r.label === 'random');
+    const best = [...platform.results].sort((a, b) => b.hitRatio - a.hitRatio)[0]!;
+    lines.push(
+      `## ${platform.invokers} invokers on the real platform (${platform.requests} requests)`,
+      '',
+      `In-process bus, invokers in this process, actions in warm child processes, posts in CouchDB (pouchdb-server). Containers = distinct containers that answered.`,
+      '',
+      '| policy | hit ratio | max/mean load | off-home | containers | seconds |',
+      '|---|---|---|---|---|---|',
+      ...platform.results.map((r) => row(r, ` ${r.seconds?.toFixed(0)} |`)),
+      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | |`,
+      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | |`,
+      '',
+    );
+    if (random) {
+      lines.push(
+        `Best policy ${best.label}: ${pct(best.hitRatio)} vs random ${pct(random.hitRatio)} = ${(best.hitRatio / random.hitRatio).toFixed(1)}x; ` +
+          `${(100 * (best.hitRatio / platform.pooled)).toFixed(0)}% of the pooled ideal.`,
+        '',
+      );
+    }
+  }
+  if (agreement) {
+    lines.push(
+      `## Simulation vs platform (${agreement.invokers} invokers, first ${agreement.requests} requests)`,
+      '',
+      '| policy | hit ratio platform | hit ratio simulation | difference (points) | max/mean platform | max/mean simulation | off-home platform | off-home simulation |',
+      '|---|---|---|---|---|---|---|---|',
+      ...agreement.rows.map(
+        (a) =>
+          `| ${a.label} | ${pct(a.platform.hitRatio)} | ${pct(a.simulation.hitRatio)} | ${(100 * (a.simulation.hitRatio - a.platform.hitRatio)).toFixed(1)} | ` +
+          `${a.platform.maxMeanLoad.toFixed(2)} | ${a.simulation.maxMeanLoad.toFixed(2)} | ${pct(a.platform.offHomeShare)} | ${pct(a.simulation.offHomeShare)} |`,
+      ),
+      '',
+    );
+  }
+  lines.push('## Simulation, every invoker count', '');
+  for (const s of sim) {
+    lines.push(
+      `### ${s.invokers} invoker${s.invokers === 1 ? '' : 's'}`,
+      '',
+      '| policy | hit ratio | max/mean load | off-home | containers |',
+      '|---|---|---|---|---|',
+      ...s.results.map((r) => row(r)),
+      `| pooled ideal (one LRU of ${cacheSize * s.invokers}) | ${pct(s.pooled)} | | | |`,
+      `| compulsory-miss ceiling | ${pct(s.ceiling)} | | | |`,
+      '',
+    );
+  }
+  writeFileSync(join(outDir, 'table.md'), `${lines.join('\n')}\n`);
+
+  // Headline plot: the table's numbers (the platform's at its invoker count when it ran).
+  const fromPlatform = (label: string, invokers: number) =>
+    platform && platform.invokers === invokers ? platform.results.find((r) => r.label === label) : undefined;
+  const series = specs.map((spec) => ({
+    name: spec.label,
+    points: sim.map((s) => {
+      const r = fromPlatform(spec.label, s.invokers) ?? s.results.find((x) => x.label === spec.label)!;
+      return [s.invokers, r.hitRatio] as const;
+    }),
+  }));
+  const xTicks = sim.map((s) => s.invokers);
+  writeFileSync(
+    join(outDir, 'hit-ratio.svg'),
+    lineChart({
+      title: `Post cache hit ratio, ${requests} requests${platform ? ` (${platform.invokers} invokers: platform)` : ''}`,
+      xLabel: 'invokers',
+      yLabel: 'hit ratio',
+      xTicks,
+      yMax: 1,
+      yFormat: (v) => `${Math.round(v * 100)}%`,
+      series: [
+        ...series,
+        { name: 'pooled ideal', dashed: true, points: sim.map((s) => [s.invokers, s.pooled] as const) },
+        { name: 'ceiling', dashed: true, points: sim.map((s) => [s.invokers, s.ceiling] as const) },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(outDir, 'load.svg'),
+    lineChart({
+      title: 'Load imbalance (max/mean requests per invoker)',
+      xLabel: 'invokers',
+      yLabel: 'max/mean load',
+      xTicks,
+      series: specs.map((spec) => ({
+        name: spec.label,
+        points: sim.map((s) => [s.invokers, (fromPlatform(spec.label, s.invokers) ?? s.results.find((x) => x.label === spec.label)!).maxMeanLoad] as const),
+      })),
+      yFormat: (v) => v.toFixed(1),
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`${method.join('\n')}\n`);
+  const began = Date.now();
+  const sim = runSimulation();
+  writeJson('simulation.json', sim);
+  if (args.agree || args.platform) {
+    const { benchCouch, seedPosts } = await platformModule();
+    const couch = await benchCouch();
+    try {
+      await seedPosts(couch.url, graph.users, trace.options.postsPerUser);
+      if (args.agree) writeJson('agreement.json', await runAgreement(couch.url));
+      if (args.platform) writeJson('platform.json', await runPlatformRow(couch.url));
+    } finally {
+      await couch.stop();
+    }
+  }
+  report(sim);
+  process.stdout.write(readFileSync(join(outDir, 'table.md'), 'utf8'));
+  process.stderr.write(`done in ${((Date.now() - began) / 1000).toFixed(0)} s; results in ${outDir}/\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
