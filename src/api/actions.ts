@@ -19,16 +19,13 @@ import {
 import { identityOf } from './context.js';
 import { ApiError, messages, notFound } from './errors.js';
 import type { ActionPort } from './ports.js';
+import { actionKey } from './invoke.js';
 import { boolParam, pageParams } from './query.js';
 
 export interface ActionRoutesDeps {
   actions: ActionPort;
   cache: TtlCache<ActionDocument>;
   now?: () => number;
-}
-
-export function actionKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
 }
 
 /** `{ns}` and `{name}` of an action route, checked and resolved against the caller. */

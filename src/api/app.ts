@@ -1,8 +1,11 @@
 /**
  * The REST API (express 5): the OpenWhisk API subset `wsk` and the `openwhisk` npm client use,
  * plus the operational routes. Every error reply is OpenWhisk's `{"error", "code"}` with the
- * transaction id as `code`. README "REST API" lists the routes and Palette's additions.
+ * transaction id as `code`. Invokes take a fast path past express when served through
+ * `app.listen` or `app.listener` (fast-path.ts). README "REST API" lists the routes and Palette's
+ * additions.
  */
+import { createServer, type RequestListener, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -10,11 +13,12 @@ import type { ControllerCore } from '../controller/types.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { actionRoutes } from './actions.js';
 import { activationRoutes } from './activations.js';
-import { authenticator } from './auth.js';
+import { authenticator, identifier } from './auth.js';
 import { TtlCache } from './cache.js';
 import { context, identityOf, tidOf, transactionFor } from './context.js';
-import { ApiError, messages, sendError } from './errors.js';
-import { invokeRoute } from './invoke.js';
+import { errorReplier, messages, sendError, sendJson } from './errors.js';
+import { invokeRoutePath, withFastInvoke } from './fast-path.js';
+import { invokeHandler } from './invoke.js';
 import type { ActionPort, ActivationPort, PlacementPort, SubjectPort } from './ports.js';
 import { systemRoutes } from './system.js';
 
@@ -39,6 +43,9 @@ export interface ApiDeps {
   metrics: Registry;
 }
 
+/** The express app; `listen` and `listener` include the invoke fast path. */
+export type ApiApp = express.Express & { readonly listener: RequestListener };
+
 function requestCounter(registry: Registry): Counter<'method' | 'route' | 'status'> {
   const name = 'palette_api_requests_total';
   const existing = registry.getSingleMetric(name);
@@ -51,13 +58,14 @@ function requestCounter(registry: Registry): Counter<'method' | 'route' | 'statu
   });
 }
 
-export function createApi(deps: ApiDeps): express.Express {
+export function createApi(deps: ApiDeps): ApiApp {
   const { core, logger } = deps;
   const actionCache = new TtlCache<ActionDocument>(deps.config.actionCacheMs ?? 2_000);
-  const authenticate = authenticator(deps.subjects, deps.config.identityCacheMs ?? 10_000);
+  const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 10_000);
+  const authenticate = authenticator(identify);
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
   const actions = actionRoutes({ actions: deps.actions, cache: actionCache });
-  const invoke = invokeRoute({ core, actions: deps.actions, cache: actionCache });
+  const invoke = invokeHandler({ core, actions: deps.actions, cache: actionCache });
   const activations = activationRoutes({
     activations: deps.activations,
     placements: deps.placements,
@@ -65,20 +73,23 @@ export function createApi(deps: ApiDeps): express.Express {
       logger.warn({ err }, 'placement records unavailable; activations returned without them'),
   });
   const replies = requestCounter(deps.metrics);
+  const countReply = (method: string, route: string, status: number) =>
+    replies.inc({ method, route, status });
+  const replyToError = errorReplier((err, req, tid) =>
+    logger.error({ err, tid, method: req.method, url: req.url }, 'request failed'),
+  );
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('query parser', 'simple');
+  // Query strings are read from the raw URL by query.ts (one parser for both paths).
+  app.set('query parser', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     context(res).transid = transactionFor(req);
     res.on('finish', () => {
-      replies.inc({
-        method: req.method,
-        route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
-        status: res.statusCode,
-      });
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      countReply(req.method, route, res.statusCode);
     });
     next();
   });
@@ -97,17 +108,22 @@ export function createApi(deps: ApiDeps): express.Express {
   app.use('/api/v1/namespaces', authenticate);
   app
     .route('/api/v1/namespaces')
-    .get((_req: Request, res: Response) => {
-      res.json([identityOf(res).namespace.name]);
-    })
+    .get((_req: Request, res: Response) => sendJson(res, 200, [identityOf(res).namespace.name]))
     .all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/actions').get(actions.list).all(notAllowed('GET'));
   app
-    .route('/api/v1/namespaces/:ns/actions/:name')
+    .route(invokeRoutePath)
     .get(actions.get)
     .put(actions.put)
     .delete(actions.delete)
-    .post(invoke)
+    .post((req: Request, res: Response) =>
+      invoke(req, res, {
+        transid: context(res).transid,
+        identity: identityOf(res),
+        namespace: String(req.params.ns),
+        name: String(req.params.name),
+      }),
+    )
     .all(notAllowed('GET, PUT, DELETE, POST'));
   app.all('/api/v1/namespaces/:ns/actions/:pkg/:name', actions.packaged);
   app.route('/api/v1/namespaces/:ns/activations').get(activations.list).all(notAllowed('GET'));
@@ -117,20 +133,28 @@ export function createApi(deps: ApiDeps): express.Express {
 
   app.use((_req: Request, res: Response) => sendError(res, 404, messages.notFound, tidOf(res)));
 
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const tid = tidOf(res);
-    if (res.headersSent) {
-      logger.error({ err, tid }, 'error after the reply started');
-      res.destroy();
-      return;
-    }
-    if (err instanceof ApiError) {
-      sendError(res, err.status, err.message, tid, err.headers);
-      return;
-    }
-    logger.error({ err, tid, method: req.method, url: req.originalUrl }, 'request failed');
-    sendError(res, 500, messages.internal, tid);
-  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) =>
+    replyToError(req, res, err, tidOf(res)),
+  );
 
-  return app;
+  const listener = withFastInvoke(app, { identify, invoke, replyToError, onReply: countReply });
+
+  // express's own listen, with the fast path in front (same callback and error semantics).
+  const listen = (...args: unknown[]): Server => {
+    const server = createServer(listener);
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      let called = false;
+      const done = (...a: unknown[]) => {
+        if (!called) {
+          called = true;
+          (last as (...x: unknown[]) => void)(...a);
+        }
+      };
+      args[args.length - 1] = done;
+      server.once('error', done);
+    }
+    return server.listen(...(args as Parameters<Server['listen']>));
+  };
+  return Object.assign(app, { listen: listen as express.Express['listen'], listener });
 }

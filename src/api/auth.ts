@@ -21,17 +21,26 @@ export function parseBasic(header: string | undefined): { uuid: string; key: str
   return { uuid: decoded.slice(0, colon), key: decoded.slice(colon + 1) };
 }
 
-export function authenticator(subjects: SubjectPort, cacheMs: number) {
+export type Identify = (authorization: string | undefined) => Promise<Identity>;
+
+/** The caller's identity for an Authorization header; throws the 401 ApiError otherwise. */
+export function identifier(subjects: SubjectPort, cacheMs: number): Identify {
   const cache = new TtlCache<Identity>(cacheMs);
-  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const header = req.headers.authorization;
+  return async function identify(header) {
     if (!header) throw new ApiError(401, messages.authMissing, { ...authChallenge });
     const identity = await cache.load(header, async () => {
       const credentials = parseBasic(header);
       return credentials ? subjects.identityByKey(credentials.uuid, credentials.key) : undefined;
     });
     if (!identity) throw new ApiError(401, messages.authInvalid, { ...authChallenge });
-    context(res).identity = identity;
+    return identity;
+  };
+}
+
+/** Express middleware putting the identity into the request context. */
+export function authenticator(identify: Identify) {
+  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+    context(res).identity = await identify(req.headers.authorization);
     next();
   };
 }

@@ -3,11 +3,11 @@
  * action documents; 413 above). Cheaper than a general body parser on the invoke hot path: no
  * charset handling (JSON is UTF-8), and the Content-Length is checked before a byte is read.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ApiError, messages } from './errors.js';
 
 /** undefined for an empty body; otherwise the parsed JSON value (400 when it does not parse). */
-export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     const length = Number(declared);

@@ -3,7 +3,8 @@
  * X-Request-ID unless that starts with `sid_`, which is reserved for system transactions) and,
  * once authenticated, the caller's identity.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Response } from 'express';
 import { newTransactionId, type Identity, type TransactionId } from '../protocol/index.js';
 
 export interface RequestContext {
@@ -11,7 +12,7 @@ export interface RequestContext {
   identity?: Identity;
 }
 
-export function transactionFor(req: Request, now = Date.now()): TransactionId {
+export function transactionFor(req: IncomingMessage, now = Date.now()): TransactionId {
   const header = req.headers['x-request-id'];
   const given = Array.isArray(header) ? header[0] : header;
   if (given && given.length > 0 && !given.startsWith('sid_')) return [given, now];

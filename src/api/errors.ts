@@ -3,7 +3,7 @@
  * `{"error": "<message>", "code": "<transaction id>"}`. The `code` matters: `wsk` shows the message
  * only when both fields are present, and otherwise reports a connection failure.
  */
-import type { Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const messages = {
   notFound: 'The requested resource does not exist.',
@@ -38,13 +38,57 @@ export const badRequest = (message: string): ApiError => new ApiError(400, messa
 
 export const authChallenge = { 'WWW-Authenticate': 'Basic realm="OpenWhisk secure realm"' } as const;
 
+/** Writes a JSON reply with plain node calls, so express routes and the fast invoke path share it. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body) ?? 'null';
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
 export function sendError(
-  res: Response,
+  res: ServerResponse,
   status: number,
   message: string,
   tid: string,
   headers: Record<string, string> = {},
 ): void {
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).json({ error: message, code: tid });
+  sendJson(res, status, { error: message, code: tid }, headers);
+}
+
+export type ReplyToError = (req: IncomingMessage, res: ServerResponse, err: unknown, tid: string) => void;
+
+/** A client error raised by express or node itself (malformed URI, aborted body): `status` 4xx. */
+function clientStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** Turns any error into OpenWhisk's reply; unexpected ones are logged and answered 500 without detail. */
+export function errorReplier(log: (err: unknown, req: IncomingMessage, tid: string) => void): ReplyToError {
+  return (req, res, err, tid) => {
+    if (res.headersSent) {
+      log(err, req, tid);
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) {
+      sendError(res, err.status, err.message, tid, err.headers);
+      return;
+    }
+    const status = clientStatus(err);
+    if (status !== undefined) {
+      sendError(res, status, status === 400 ? messages.malformedJson : (err as Error).message, tid);
+      return;
+    }
+    log(err, req, tid);
+    sendError(res, 500, messages.internal, tid);
+  };
 }

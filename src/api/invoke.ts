@@ -1,23 +1,30 @@
 /**
  * Invoke: `POST /api/v1/namespaces/{ns}/actions/{name}?blocking&result&timeout` (OpenWhisk
  * Actions.scala activate/doInvoke). The hot path: authenticated identity and action document come
- * from short-lived caches, so a non-blocking invoke costs one Kafka publish and no CouchDB read.
+ * from short-lived caches, so a non-blocking invoke costs one Kafka publish and no CouchDB read. It
+ * is written against node's own request and response, so the fast path (fast-path.ts) can call it
+ * without express's per-request machinery.
  *
  * Replies: 202 `{activationId}` when non-blocking or when a blocking call outlives its wait; a
  * completed blocking call is 200 (success), 502 (application or developer error) or 500 (whisk
  * error), with the extended activation or, with `result=true`, only its result. Every reply that
  * carries an activation has the `x-openwhisk-activation-id` header.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ColorError } from '../balancer/color.js';
 import type { ControllerCore } from '../controller/types.js';
 import { NoInvokersError } from '../controller/types.js';
-import { extendedActivation, type ActionDocument } from '../protocol/index.js';
+import {
+  extendedActivation,
+  type ActionDocument,
+  type Identity,
+  type TransactionId,
+} from '../protocol/index.js';
+import { checkEntityName } from './action-doc.js';
+import { resolveNamespace } from './auth.js';
 import { readJsonBody, invokePayloadLimit } from './body.js';
 import type { TtlCache } from './cache.js';
-import { actionKey, actionTarget } from './actions.js';
-import { context, identityOf } from './context.js';
-import { ApiError, badRequest, messages, notFound } from './errors.js';
+import { ApiError, badRequest, messages, notFound, sendJson } from './errors.js';
 import type { ActionPort } from './ports.js';
 import { boolParam, stringParam } from './query.js';
 
@@ -32,7 +39,19 @@ export interface InvokeDeps {
   cache: TtlCache<ActionDocument>;
 }
 
-function waitParam(req: Request): number {
+export interface InvokeTarget {
+  transid: TransactionId;
+  identity: Identity;
+  /** As given in the path: `_` or a namespace name. */
+  namespace: string;
+  name: string;
+}
+
+export function actionKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function waitParam(req: IncomingMessage): number {
   const raw = stringParam(req, 'timeout');
   if (raw === undefined) return maxBlockingWaitMs;
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -42,8 +61,9 @@ function waitParam(req: Request): number {
 
 function payloadOf(body: unknown): unknown {
   if (body === undefined || body === null) return undefined;
-  if (typeof body !== 'object')
+  if (typeof body !== 'object') {
     throw badRequest('The request content was malformed: the payload must be a JSON object or array.');
+  }
   return body;
 }
 
@@ -58,16 +78,26 @@ function checkFinalParameters(action: ActionDocument, payload: unknown): void {
       .map((p) => p.key),
   );
   for (const key of Object.keys(payload as object)) {
-    if (fixed.has(key))
+    if (fixed.has(key)) {
       throw badRequest('Request defines parameters that are not allowed (e.g., reserved properties).');
+    }
   }
 }
 
 const statusFor = [200, 502, 502, 500] as const;
 
-export function invokeRoute(deps: InvokeDeps) {
-  return async function invoke(req: Request, res: Response): Promise<void> {
-    const { namespace, name } = actionTarget(req, res);
+export type InvokeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: InvokeTarget,
+) => Promise<void>;
+
+/** Handles one invoke; throws ApiError (or an unexpected error) for the caller to turn into a reply. */
+export function invokeHandler(deps: InvokeDeps): InvokeHandler {
+  return async function invoke(req, res, target) {
+    const namespace = resolveNamespace(target.identity, target.namespace);
+    const { name } = target;
+    checkEntityName(name);
     const blocking = boolParam(req, 'blocking', false);
     const resultOnly = boolParam(req, 'result', false);
     const waitMs = waitParam(req);
@@ -79,8 +109,8 @@ export function invokeRoute(deps: InvokeDeps) {
     let outcome;
     try {
       outcome = await deps.core.invoke({
-        transid: context(res).transid,
-        user: identityOf(res),
+        transid: target.transid,
+        user: target.identity,
         action,
         payload,
         blocking,
@@ -92,13 +122,13 @@ export function invokeRoute(deps: InvokeDeps) {
       throw err;
     }
 
-    res.setHeader(activationIdHeader, outcome.activationId);
+    const header = { [activationIdHeader]: outcome.activationId };
     if (outcome.kind === 'accepted') {
-      res.status(202).json({ activationId: outcome.activationId });
+      sendJson(res, 202, { activationId: outcome.activationId }, header);
       return;
     }
     const activation = outcome.activation;
-    res.status(statusFor[activation.response.statusCode]);
-    res.json(resultOnly ? (activation.response.result ?? {}) : extendedActivation(activation));
+    const body = resultOnly ? (activation.response.result ?? {}) : extendedActivation(activation);
+    sendJson(res, statusFor[activation.response.statusCode], body, header);
   };
 }

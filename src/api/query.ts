@@ -2,24 +2,36 @@
  * Query-parameter parsing with OpenWhisk's rules and 400s: booleans, the list `limit` (default 30,
  * 0 meaning the maximum 200) and `skip`, and epoch-ms bounds.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { badRequest } from './errors.js';
 
 export const listLimitDefault = 30;
 export const listLimitMax = 200;
 
-function single(req: Request, name: string): string | undefined {
-  const value = (req.query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[value.length - 1] as string;
-  throw badRequest(`The query parameter '${name}' was malformed.`);
+// Parsed once per request, from the raw URL: the same code serves express routes and the fast invoke path.
+const parsed = new WeakMap<IncomingMessage, URLSearchParams>();
+
+function paramsOf(req: IncomingMessage): URLSearchParams {
+  let params = parsed.get(req);
+  if (!params) {
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    const q = url.indexOf('?');
+    params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    parsed.set(req, params);
+  }
+  return params;
+}
+
+/** The last value given for `name` (a repeated parameter: the last one wins). */
+function single(req: IncomingMessage, name: string): string | undefined {
+  const all = paramsOf(req).getAll(name);
+  return all.length === 0 ? undefined : all[all.length - 1];
 }
 
 const truthy = new Set(['true', 'yes', 'on', '1']);
 const falsy = new Set(['false', 'no', 'off', '0']);
 
-export function boolParam(req: Request, name: string, fallback: boolean): boolean {
+export function boolParam(req: IncomingMessage, name: string, fallback: boolean): boolean {
   const raw = single(req, name);
   if (raw === undefined || raw === '') return fallback;
   const lower = raw.toLowerCase();
@@ -28,7 +40,7 @@ export function boolParam(req: Request, name: string, fallback: boolean): boolea
   throw badRequest(`The query parameter '${name}' was malformed:\n'${raw}' is not a valid Boolean value`);
 }
 
-export function intParam(req: Request, name: string): number | undefined {
+export function intParam(req: IncomingMessage, name: string): number | undefined {
   const raw = single(req, name);
   if (raw === undefined || raw === '') return undefined;
   if (!/^-?\d+$/.test(raw))
@@ -38,13 +50,13 @@ export function intParam(req: Request, name: string): number | undefined {
   return Number(raw);
 }
 
-export function stringParam(req: Request, name: string): string | undefined {
+export function stringParam(req: IncomingMessage, name: string): string | undefined {
   const raw = single(req, name);
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
 /** `limit` and `skip` for a collection (`what`: "actions", "activations"). */
-export function pageParams(req: Request, what: string): { limit: number; skip: number } {
+export function pageParams(req: IncomingMessage, what: string): { limit: number; skip: number } {
   const limit = intParam(req, 'limit') ?? listLimitDefault;
   if (limit < 0 || limit > listLimitMax) {
     throw badRequest(`The value '${limit}' is not in the range of 0 to ${listLimitMax} for ${what}.`);

@@ -3,7 +3,7 @@
  * only. The fake core records what it was asked and answers what the test scripts.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi, type ApiConfig } from '../../../src/api/app.js';
@@ -208,7 +208,8 @@ export interface TestApi {
   ): Promise<globalThis.Response>;
 }
 
-export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<TestApi> {
+/** `expressOnly`: serve through express alone (no invoke fast path), to check both paths agree. */
+export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly = false): Promise<TestApi> {
   const core = new FakeCore();
   const subjects = new FakeSubjects();
   subjects.add('guest', guestAuth);
@@ -228,7 +229,9 @@ export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<Tes
     metrics: registry,
   });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = expressOnly
+      ? createServer(app).listen(0, '127.0.0.1', () => resolve(s))
+      : app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
