@@ -18,6 +18,8 @@ import { policyNames, type OrderedPolicy, type Policy, type PolicyName } from '.
 export interface PolicyOptions {
   /** Bounded-loads factor c (PALETTE_BOUND); 0 or absent: no bound. Must be 0 or >= 1. */
   readonly boundFactor?: number;
+  /** In-flight activations an invoker may always hold under bounded loads (PALETTE_BOUND_FLOOR). */
+  readonly boundFloor?: number;
   /** For random and round-robin picks and OpenWhisk's forced overload pick; default Math.random. */
   readonly random?: RandomSource;
   /** The least-assigned table, shared with its persistence; default a new empty table. */
@@ -33,7 +35,7 @@ export function isPolicyName(name: string): name is PolicyName {
 export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Policy {
   const random = options.random ?? Math.random;
   const bounded = (policy: OrderedPolicy): Policy =>
-    options.boundFactor ? new BoundedLoadsPolicy(policy, options.boundFactor, random) : policy;
+    options.boundFactor ? new BoundedLoadsPolicy(policy, options.boundFactor, random, options.boundFloor ?? 0) : policy;
   switch (name) {
     case 'random':
       return new RandomPolicy(random);

@@ -22,6 +22,7 @@ const configSchema = z.object({
   policy: policy.default('consistent-hash'),
   baseline: policy.default('openwhisk-sharding'),
   bound: z.coerce.number().min(0).default(1.25),
+  boundFloor: intFrom(0).default(2),
   kafkaBrokers: z
     .string()
     .optional()
@@ -51,6 +52,7 @@ const envNames: Record<keyof Config, string> = {
   policy: 'PALETTE_POLICY',
   baseline: 'PALETTE_BASELINE',
   bound: 'PALETTE_BOUND',
+  boundFloor: 'PALETTE_BOUND_FLOOR',
   kafkaBrokers: 'KAFKA_BROKERS',
   kafkaTopicPrefix: 'KAFKA_TOPIC_PREFIX',
   couchdbUrl: 'COUCHDB_URL',

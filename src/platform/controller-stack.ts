@@ -34,7 +34,7 @@ export function createControllerStack(config: Config, couch: CouchConnection, lo
   const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
 
   const colorTable = new ColorTable();
-  const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, colorTable });
+  const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, { controllerId: config.controllerId, logger })

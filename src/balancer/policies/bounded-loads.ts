@@ -10,13 +10,19 @@
  * memory, the first healthy invoker with room in the policy's order takes the activation (the bound
  * yields to capacity); if none has room, OpenWhisk's forced random healthy invoker. c = 0 disables
  * the bound and the wrapper decides exactly as the wrapped policy.
+ *
+ * A floor keeps the bound from biting at near-idle load: an invoker may always hold `floor`
+ * in-flight activations. Without it, ceil(c x mean) is 1 whenever fewer activations than invokers
+ * are in flight, and a color whose previous call still holds its slot (a blocking caller gets its
+ * result before the invoker's completion frees the slot) would spill on every call of a closed loop,
+ * buying no balance and losing its cache.
  */
 import { canTakeRequest, decideInOrder, type RandomSource } from '../common.js';
 import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
 
 /** The most in-flight activations an invoker may hold after taking one more. */
-export function loadBound(factor: number, totalInFlight: number, healthyInvokers: number): number {
-  return Math.ceil((factor * (totalInFlight + 1)) / healthyInvokers);
+export function loadBound(factor: number, totalInFlight: number, healthyInvokers: number, floor = 0): number {
+  return Math.max(floor, Math.ceil((factor * (totalInFlight + 1)) / healthyInvokers));
 }
 
 export class BoundedLoadsPolicy implements OrderedPolicy {
@@ -30,6 +36,7 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
     readonly inner: OrderedPolicy,
     readonly factor: number,
     private readonly random: RandomSource = Math.random,
+    readonly floor = 0,
   ) {
     if (!(factor === 0 || factor >= 1)) {
       throw new RangeError(`the bounded-loads factor must be 0 (off) or at least 1, got ${factor}`);
@@ -47,7 +54,7 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
       total += view.inFlight;
     }
     if (healthy === 0) return undefined;
-    this.bound = loadBound(this.factor, total, healthy);
+    this.bound = loadBound(this.factor, total, healthy, this.floor);
     const home = this.inner.homeView(request, invokers);
     if (home !== undefined && this.underBound(home, request)) {
       return { invoker: home.id, home: home.id, forced: false, spilled: false };
