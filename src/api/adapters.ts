@@ -4,7 +4,7 @@
  */
 import type { ActionDocument, ActivationDocument, Identity } from '../protocol/index.js';
 import type { ActionStore } from '../store/action-store.js';
-import { entityDocId } from '../store/action-store.js';
+import { ActionExistsError, entityDocId } from '../store/action-store.js';
 import type { ActivationStore } from '../store/activation-store.js';
 import type { PlacementStore } from '../store/placement-store.js';
 import type { SubjectStore } from '../store/subject-store.js';
@@ -44,10 +44,17 @@ export function actionPort(store: ActionStore): ActionPort {
     },
     async put(doc) {
       // With a revision this replaces the document; without one an existing document is a 409.
-      const stored = await store.put(doc as Parameters<ActionStore['put']>[0], {
-        overwrite: doc._rev !== undefined,
-      });
-      return stored as ActionDocument;
+      try {
+        const stored = await store.put(doc as Parameters<ActionStore['put']>[0], {
+          overwrite: doc._rev !== undefined,
+        });
+        return stored as ActionDocument;
+      } catch (err) {
+        // The API maps statusCode 409 to OpenWhisk's "resource already exists".
+        if (err instanceof ActionExistsError)
+          throw Object.assign(new Error(err.message), { statusCode: 409 });
+        throw err;
+      }
     },
     async delete(doc) {
       await store.delete(doc._id);
