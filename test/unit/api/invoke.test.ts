@@ -74,6 +74,26 @@ describe.each(paths)('invoke through the $path', ({ expressOnly }) => {
       });
     });
 
+    it('authenticates: 401 with the challenge, 403 for another namespace', async () => {
+      const anonymous = await api.call('POST', invokePath, { body: {}, auth: null });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="OpenWhisk secure realm"');
+      expect(await anonymous.json()).toHaveProperty('code');
+      const wrong = await api.call('POST', invokePath, { body: {}, auth: 'x:y' });
+      expect(wrong.status).toBe(401);
+      const foreign = await api.call('POST', '/api/v1/namespaces/other/actions/hello', { body: {} });
+      expect(foreign.status).toBe(403);
+      expect(api.core.requests).toHaveLength(0);
+    });
+
+    it('counts replies in the metrics under the invoke route', async () => {
+      await api.call('POST', invokePath, { body: {} });
+      const text = await (await api.call('GET', '/metrics', { auth: null })).text();
+      expect(text).toMatch(
+        /palette_api_requests_total\{method="POST",route="\/api\/v1\/namespaces\/:ns\/actions\/:name",status="202"\} 1/,
+      );
+    });
+
     it('passes an empty body as no payload and accepts an array payload', async () => {
       await api.call('POST', invokePath);
       expect(api.core.requests[0]!.payload).toBeUndefined();
