@@ -2,7 +2,7 @@
  * The real-client compatibility matrix: the real `wsk` CLI and the `openwhisk` npm client against
  * the real platform (controller core, Kafka or the in-process bus, CouchDB, real invokers running
  * Node.js actions in child processes). Every command is one test and one row of
- * results/client-matrix.md. Without a `wsk` binary the wsk column is skipped with the reason,
+ * results/tests/client-matrix.md. Without a `wsk` binary the wsk column is skipped with the reason,
  * unless CI=true, where that is a failure (DECISIONS "The two judges in CI").
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -51,7 +51,7 @@ afterAll(async () => {
     JSON.parse(readFileSync(join(root, 'node_modules/openwhisk/package.json'), 'utf8')) as { version: string }
   ).version;
   report.write(
-    join(root, 'results/client-matrix.md'),
+    join(root, 'results/tests/client-matrix.md'),
     [
       '# Client compatibility matrix',
       '',

@@ -1,6 +1,6 @@
 /**
  * Collects pass/fail per command per client while the matrix runs, and writes the table to
- * results/client-matrix.md for the README and the closing note.
+ * results/tests/client-matrix.md for the README and the closing note.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
