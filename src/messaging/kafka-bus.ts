@@ -14,12 +14,14 @@
  * rejected up front with MessageTooLargeError. Acks: all in-sync replicas (-1).
  *
  * Consuming: one kafkajs consumer per `subscribe`, reading from the earliest offset when its group
- * has none, auto-commit off. A batch's messages go to the handler (up to `concurrency` at once);
- * an offset is resolved only when its handler and all earlier ones have settled, and resolved
- * offsets are committed at the end of each batch and every `commitIntervalMs` within long ones.
- * `stop` lets in-flight handlers finish, commits, then leaves the group. Delivery is therefore
- * at-least-once: a crash re-delivers what was handled but not yet committed, never less.
- * (OpenWhisk's own MessageFeed commits before handling, i.e. at-most-once; this is stricter.)
+ * has none, auto-commit off. Up to `concurrency` handlers run at once as a sliding window (like
+ * OpenWhisk's MessageFeed with maxPeek): fetching goes on while fewer are running, so one slow
+ * handler never holds back the messages behind it (see KafkaSubscription). The committed offset
+ * only passes a message once it and every earlier one have finished; commits leave the fetch path
+ * and go out at most every `commitIntervalMs`. `stop` stops fetching, lets running handlers
+ * finish, commits, then leaves the group. Delivery is therefore at-least-once: a crash re-delivers
+ * what was not finished or not yet committed, never less. (OpenWhisk's own MessageFeed commits
+ * before handling, i.e. at-most-once; this is stricter.)
  */
 import {
   CompressionTypes,
@@ -34,7 +36,7 @@ import {
 import type { Logger } from 'pino';
 import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicKind } from './bus.js';
 import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
-import { OffsetTracker } from './offset-tracker.js';
+import { OffsetWindow } from './offset-tracker.js';
 import {
   BATCH_OVERHEAD_BYTES,
   RECORD_OVERHEAD_BYTES,
@@ -56,7 +58,7 @@ export interface KafkaBusOptions {
   readonly idempotent?: boolean;
   /** Longest time `subscribe` waits for the consumer to join its group; default 60 s. */
   readonly joinTimeoutMs?: number;
-  /** How often a long batch commits the offsets it has finished; default 1 s. */
+  /** Shortest time between two offset commits of a busy subscription; default 1 s. */
   readonly commitIntervalMs?: number;
   /**
    * Produce requests in flight at once; default 1. More overlaps encoding with the broker's work,
@@ -367,8 +369,34 @@ export function packRequests(sends: readonly QueuedSend[]): ProduceRequest[] {
   return requests;
 }
 
+/**
+ * One consumer group member with a sliding window of handlers (OpenWhisk's MessageFeed keeps up to
+ * maxPeek messages in flight the same way). `eachBatch` starts the batch's messages as window
+ * slots free up and returns as soon as all of them have started, so kafkajs fetches the next
+ * batch while handlers still run; a slow handler never holds back the messages behind it. A batch
+ * waits only while `concurrency` handlers are running.
+ *
+ * kafkajs keeps two positions apart here: the fetch position moves with `resolveOffset` (called
+ * when a message starts, eachBatchAutoResolve off), while the committed offset is ours alone
+ * (autoCommit off): per partition, the first started message whose handler has not finished
+ * (OffsetWindow). Commits are sent off the fetch path, at most one every `commitIntervalMs`.
+ *
+ * After a rejoin kafkajs fetches again from the committed offset; messages this member already
+ * started (still running or finished) are skipped rather than run twice. A partition assigned
+ * elsewhere is forgotten: its running handlers finish but commit nothing (the new owner gets them
+ * again, at-least-once).
+ */
 class KafkaSubscription implements Subscription {
+  private readonly windows = new Map<number, OffsetWindow>();
+  /** Offsets last committed per partition. */
+  private readonly committed = new Map<number, number>();
+  private readonly running = new Set<Promise<void>>();
+  private wakeBatch: (() => void) | undefined;
+  private stopping = false;
   private stopped: Promise<void> | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private commits: Promise<void> = Promise.resolve();
+  private lastCommitAt = 0;
 
   constructor(
     private readonly consumer: Consumer,
@@ -385,6 +413,9 @@ class KafkaSubscription implements Subscription {
     const joined = new Promise<void>((resolve) => {
       removeListener = this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
     });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
+      this.assigned(payload.memberAssignment[this.topic] ?? []),
+    );
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error(
         { err: payload.error, topic: this.topic, restart: payload.restart },
@@ -420,10 +451,22 @@ class KafkaSubscription implements Subscription {
     }
   }
 
+  /** Stops fetching, lets running handlers finish, commits what they finished, leaves the group. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       try {
-        // kafkajs waits for the running eachBatch (which finishes in-flight handlers and commits).
+        this.stopping = true;
+        this.wake();
+        try {
+          // Paused, kafkajs stops fetching but keeps heartbeating while the handlers finish.
+          this.consumer.pause([{ topic: this.topic }]);
+        } catch {
+          // Not running yet (a failed subscribe): nothing is fetched anyway.
+        }
+        await Promise.all(this.running);
+        clearTimeout(this.commitTimer);
+        this.commitTimer = undefined;
+        await this.commit();
         await this.consumer.disconnect();
       } finally {
         this.onStopped();
@@ -432,47 +475,104 @@ class KafkaSubscription implements Subscription {
     return this.stopped;
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const {
-      batch,
-      resolveOffset,
-      heartbeat,
-      commitOffsetsIfNecessary,
-      uncommittedOffsets,
-      isRunning,
-      isStale,
-    } = payload;
-    const messages = batch.messages;
-    // Indices, not offsets: offsets in a batch may have gaps (compaction, control records).
-    const tracker = new OffsetTracker(0);
-    const inFlight = new Set<Promise<void>>();
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
-    let lastCommit = Date.now();
-    const commit = async (): Promise<void> => {
-      lastCommit = Date.now();
-      await commitOffsetsIfNecessary(uncommittedOffsets());
-    };
-    try {
-      for (let index = 0; index < messages.length; index++) {
-        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-        if (!isRunning() || isStale()) break;
-        const message = messages[index]!;
-        const running: Promise<void> = this.run(message.value?.toString('utf8') ?? '')
-          .then(() => {
-            if (tracker.finish(index)) resolveOffset(messages[tracker.next - 1]!.offset);
-          })
-          .finally(() => inFlight.delete(running));
-        inFlight.add(running);
-        if (Date.now() - lastCommit >= this.commitIntervalMs) await commit();
+  /** A (re)join: keep the windows of partitions still ours, forget the others. */
+  private assigned(partitions: readonly number[]): void {
+    for (const partition of [...this.windows.keys()]) {
+      if (!partitions.includes(partition)) {
+        this.windows.delete(partition);
+        this.committed.delete(partition);
       }
-      await Promise.all(inFlight);
-      await commit();
-    } finally {
-      // Even when a commit failed (a rebalance), let started handlers finish before kafkajs
-      // hands the partition on; their messages are re-delivered from the last commit.
-      await Promise.allSettled(inFlight);
-      clearInterval(keepAlive);
     }
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    let window = this.windows.get(batch.partition);
+    if (!window) {
+      window = new OffsetWindow();
+      this.windows.set(batch.partition, window);
+    }
+    let keepAlive: NodeJS.Timeout | undefined;
+    let heartbeatFailed = false;
+    const halted = (): boolean => this.stopping || heartbeatFailed || !isRunning() || isStale();
+    try {
+      for (const message of batch.messages) {
+        const offset = Number(message.offset);
+        if (!window.has(offset)) {
+          if (!window.canStart(offset)) {
+            // Fetched from before anything this window saw (offsets reset elsewhere): start over.
+            window = new OffsetWindow();
+            this.windows.set(batch.partition, window);
+            this.committed.delete(batch.partition);
+          }
+          while (this.running.size >= this.concurrency && !halted()) {
+            // Waiting for a slot can take as long as a handler; stay in the group meanwhile, and
+            // give up the batch on a failed heartbeat (a rebalance) so kafkajs can rejoin.
+            keepAlive ??= setInterval(() => {
+              heartbeat().catch(() => (heartbeatFailed = true));
+              this.wake();
+            }, 1_000);
+            await new Promise<void>((resolve) => (this.wakeBatch = resolve));
+          }
+          if (halted()) return;
+          window.start(offset);
+          this.dispatch(batch.partition, window, offset, message.value?.toString('utf8') ?? '');
+        }
+        // Fetching continues after the last started message; stopping early leaves the rest to
+        // the next fetch.
+        resolveOffset(message.offset);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.wakeBatch = undefined;
+    }
+  }
+
+  private dispatch(partition: number, window: OffsetWindow, offset: number, value: string): void {
+    const running: Promise<void> = this.run(value).then(() => {
+      this.running.delete(running);
+      if (window.finish(offset) && this.windows.get(partition) === window) this.scheduleCommit();
+      this.wake();
+    });
+    this.running.add(running);
+  }
+
+  private wake(): void {
+    const wake = this.wakeBatch;
+    this.wakeBatch = undefined;
+    wake?.();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitTimer || this.stopping) return;
+    const wait = Math.max(0, this.lastCommitAt + this.commitIntervalMs - Date.now());
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.commit();
+    }, wait);
+  }
+
+  /** Commits every window's `next` that moved; one commit request at a time, in order. */
+  private commit(): Promise<void> {
+    this.commits = this.commits.then(async () => {
+      const offsets: { topic: string; partition: number; offset: string }[] = [];
+      for (const [partition, window] of this.windows) {
+        const next = window.next;
+        if (next !== undefined && next !== this.committed.get(partition)) {
+          offsets.push({ topic: this.topic, partition, offset: String(next) });
+        }
+      }
+      if (offsets.length === 0) return;
+      this.lastCommitAt = Date.now();
+      try {
+        await this.consumer.commitOffsets(offsets);
+        for (const { partition, offset } of offsets) this.committed.set(partition, Number(offset));
+      } catch (err) {
+        // A rebalance or a lost coordinator; the next commit (or the new owner) catches up.
+        this.logger.warn({ err, topic: this.topic, offsets }, 'offset commit failed');
+      }
+    });
+    return this.commits;
   }
 
   private async run(value: string): Promise<void> {

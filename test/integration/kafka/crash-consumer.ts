@@ -1,6 +1,7 @@
 /**
- * Child process for crash.test.ts: consumes a topic in a group, reports each message it starts
- * on stdout, and hangs forever in the handler of message HANG_AT, to be killed with SIGKILL.
+ * Child process for crash.test.ts: consumes a topic in a group (CONCURRENCY handlers at once,
+ * default 1), reports each message it starts and finishes on stdout, and hangs forever in the
+ * handler of message HANG_AT, to be killed with SIGKILL.
  */
 import { pino } from 'pino';
 import { KafkaBus } from '../../../src/messaging/kafka-bus.js';
@@ -14,12 +15,18 @@ const bus = new KafkaBus({
   sessionTimeoutMs: 6_000,
 });
 const hangAt = env.HANG_AT ?? '';
-await bus.subscribe(env.TOPIC ?? '', env.TOPIC ?? '', async (value) => {
-  process.stdout.write(`start ${value}\n`);
-  if (value === hangAt) {
-    process.stdout.write('hanging\n');
-    await new Promise(() => undefined);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 10));
-});
+await bus.subscribe(
+  env.TOPIC ?? '',
+  env.TOPIC ?? '',
+  async (value) => {
+    process.stdout.write(`start ${value}\n`);
+    if (value === hangAt) {
+      process.stdout.write('hanging\n');
+      await new Promise(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.stdout.write(`done ${value}\n`);
+  },
+  { concurrency: Number(env.CONCURRENCY ?? 1) },
+);
 process.stdout.write('subscribed\n');

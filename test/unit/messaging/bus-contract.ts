@@ -142,6 +142,43 @@ export function describeBusContract(name: string, makeBus: () => MessageBus, opt
       expect(new Set([...finished, ...again]).size).toBe(values.length);
     });
 
+    it('keeps a window of `concurrency` handlers: one blocked handler does not hold back later messages', async () => {
+      const topic = freshCompletedTopic();
+      await bus.ensureTopic(topic, 'completed');
+      let release: () => void = () => undefined;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const finished: string[] = [];
+      let started = 0;
+      const sub = await bus.subscribe(
+        topic,
+        topic,
+        async (v) => {
+          started += 1;
+          if (v === 'h1') await blocked;
+          finished.push(v);
+        },
+        { concurrency: 4 },
+      );
+      await bus.send(topic, ['h1']);
+      await waitFor(() => started === 1, timeoutMs, 'h1 to start');
+      // Sent after h1 was fetched; more of them than the window, which h1 keeps one slot of.
+      const later = ['h2', 'h3', 'h4', 'h5', 'h6'];
+      await bus.send(topic, later);
+      await waitFor(() => finished.length === later.length, timeoutMs, 'h2..h6 while h1 is blocked');
+      expect(finished).toEqual(later);
+      release();
+      await sub.stop();
+      expect(finished).toEqual([...later, 'h1']);
+
+      // Everything finished, so the stop committed past all of it: a new member gets nothing again.
+      const again: string[] = [];
+      const resumed = await bus.subscribe(topic, topic, async (v) => void again.push(v));
+      await bus.send(topic, ['h7']);
+      await waitFor(() => again.length > 0, timeoutMs, 'h7');
+      await resumed.stop();
+      expect(again).toEqual(['h7']);
+    });
+
     it('keeps consuming after a handler rejects', async () => {
       const topic = freshCompletedTopic();
       await bus.ensureTopic(topic, 'completed');
