@@ -134,7 +134,9 @@ async function runAgreement(couchUrl: string): Promise<{ invokers: number; reque
   return { invokers, requests: small.requests.length, rows };
 }
 
-async function runPlatformRow(couchUrl: string): Promise<{ invokers: number; requests: number; pooled: number; ceiling: number; results: RunResult[] }> {
+async function runPlatformRow(
+  couchUrl: string,
+): Promise<{ invokers: number; requests: number; pooled: number; ceiling: number; results: RunResult[]; simulated: RunResult[] }> {
   const invokers = Number(args['platform-invokers']);
   const count = Number(args['platform-requests'] ?? requests);
   const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
@@ -145,7 +147,8 @@ async function runPlatformRow(couchUrl: string): Promise<{ invokers: number; req
   }
   const { concurrency, window } = loopFor(invokers);
   const pooled = pooledHitRatio(issueOrder(part, concurrency, window, DEFAULT_SIM.seed), cacheSize * invokers);
-  return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results };
+  const simulated = specs.map((spec) => simulate(part, spec, simOptions(invokers)));
+  return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results, simulated };
 }
 
 const readJson = <T>(file: string): T | undefined =>
@@ -166,11 +169,14 @@ function report(sim: SimRow[]): void {
       '',
       `In-process bus, invokers in this process, actions in warm child processes, posts in CouchDB (pouchdb-server). Containers = distinct containers that answered.`,
       '',
-      '| policy | hit ratio | max/mean load | off-home | containers | seconds |',
-      '|---|---|---|---|---|---|',
-      ...platform.results.map((r) => row(r, ` ${r.seconds?.toFixed(0)} |`)),
-      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | |`,
-      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | |`,
+      '| policy | hit ratio | max/mean load | off-home | containers | seconds | simulation of the same requests: hit ratio, max/mean, off-home |',
+      '|---|---|---|---|---|---|---|',
+      ...platform.results.map((r) => {
+        const s = platform.simulated?.find((x) => x.label === r.label);
+        return row(r, ` ${r.seconds?.toFixed(0)} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`);
+      }),
+      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | |`,
+      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | |`,
       '',
     );
     if (random) {
@@ -211,8 +217,12 @@ function report(sim: SimRow[]): void {
   writeFileSync(join(outDir, 'table.md'), `${lines.join('\n')}\n`);
 
   // Headline plot: the table's numbers (the platform's at its invoker count when it ran).
+  // Platform points replace simulated ones only when the platform replayed the whole trace.
   const fromPlatform = (label: string, invokers: number) =>
-    platform && platform.invokers === invokers ? platform.results.find((r) => r.label === label) : undefined;
+    platform && platform.invokers === invokers && platform.requests === requests
+      ? platform.results.find((r) => r.label === label)
+      : undefined;
+  const platformInPlot = Boolean(platform && platform.requests === requests);
   const series = specs.map((spec) => ({
     name: spec.label,
     points: sim.map((s) => {
@@ -224,7 +234,7 @@ function report(sim: SimRow[]): void {
   writeFileSync(
     join(outDir, 'hit-ratio.svg'),
     lineChart({
-      title: `Post cache hit ratio, ${requests} requests${platform ? ` (${platform.invokers} invokers: platform)` : ''}`,
+      title: `Post cache hit ratio, ${requests} requests${platformInPlot ? ` (${platform!.invokers} invokers: platform)` : ' (simulation)'}`,
       xLabel: 'invokers',
       yLabel: 'hit ratio',
       xTicks,
@@ -253,6 +263,24 @@ function report(sim: SimRow[]): void {
   );
 }
 
+/** Runs of some policies (--policies) replace those policies' rows of an earlier run of the same size. */
+function mergeResults<T extends { invokers: number; requests: number; results: RunResult[]; simulated: RunResult[] }>(old: T | undefined, fresh: T): T {
+  if (!old || old.invokers !== fresh.invokers || old.requests !== fresh.requests) return fresh;
+  const merge = (a: RunResult[], b: RunResult[]) => {
+    const byLabel = new Map(a.map((r) => [r.label, r]));
+    for (const r of b) byLabel.set(r.label, r);
+    return POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is RunResult => r !== undefined);
+  };
+  return { ...fresh, results: merge(old.results, fresh.results), simulated: merge(old.simulated ?? [], fresh.simulated) };
+}
+
+function mergeRows<T extends { invokers: number; requests: number; rows: AgreeRow[] }>(old: T | undefined, fresh: T): T {
+  if (!old || old.invokers !== fresh.invokers || old.requests !== fresh.requests) return fresh;
+  const byLabel = new Map(old.rows.map((r) => [r.label, r]));
+  for (const r of fresh.rows) byLabel.set(r.label, r);
+  return { ...fresh, rows: POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is AgreeRow => r !== undefined) };
+}
+
 async function main(): Promise<void> {
   process.stderr.write(`${method.join('\n')}\n`);
   const began = Date.now();
@@ -263,8 +291,8 @@ async function main(): Promise<void> {
     const couch = await benchCouch();
     try {
       await seedPosts(couch.url, graph.users, trace.options.postsPerUser);
-      if (args.agree) writeJson('agreement.json', await runAgreement(couch.url));
-      if (args.platform) writeJson('platform.json', await runPlatformRow(couch.url));
+      if (args.agree) writeJson('agreement.json', mergeRows(readJson('agreement.json'), await runAgreement(couch.url)));
+      if (args.platform) writeJson('platform.json', mergeResults(readJson('platform.json'), await runPlatformRow(couch.url)));
     } finally {
       await couch.stop();
     }

@@ -132,9 +132,16 @@ describe('the simulation', () => {
 
   it('gives one invoker the hit ratio of one LRU on the trace order', () => {
     for (const spec of [POLICY_SPECS[0]!, POLICY_SPECS[3]!]) {
-      const result = simulate(trace, spec, { ...DEFAULT_SIM, invokers: 1, concurrency: 1, window: 1 });
+      const result = simulate(trace, spec, { ...DEFAULT_SIM, releaseLag: 0, invokers: 1, concurrency: 1, window: 1 });
       expect(result.hitRatio).toBeCloseTo(pooledHitRatio(trace.requests, 25), 12);
+      expect(result.containers).toBe(1);
     }
+  });
+
+  it('a release lag (result before log collection) makes back-to-back calls start a second container', () => {
+    const result = simulate(trace, POLICY_SPECS[0]!, { ...DEFAULT_SIM, releaseLag: 0.5, invokers: 1, concurrency: 1, window: 1 });
+    expect(result.containers).toBe(2);
+    expect(result.hitRatio).toBeLessThan(pooledHitRatio(trace.requests, 25));
   });
 
   it('colors beat random at 8 invokers and stay under the pooled ideal and the ceiling', () => {
