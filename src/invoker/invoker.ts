@@ -127,6 +127,8 @@ export class Invoker {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pendingStores = new Set<Promise<void>>();
   private containerSeq = 0;
+  /** Leases whose container went back to the pool (an error after that must not destroy it). */
+  private readonly releasedLeases = new WeakSet<object>();
   private localStore: string | undefined;
   private createdLocalStore = false;
   private stopping = false;
@@ -343,7 +345,7 @@ export class Invoker {
         { err: String(err), activationId: msg.activationId },
         'unexpected error while running the activation',
       );
-      await this.pool.release(lease.container, { destroy: true });
+      if (!this.releasedLeases.has(lease)) await this.pool.release(lease.container, { destroy: true });
       await this.abort(msg, facts, whiskError(messages.abnormalRun));
     }
   }
@@ -446,6 +448,10 @@ export class Invoker {
     if (developerError && splitAcks)
       logs = [...logs, formatLogLine(formatTimestamp(nowNs()), 'stderr', developerErrorLogWarning)];
     const withLogs: WhiskActivation = { ...result, logs };
+    // The container is free once its output is read: a caller that got the result may already have
+    // sent its next call, which should find this warm container rather than start a cold one.
+    this.releasedLeases.add(lease);
+    const released = this.pool.release(container, { destroy });
 
     if (splitAcks) {
       await resultSent;
@@ -462,7 +468,7 @@ export class Invoker {
       await resultSent;
     }
     this.store(msg, withLogs);
-    await this.pool.release(container, { destroy });
+    await released;
   }
 
   private store(msg: ActivationMessage, activation: WhiskActivation): void {
