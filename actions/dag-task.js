@@ -7,14 +7,19 @@
  * - Input: from the invoker's local object store (the folder in PALETTE_LOCAL_STORE, private to
  *   the invoker that runs this container) when the producing task ran on the same invoker; else
  *   from the remote store, a CouchDB attachment `<db>/<key>/data`.
- * - Output: written to the local store and to the remote store (other invokers read it there), or
- *   only remotely when `remoteOnly` is set.
+ * - Output: written to the local store and to the remote store (other invokers read it there).
+ *   `remote: false` skips the remote write: the caller says so only when every consumer has this
+ *   task's color, so it is expected to run on this invoker. `remoteOnly` skips the local write.
+ * - An input in neither store (its producer skipped the remote write and the consumer ran on
+ *   another invoker, because a color moved) is an application error naming the missing keys, so
+ *   the caller can count it and recompute the producer with `remote: true`; never a silent gap.
  *
  * Parameters: key (the output's key), inputs (keys, default []), size (output bytes, default
- * 1024), remoteOnly (default false), computeMs (busy time, default 0), db (default `palette_dag`),
- * couchUrl (default PALETTE_COUCHDB_URL).
+ * 1024), remote (default true), remoteOnly (default false), computeMs (busy time, default 0),
+ * db (default `palette_dag`), couchUrl (default PALETTE_COUCHDB_URL).
  * Result: { key, invoker, container, inputs: [{key, source: "local"|"remote", bytes}],
- *           bytesReadLocal, bytesReadRemote, bytesWrittenLocal, bytesWrittenRemote, digest }.
+ *           bytesReadLocal, bytesReadRemote, bytesWrittenLocal, bytesWrittenRemote, digest },
+ *         or { error: { message, missing: [keys], key, invoker } } when inputs are in neither store.
  */
 const fs = require('node:fs/promises');
 const path = require('node:path');
@@ -62,9 +67,13 @@ async function writeLocal(key, data) {
 
 const docPath = (db, key) => `/${encodeURIComponent(db)}/${encodeURIComponent(`dag:${key}`)}`;
 
+/** The input's bytes from CouchDB, or undefined when it is not there. */
 async function readRemote(couchUrl, db, key) {
   const response = await couchRequest(couchUrl, `${docPath(db, key)}/data`);
-  if (response.status === 404) throw new Error(`input ${key} is in neither the local nor the remote store`);
+  if (response.status === 404) {
+    await response.arrayBuffer();
+    return undefined;
+  }
   if (!response.ok) throw new Error(`reading ${key} from ${db} failed: HTTP ${response.status}`);
   return Buffer.from(await response.arrayBuffer());
 }
@@ -116,6 +125,7 @@ async function main(params) {
 
   const inputs = [];
   const data = [];
+  const missing = [];
   let bytesReadLocal = 0;
   let bytesReadRemote = 0;
   for (const inputKey of inputKeys) {
@@ -124,17 +134,32 @@ async function main(params) {
     if (bytes === undefined) {
       bytes = await readRemote(couchUrl, db, inputKey);
       source = 'remote';
+      if (bytes === undefined) {
+        missing.push(inputKey);
+        continue;
+      }
       bytesReadRemote += bytes.length;
     } else bytesReadLocal += bytes.length;
     inputs.push({ key: inputKey, source, bytes: bytes.length });
     data.push(bytes);
+  }
+  if (missing.length > 0) {
+    // OpenWhisk keeps only `error` of an application error's result, so the keys go inside it.
+    return {
+      error: {
+        message: `inputs in neither the local nor the remote store: ${missing.join(', ')}`,
+        missing,
+        key,
+        invoker: process.env.PALETTE_INVOKER_ID ?? null,
+      },
+    };
   }
 
   const busyUntil = Date.now() + Number(params.computeMs ?? 0);
   while (Date.now() < busyUntil);
 
   const output = produce(key, data, size);
-  const bytesWrittenRemote = await writeRemote(couchUrl, db, key, output);
+  const bytesWrittenRemote = params.remote === false ? 0 : await writeRemote(couchUrl, db, key, output);
   const bytesWrittenLocal = params.remoteOnly ? 0 : await writeLocal(key, output);
   return {
     key,

@@ -5,8 +5,14 @@
  * For every Task Bench pattern (stencil, fft, tree, all-to-all) the DAG runs through the real
  * platform (startPlatform: controller, REST API, invokers, CouchDB) as a dataflow: a task is invoked
  * (blocking, result=true) as soon as all its inputs are done. A task's output goes to its invoker's
- * local store and to CouchDB; a consumer on the same invoker reads it locally, any other consumer
- * fetches it from CouchDB, and the action reports the bytes it read remotely.
+ * local store; a consumer on the same invoker reads it there, any other consumer fetches it from
+ * CouchDB, and the action reports the bytes it read and wrote remotely.
+ *
+ * Remote writes: a task writes its output to CouchDB too, unless every consumer has its color
+ * (then the bench passes `remote: false`: the consumers are expected on the same invoker). If a
+ * color moved anyway (bounded loads spilled it, or its invoker left), the consumer finds an input
+ * in neither store and says so; the bench counts the miss, recomputes the producer with
+ * `remote: true`, and retries the consumer. Locality-oblivious placements always write remotely.
  *
  * Placements compared:
  * - chain: chain coloring, colors through the product default (consistent-hash within bound 1.25);
@@ -27,8 +33,8 @@ import type { PolicyName } from '../src/balancer/types.js';
 import {
   buildDag,
   chainColoring,
+  localOnlyOutputs,
   PATTERNS,
-  tasksWithoutLocalInput,
   virtualWorkerColoring,
   type Dag,
   type Pattern,
@@ -68,14 +74,23 @@ interface TaskResult {
   invoker: string;
   bytesReadLocal: number;
   bytesReadRemote: number;
-  error?: string;
+  bytesWrittenRemote?: number;
+  /** A string, or, for inputs in neither the local nor the remote store, their keys. */
+  error?: string | { message: string; missing?: string[] };
 }
 
 interface RunMeasure {
   seconds: number;
+  /** Input bytes read from CouchDB. */
   bytesRemote: number;
+  bytesWrittenRemote: number;
   bytesLocal: number;
   invokersUsed: number;
+  /** Tasks that wrote only locally. */
+  localOnly: number;
+  /** Consumer calls that found an input in neither store (then the producer was recomputed). */
+  misses: number;
+  recomputed: number;
 }
 
 async function startFor(baseline: PolicyName, couchUrl: string): Promise<Platform> {
@@ -115,29 +130,55 @@ async function runDag(platform: Platform, dag: Dag, colors: readonly number[] | 
   const remaining = dag.tasks.map((t) => t.inputs.length);
   const dependents = dag.tasks.map((): number[] => []);
   for (const t of dag.tasks) for (const i of t.inputs) dependents[i]!.push(t.id);
+  const localOnly = localOnlyOutputs(dag, colors);
   let bytesRemote = 0;
+  let bytesWrittenRemote = 0;
   let bytesLocal = 0;
+  let misses = 0;
+  let recomputed = 0;
   const used = new Set<string>();
+  const idOf = (key: string) => Number(key.slice(run.length + 1));
+
+  /** One task; a miss recomputes the missing producers (writing remotely) and retries, twice at most. */
+  const call = async (id: number, remote: boolean): Promise<void> => {
+    const task = dag.tasks[id]!;
+    const params = {
+      key: `${run}:${id}`,
+      inputs: task.inputs.map((i) => `${run}:${i}`),
+      size,
+      computeMs,
+      db: DB,
+      remote,
+      ...(colors ? { __palette_color: `${run}:c${colors[id]}` } : {}),
+    };
+    for (let attempt = 0; ; attempt++) {
+      const reply = await fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(params) });
+      const body = (await reply.json()) as TaskResult;
+      const missing = typeof body.error === 'object' ? (body.error.missing ?? []) : [];
+      if (missing.length > 0) {
+        misses++;
+        if (attempt === 2) throw new Error(`task ${id}: inputs still missing after recomputing them: ${missing.join(', ')}`);
+        for (const key of missing) {
+          recomputed++;
+          await call(idOf(key), true);
+        }
+        continue;
+      }
+      if (reply.status !== 200 || body.error) throw new Error(`task ${id}: HTTP ${reply.status} ${JSON.stringify(body)}`);
+      bytesRemote += body.bytesReadRemote;
+      bytesWrittenRemote += body.bytesWrittenRemote ?? 0;
+      bytesLocal += body.bytesReadLocal;
+      used.add(body.invoker);
+      return;
+    }
+  };
+
   const began = Date.now();
   await new Promise<void>((resolve, reject) => {
     let done = 0;
     const start = (id: number) => {
-      const task = dag.tasks[id]!;
-      const params = {
-        key: `${run}:${id}`,
-        inputs: task.inputs.map((i) => `${run}:${i}`),
-        size,
-        computeMs,
-        db: DB,
-        ...(colors ? { __palette_color: `${run}:c${colors[id]}` } : {}),
-      };
-      fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(params) })
-        .then(async (reply) => {
-          const body = (await reply.json()) as TaskResult;
-          if (reply.status !== 200 || body.error) throw new Error(`task ${id}: HTTP ${reply.status} ${JSON.stringify(body)}`);
-          bytesRemote += body.bytesReadRemote;
-          bytesLocal += body.bytesReadLocal;
-          used.add(body.invoker);
+      call(id, !localOnly[id])
+        .then(() => {
           progress();
           if (++done === dag.tasks.length) return resolve();
           for (const d of dependents[id]!) if (--remaining[d]! === 0) start(d);
@@ -146,7 +187,16 @@ async function runDag(platform: Platform, dag: Dag, colors: readonly number[] | 
     };
     dag.tasks.forEach((t) => t.inputs.length === 0 && start(t.id));
   });
-  return { seconds: (Date.now() - began) / 1000, bytesRemote, bytesLocal, invokersUsed: used.size };
+  return {
+    seconds: (Date.now() - began) / 1000,
+    bytesRemote,
+    bytesWrittenRemote,
+    bytesLocal,
+    invokersUsed: used.size,
+    localOnly: localOnly.filter(Boolean).length,
+    misses,
+    recomputed,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -158,7 +208,8 @@ async function main(): Promise<void> {
     `${invokers} invokers on the real platform (in-process bus${args.kafka ? ' replaced by Kafka' : ''}; actions in warm child processes; remote store CouchDB via pouchdb-server).`,
     `chain / virtual: colored (chain coloring; virtual workers V = ${2 * invokers}), placed by consistent-hash within bound 1.25;`,
     `random / round-robin: uncolored, PALETTE_BASELINE=random / round-robin. Dataflow execution, blocking invokes. Median of ${reps} runs.`,
-    `Remote bytes = input bytes read from CouchDB (outputs are always also written there, the same for every placement).`,
+    `Every output goes to its invoker's local store; it also goes to CouchDB unless all its consumers have its color (colored placements only).`,
+    `Remote MiB = read from CouchDB + written to CouchDB. Misses = consumer calls that found an input in neither store (the producer is then recomputed, writing remotely, and the consumer retried).`,
   ];
   process.stderr.write(`${method.join('\n')}\n`);
   const dags = patterns.map((p) => buildDag(p, width, steps));
@@ -200,24 +251,35 @@ async function main(): Promise<void> {
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   const lines = ['# DAG experiment (Palette: serverless Dask on Task Bench)', '', '## Method', '', ...method, ''];
   lines.push(
-    '| pattern | tasks | placement | run time (s, median) | vs random | remote MiB read | local MiB read | tasks without a local-colored input | invokers used |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| pattern | tasks | placement | run time (s, median) | vs random | remote MiB (read + written) | remote MiB read | remote MiB written | local MiB read | local-only outputs | misses (recomputed) | invokers used |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
-  const summary: Record<string, Record<string, { seconds: number; remoteMiB: number; localMiB: number }>> = {};
+  const summary: Record<
+    string,
+    Record<string, { seconds: number; remoteMiB: number; remoteReadMiB: number; remoteWrittenMiB: number; localMiB: number }>
+  > = {};
   for (const dag of dags) {
     const base = median(results.get(`${dag.pattern}/random`)!.map((m) => m.seconds));
     summary[dag.pattern] = {};
     for (const placement of PLACEMENTS) {
       const runs = results.get(`${dag.pattern}/${placement}`)!;
       const seconds = median(runs.map((m) => m.seconds));
-      const remote = median(runs.map((m) => m.bytesRemote));
+      const read = median(runs.map((m) => m.bytesRemote));
+      const written = median(runs.map((m) => m.bytesWrittenRemote));
+      const moved = median(runs.map((m) => m.bytesRemote + m.bytesWrittenRemote));
       const local = median(runs.map((m) => m.bytesLocal));
-      const colors =
-        placement === 'chain' ? chainColoring(dag) : placement === 'virtual' ? virtualWorkerColoring(dag, 2 * invokers) : undefined;
-      summary[dag.pattern]![placement] = { seconds, remoteMiB: remote / 2 ** 20, localMiB: local / 2 ** 20 };
+      const misses = runs.reduce((sum, m) => sum + m.misses, 0);
+      const recomputed = runs.reduce((sum, m) => sum + m.recomputed, 0);
+      summary[dag.pattern]![placement] = {
+        seconds,
+        remoteMiB: moved / 2 ** 20,
+        remoteReadMiB: read / 2 ** 20,
+        remoteWrittenMiB: written / 2 ** 20,
+        localMiB: local / 2 ** 20,
+      };
       lines.push(
-        `| ${dag.pattern} | ${dag.tasks.length} | ${placement} | ${seconds.toFixed(2)} | ${seconds >= base ? '+' : ''}${(100 * (seconds / base - 1)).toFixed(0)}% | ${mib(remote)} | ${mib(local)} | ` +
-          `${colors ? tasksWithoutLocalInput(dag, colors) : '-'} | ${median(runs.map((m) => m.invokersUsed))} |`,
+        `| ${dag.pattern} | ${dag.tasks.length} | ${placement} | ${seconds.toFixed(2)} | ${seconds >= base ? '+' : ''}${(100 * (seconds / base - 1)).toFixed(0)}% | ` +
+          `${mib(moved)} | ${mib(read)} | ${mib(written)} | ${mib(local)} | ${runs[0]!.localOnly} | ${misses} (${recomputed}) | ${median(runs.map((m) => m.invokersUsed))} |`,
       );
     }
   }
@@ -230,10 +292,16 @@ async function main(): Promise<void> {
     const total = (p: Placement) => kept.reduce((s, d) => s + summary[d.pattern]![p]!.seconds, 0);
     return kept.length === 0 ? 0 : 1 - total(placement) / total('random');
   };
+  const remoteReduction = (placement: Placement) => {
+    const total = (p: Placement) => dags.reduce((s, d) => s + summary[d.pattern]![p]!.remoteMiB, 0);
+    return 1 - total(placement) / total('random');
+  };
   const change = (v: number) => `${v <= 0 ? '+' : '-'}${Math.abs(100 * v).toFixed(0)}%`;
   lines.push(
     '',
     `Total run time over the patterns vs random: chain ${change(reduction('chain'))}, virtual ${change(reduction('virtual'))}, round-robin ${change(reduction('round-robin'))} (paper: -46% on Task Bench).`,
+    `Total remote MiB (read + written) vs random: chain ${change(remoteReduction('chain'))}, virtual ${change(remoteReduction('virtual'))}, round-robin ${change(remoteReduction('round-robin'))}. ` +
+      `Misses are summed over the ${reps} runs.`,
     `Without all-to-all (every task reads every output of the step, so at most 1/invokers of its input can be local): ` +
       `chain ${change(reductionWithout('chain', 'all-to-all'))}, virtual ${change(reductionWithout('virtual', 'all-to-all'))}, round-robin ${change(reductionWithout('round-robin', 'all-to-all'))}.`,
     '',
@@ -253,7 +321,7 @@ async function main(): Promise<void> {
   writeFileSync(
     join(outDir, 'remote-bytes.svg'),
     barChart({
-      title: 'Bytes read from the remote store (MiB)',
+      title: 'Bytes moved to and from the remote store (MiB, read + written)',
       yLabel: 'MiB',
       groups: dags.map((d) => d.pattern),
       bars: PLACEMENTS.map((p) => ({ name: p, values: dags.map((d) => summary[d.pattern]![p]!.remoteMiB) })),

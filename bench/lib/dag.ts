@@ -123,3 +123,18 @@ export function tasksWithoutLocalInput(dag: Dag, colors: readonly number[]): num
   }
   return count;
 }
+
+/**
+ * Tasks whose output need not go to the remote store: every dependent has the task's own color,
+ * so it is placed on the producer's invoker and reads the output there. Sinks (no dependents)
+ * always write remotely: their outputs are the DAG's results. Without colors nothing is local.
+ */
+export function localOnlyOutputs(dag: Dag, colors: readonly number[] | undefined): boolean[] {
+  const dependents = dependentsOf(dag);
+  return dag.tasks.map(
+    (task) =>
+      colors !== undefined &&
+      dependents[task.id]!.length > 0 &&
+      dependents[task.id]!.every((d) => colors[d] === colors[task.id]),
+  );
+}

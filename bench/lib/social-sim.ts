@@ -17,11 +17,13 @@
  *   does (look every post up, then fetch and insert the misses).
  * - Service time: a seeded jitter in [0.5, 1.5) per request, plus `missCost` when the request had to
  *   fetch from CouchDB, plus `coldStart` for the request that starts a container.
- * - Release lag: as in OpenWhisk, the invoker sends a blocking result before it collects the
- *   container's logs; only then does it free the container and send the completion that frees
- *   the controller's slot. So the client may issue the color's next request while the previous
- *   container is still busy (it then runs in another container, with another cache) and while
- *   the controller still counts it in flight. The lag is `releaseLag` units after the answer.
+ * - Release lags: the invoker sends a blocking result before it reads the container's output
+ *   (logs); it frees the container once that is read (`releaseLag` units after the answer), and
+ *   sends the completion that frees the controller's slot after that (`slotLag`). A color's next
+ *   request that arrives sooner finds its container busy (it then runs in another container, with
+ *   another cache) or the controller still counting it in flight. Both default to 0: since the
+ *   invoker frees the container as soon as the output is read, a client's round trip outlasts
+ *   both on the platform (calibrated at 4 invokers, results/social/table.md).
  */
 import { createPolicy } from '../../src/balancer/index.js';
 import type { InvokerStatus, InvokerView, PlacementRequest, PolicyName } from '../../src/balancer/types.js';
@@ -59,7 +61,12 @@ export interface SimOptions {
   readonly memoryMB: number;
   readonly missCost: number;
   readonly coldStart: number;
+  /** Answer to container free. */
   readonly releaseLag: number;
+  /** Answer to the controller's slot free (the completion ack). */
+  readonly slotLag: number;
+  /** Bounded loads' floor (PALETTE_BOUND_FLOOR): in-flight activations an invoker may always hold. */
+  readonly boundFloor: number;
   readonly seed: number;
 }
 
@@ -71,7 +78,10 @@ export const DEFAULT_SIM: Omit<SimOptions, 'invokers' | 'concurrency' | 'window'
   // +4.5 ms when it fetches from CouchDB, ~110-300 ms for the request that starts a container.
   missCost: 1.5,
   coldStart: 50,
-  releaseLag: 0.5,
+  releaseLag: 0,
+  slotLag: 0,
+  // The platform's default (src/platform/config.ts); the platform run checks they agree.
+  boundFloor: 2,
   seed: 7,
 };
 
@@ -136,8 +146,8 @@ interface Container {
 }
 
 interface Event {
-  /** answer: the client has the result; release: the container and the controller's slot are free. */
-  readonly kind: 'answer' | 'release';
+  /** answer: the client has the result; container: the container is free; slot: the controller's slot is. */
+  readonly kind: 'answer' | 'container' | 'slot';
   readonly time: number;
   readonly seq: number;
   readonly request: SocialRequest;
@@ -155,7 +165,11 @@ function jitterOf(trace: Trace, seed: number): Float64Array {
 
 export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): RunResult {
   const n = options.invokers;
-  const policy = createPolicy(spec.policy, { boundFactor: spec.bound, random: mulberry32(options.seed) });
+  const policy = createPolicy(spec.policy, {
+    boundFactor: spec.bound,
+    boundFloor: options.boundFloor,
+    random: mulberry32(options.seed),
+  });
   const views: MutableView[] = Array.from({ length: n }, (_, id) => ({
     id,
     status: 'healthy',
@@ -222,22 +236,25 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
   fill();
   for (let event = events.pop(); event; event = events.pop()) {
     now = event.time;
-    const { invoker, container, request } = event;
+    const { invoker, container } = event;
+    const freeContainer = () => {
+      container.busy = false;
+      container.lastUsed = now;
+      const waiting = pools[invoker]!.waiting.shift();
+      if (waiting) run(waiting, invoker, container, false);
+    };
+    const freeSlot = () => {
+      views[invoker]!.inFlight--;
+      views[invoker]!.inFlightMB -= options.memoryMB;
+    };
     if (event.kind === 'answer') {
-      dispatcher.complete(request);
-      if (options.releaseLag > 0) {
-        events.push({ ...event, kind: 'release', time: now + options.releaseLag, seq: seq++ });
-        fill();
-        continue;
-      }
-    }
-    container.busy = false;
-    container.lastUsed = now;
-    const view = views[invoker]!;
-    view.inFlight--;
-    view.inFlightMB -= options.memoryMB;
-    const waiting = pools[invoker]!.waiting.shift();
-    if (waiting) run(waiting, invoker, container, false);
+      dispatcher.complete(event.request);
+      if (options.releaseLag > 0) events.push({ ...event, kind: 'container', time: now + options.releaseLag, seq: seq++ });
+      else freeContainer();
+      if (options.slotLag > 0) events.push({ ...event, kind: 'slot', time: now + options.slotLag, seq: seq++ });
+      else freeSlot();
+    } else if (event.kind === 'container') freeContainer();
+    else freeSlot();
     fill();
   }
   if (!dispatcher.done) throw new Error('simulation ended with requests left');

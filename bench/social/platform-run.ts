@@ -14,7 +14,7 @@ import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/platform/embed
 import { startPlatform, type Platform } from '../../src/platform/platform.js';
 import { ClosedLoopDispatcher } from '../lib/closed-loop.js';
 import { Progress } from '../lib/progress.js';
-import { summarize, type PolicySpec, type RunResult } from '../lib/social-sim.js';
+import { DEFAULT_SIM, summarize, type PolicySpec, type RunResult } from '../lib/social-sim.js';
 import type { SocialRequest, Trace } from '../lib/social-trace.js';
 
 export interface PlatformRunOptions {
@@ -108,6 +108,11 @@ export async function runOnPlatform(
     },
   });
   try {
+    // The simulation models bounded loads with the platform's default floor; a run under another
+    // PALETTE_BOUND_FLOOR would not be comparable.
+    if (platform.config.boundFloor !== DEFAULT_SIM.boundFloor) {
+      throw new Error(`PALETTE_BOUND_FLOOR=${platform.config.boundFloor}; the simulation assumes ${DEFAULT_SIM.boundFloor} (the default)`);
+    }
     await platform.waitForHealthyInvokers(options.invokers, 120_000);
     const auth = `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
     await createTimelineAction(platform, auth);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildDag,
   chainColoring,
+  localOnlyOutputs,
   PATTERNS,
   tasksWithoutLocalInput,
   virtualWorkerColoring,
@@ -64,5 +65,20 @@ describe('virtual-worker coloring', () => {
         expect(colors[task.id]).toBe(colors[task.inputs[0]!]);
       }
     }
+  });
+});
+
+describe('local-only outputs', () => {
+  it('are the tasks all of whose consumers share their color; sinks and uncolored tasks write remotely', () => {
+    const tree = buildDag('tree', 4, 99);
+    // Leaves 0..3, then 4 (reads 0, 1), 5 (reads 2, 3), then 6 (reads 4, 5).
+    const colors = chainColoring(tree);
+    expect(colors).toEqual([0, 1, 2, 3, 0, 2, 0]);
+    expect(localOnlyOutputs(tree, colors)).toEqual([true, false, true, false, true, false, false]);
+    expect(localOnlyOutputs(tree, undefined).some(Boolean)).toBe(false);
+    const stencil = buildDag('stencil', 4, 3);
+    // Every stencil output feeds three columns' chains: none may stay local.
+    expect(localOnlyOutputs(stencil, chainColoring(stencil)).some(Boolean)).toBe(false);
+    expect(localOnlyOutputs(stencil, new Array<number>(stencil.tasks.length).fill(0))).toEqual(stencil.tasks.map((t) => t.step < 2));
   });
 });

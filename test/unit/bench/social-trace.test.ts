@@ -144,6 +144,26 @@ describe('the simulation', () => {
     expect(result.hitRatio).toBeLessThan(pooledHitRatio(trace.requests, 25));
   });
 
+  it('a slot lag (completion after the answer) makes bounded loads spill the next call of a color', () => {
+    const spec = POLICY_SPECS.find((s) => s.label === 'bounded-loads')!;
+    const run = (slotLag: number) => simulate(trace, spec, { ...DEFAULT_SIM, slotLag, invokers: 4, concurrency: 4, window: 16 });
+    expect(run(0.5).offHomeShare).toBeGreaterThan(run(0).offHomeShare);
+  });
+
+  it("bounded loads honor the floor: an invoker may always hold `boundFloor` calls", () => {
+    const spec = POLICY_SPECS.find((s) => s.label === 'bounded-loads')!;
+    const run = (boundFloor: number) =>
+      simulate(trace, spec, { ...DEFAULT_SIM, boundFloor, slotLag: 0.5, invokers: 4, concurrency: 4, window: 16 });
+    expect(run(0).offHomeShare).toBeGreaterThan(0);
+    // With a floor as large as everything in flight, the bound never bites.
+    expect(run(1000).offHomeShare).toBe(0);
+    expect(run(1000).hitRatio).toBeCloseTo(
+      simulate(trace, POLICY_SPECS.find((s) => s.label === 'consistent-hash')!, { ...DEFAULT_SIM, slotLag: 0.5, invokers: 4, concurrency: 4, window: 16 })
+        .hitRatio,
+      12,
+    );
+  });
+
   it('colors beat random at 8 invokers and stay under the pooled ideal and the ceiling', () => {
     const sim = (label: string) =>
       simulate(trace, POLICY_SPECS.find((s) => s.label === label)!, { ...DEFAULT_SIM, invokers: 8, concurrency: 8, window: 32 });
