@@ -139,9 +139,16 @@ describe('the simulation', () => {
   });
 
   it('a release lag (result before log collection) makes back-to-back calls start a second container', () => {
-    const result = simulate(trace, POLICY_SPECS[0]!, { ...DEFAULT_SIM, releaseLag: 0.5, invokers: 1, concurrency: 1, window: 1 });
+    const result = simulate(trace, POLICY_SPECS[0]!, { ...DEFAULT_SIM, releaseLag: 0.5, clientLag: 0, invokers: 1, concurrency: 1, window: 1 });
     expect(result.containers).toBe(2);
     expect(result.hitRatio).toBeLessThan(pooledHitRatio(trace.requests, 25));
+  });
+
+  it("a client lag lets other colors take the container a color just freed", () => {
+    const spec = POLICY_SPECS.find((s) => s.label === 'openwhisk-sharding')!;
+    const run = (clientLag: number) => simulate(trace, spec, { ...DEFAULT_SIM, clientLag, invokers: 4, concurrency: 4, window: 16 });
+    // Sharding sends everything to one invoker; with no lag a color always gets its own container back.
+    expect(run(0.5).hitRatio).toBeLessThan(run(0).hitRatio);
   });
 
   it('a slot lag (completion after the answer) makes bounded loads spill the next call of a color', () => {
