@@ -12,6 +12,8 @@ export default tseslint.config(
   },
   {
     files: ['actions/**/*.js', 'scripts/**/*.{js,mjs}'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' },
+    },
   },
 );

@@ -35,7 +35,9 @@ export function isPolicyName(name: string): name is PolicyName {
 export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Policy {
   const random = options.random ?? Math.random;
   const bounded = (policy: OrderedPolicy): Policy =>
-    options.boundFactor ? new BoundedLoadsPolicy(policy, options.boundFactor, random, options.boundFloor ?? 0) : policy;
+    options.boundFactor
+      ? new BoundedLoadsPolicy(policy, options.boundFactor, random, options.boundFloor ?? 0)
+      : policy;
   switch (name) {
     case 'random':
       return new RandomPolicy(random);

@@ -20,7 +20,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function buildContent(action: Pick<ActionDocument, 'parameters'>, payload: unknown): ActivationContent {
+export function buildContent(
+  action: Pick<ActionDocument, 'parameters'>,
+  payload: unknown,
+): ActivationContent {
   const initArgs = action.parameters.filter((p) => p.init === true).map((p) => p.key);
   if (Array.isArray(payload)) return { content: payload, initArgs };
   const merged: Record<string, unknown> = {};

@@ -106,7 +106,9 @@ export class Controller implements ControllerCore {
     await bus.ensureTopic(topics.health, 'health');
     await this.writeHealthAction();
     this.subscriptions.push(
-      await bus.subscribe(topics.completed(controllerId), topics.completed(controllerId), (v) => this.onAck(v)),
+      await bus.subscribe(topics.completed(controllerId), topics.completed(controllerId), (v) =>
+        this.onAck(v),
+      ),
       await bus.subscribe(topics.health, topics.healthGroup(controllerId), (v) => this.onPing(v)),
     );
     this.ticker = setInterval(() => this.tick(), tickMs);
@@ -172,7 +174,9 @@ export class Controller implements ControllerCore {
     }
     if ('activation' in result) return { kind: 'completed', activationId, activation: result.activation };
     const stored = await this.pollStored(user.namespace.name, activationId, entry.startedAt + request.waitMs);
-    return stored ? { kind: 'completed', activationId, activation: stored } : { kind: 'accepted', activationId };
+    return stored
+      ? { kind: 'completed', activationId, activation: stored }
+      : { kind: 'accepted', activationId };
   }
 
   invokerHealth(): InvokerHealthEntry[] {
@@ -234,7 +238,10 @@ export class Controller implements ControllerCore {
     try {
       ack = parseAcknowledgement(value);
     } catch (error) {
-      this.deps.logger.warn({ err: error, value: value.slice(0, 500) }, 'dropping an unreadable acknowledgement');
+      this.deps.logger.warn(
+        { err: error, value: value.slice(0, 500) },
+        'dropping an unreadable acknowledgement',
+      );
       return;
     }
     this.deps.metrics.acks.inc({ kind: ack.kind });
@@ -262,7 +269,10 @@ export class Controller implements ControllerCore {
     } else if (tid === invokerHealthTid) {
       this.supervisor.onInvocationFinished(invoker, result, this.now());
     } else {
-      this.deps.logger.debug({ activationId }, 'completion for an activation not in flight (late or foreign)');
+      this.deps.logger.debug(
+        { activationId },
+        'completion for an activation not in flight (late or foreign)',
+      );
     }
   }
 
@@ -280,7 +290,8 @@ export class Controller implements ControllerCore {
       const known = this.supervisor.get(ping.name.instance);
       this.supervisor.onPing(ping, this.now());
       if (!known) this.deps.onInvokerSeen?.(ping.name.instance);
-      if (!known || known.userMemoryMB !== this.supervisor.get(ping.name.instance)?.userMemoryMB) this.syncInvokers();
+      if (!known || known.userMemoryMB !== this.supervisor.get(ping.name.instance)?.userMemoryMB)
+        this.syncInvokers();
     } catch (error) {
       this.deps.logger.warn({ err: error, value: value.slice(0, 500) }, 'dropping an unreadable ping');
     }
@@ -291,7 +302,12 @@ export class Controller implements ControllerCore {
     this.supervisor.tick(now);
     const gone = this.supervisor
       .list()
-      .filter((i) => i.status === 'offline' && i.offlineSince !== undefined && now - i.offlineSince >= this.deps.invokerGoneMs);
+      .filter(
+        (i) =>
+          i.status === 'offline' &&
+          i.offlineSince !== undefined &&
+          now - i.offlineSince >= this.deps.invokerGoneMs,
+      );
     if (gone.length === 0) return;
     for (const invoker of gone) this.supervisor.forget(invoker.id);
     this.syncInvokers();
@@ -348,7 +364,11 @@ export class Controller implements ControllerCore {
     }
   }
 
-  private async pollStored(namespace: string, activationId: string, deadline: number): Promise<WhiskActivation | undefined> {
+  private async pollStored(
+    namespace: string,
+    activationId: string,
+    deadline: number,
+  ): Promise<WhiskActivation | undefined> {
     if (!this.deps.getActivation) return undefined;
     for (const wait of shrunkPollMs) {
       if (this.now() + wait > deadline) return undefined;

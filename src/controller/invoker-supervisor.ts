@@ -66,7 +66,14 @@ export class InvokerSupervisor {
     const enabled = ping.isEnabled !== false;
     let state = this.invokers.get(id);
     if (!state) {
-      state = { instance: ping.name, status: 'offline', lastSeen: now, lastTestAt: 0, results: [], offlineSince: now };
+      state = {
+        instance: ping.name,
+        status: 'offline',
+        lastSeen: now,
+        lastTestAt: 0,
+        results: [],
+        offlineSince: now,
+      };
       this.invokers.set(id, state);
       if (enabled) this.transition(state, 'unhealthy', now);
       return;

@@ -6,7 +6,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InvokerStatus } from '../balancer/types.js';
 
-const healthValue: Record<InvokerStatus, number> = { healthy: 1, unhealthy: 0, unresponsive: -1, offline: -2 };
+const healthValue: Record<InvokerStatus, number> = {
+  healthy: 1,
+  unhealthy: 0,
+  unresponsive: -1,
+  offline: -2,
+};
 
 export class ControllerMetrics {
   readonly registry: Registry;

@@ -26,7 +26,14 @@ const configSchema = z.object({
   kafkaBrokers: z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((b) => b.trim()).filter(Boolean) : undefined)),
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
   kafkaTopicPrefix: z.string().default(''),
   couchdbUrl: z.string().url().optional(),
   couchdbUser: z.string().optional(),

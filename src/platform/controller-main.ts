@@ -13,8 +13,10 @@ import { createControllerStack } from './controller-stack.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ name: `controller${config.controllerId}`, level: config.logLevel });
-  if (!config.couchdbUrl) throw new Error('invalid configuration: COUCHDB_URL is required to run a controller process');
-  if (!config.kafkaBrokers?.length) throw new Error('invalid configuration: KAFKA_BROKERS is required to run a controller process');
+  if (!config.couchdbUrl)
+    throw new Error('invalid configuration: COUCHDB_URL is required to run a controller process');
+  if (!config.kafkaBrokers?.length)
+    throw new Error('invalid configuration: KAFKA_BROKERS is required to run a controller process');
   const couchOptions = couchOptionsFrom(config);
   const stack = createControllerStack(config, openCouch(couchOptions), logger);
   const server = stack.app.listen(config.port, '0.0.0.0');

@@ -29,15 +29,23 @@ export interface ControllerStack {
   close(): Promise<void>;
 }
 
-export function createControllerStack(config: Config, couch: CouchConnection, logger: Logger): ControllerStack {
+export function createControllerStack(
+  config: Config,
+  couch: CouchConnection,
+  logger: Logger,
+): ControllerStack {
   const stores = createStores(couch, logger);
   const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
 
   const colorTable = new ColorTable();
-  const policyFor = (name: PolicyName) => createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
+  const policyFor = (name: PolicyName) =>
+    createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
-      ? new PersistentColorTable<readonly number[]>(colorTable, couch, { controllerId: config.controllerId, logger })
+      ? new PersistentColorTable<readonly number[]>(colorTable, couch, {
+          controllerId: config.controllerId,
+          logger,
+        })
       : undefined;
 
   const metrics = new ControllerMetrics({ defaultMetrics: true });
@@ -68,7 +76,8 @@ export function createControllerStack(config: Config, couch: CouchConnection, lo
         time: p.at,
       });
     },
-    getActivation: async (namespace, id) => (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+    getActivation: async (namespace, id) =>
+      (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,

@@ -89,7 +89,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const logger = options.logger ?? pino({ name: 'palette', level: config.logLevel });
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn().catch((e: unknown) => logger.warn({ err: String(e) }, 'stop step failed'));
+    for (const fn of cleanups.splice(0).reverse())
+      await fn().catch((e: unknown) => logger.warn({ err: String(e) }, 'stop step failed'));
   };
   try {
     let broker: ProjectKafkaBroker | undefined;
@@ -124,7 +125,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     const invokers = new Map<number, RunningInvoker>();
     const processes = options.invokerProcesses ?? kafka;
-    if (processes && !kafka) throw new Error('invoker processes need Kafka: set KAFKA_BROKERS or use --kafka');
+    if (processes && !kafka)
+      throw new Error('invoker processes need Kafka: set KAFKA_BROKERS or use --kafka');
     const remoteStoreUrl = couchServer.url.replace(/\/$/, '');
 
     const startInvoker = async (id: number): Promise<RunningInvoker> => {
@@ -152,7 +154,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           },
         });
         await new Promise<void>((resolve, reject) => {
-          const onExit = (code: number | null) => reject(new Error(`invoker ${id} exited with ${code} before it was ready`));
+          const onExit = (code: number | null) =>
+            reject(new Error(`invoker ${id} exited with ${code} before it was ready`));
           child.once('exit', onExit);
           child.on('message', (m: { ready?: boolean }) => {
             if (m?.ready) {
@@ -181,7 +184,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           remoteStoreUrl,
           apiHost: `http://127.0.0.1:${port}`,
           logger,
-          ...(options.idleContainerMs !== undefined ? { overrides: { idleContainerMs: options.idleContainerMs } } : {}),
+          ...(options.idleContainerMs !== undefined
+            ? { overrides: { idleContainerMs: options.idleContainerMs } }
+            : {}),
         });
         await wired.invoker.start();
         running = { id, stop: () => wired.stop() };

@@ -64,7 +64,11 @@ export function parseAcknowledgement(json: string): Acknowledgement {
 
 export function serializeAcknowledgement(ack: Acknowledgement): string {
   const schema =
-    ack.kind === 'combined' ? combinedMessageSchema : ack.kind === 'completion' ? completionMessageSchema : resultMessageSchema;
+    ack.kind === 'combined'
+      ? combinedMessageSchema
+      : ack.kind === 'completion'
+        ? completionMessageSchema
+        : resultMessageSchema;
   const checked = schema.parse(ack.message) as Record<string, unknown>;
   if (ack.kind === 'completion' && 'response' in checked) delete checked.response;
   return JSON.stringify(checked);

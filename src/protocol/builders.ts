@@ -30,7 +30,11 @@ export function newTransactionId(startMs: number): TransactionId {
 /** OpenWhisk's system transaction id for invoker health test activations. */
 export const invokerHealthTid = 'sid_invokerHealth';
 
-export function invokerInstanceId(instance: number, userMemoryMB: number, uniqueName?: string): InvokerInstanceId {
+export function invokerInstanceId(
+  instance: number,
+  userMemoryMB: number,
+  uniqueName?: string,
+): InvokerInstanceId {
   const id: InvokerInstanceId = {
     instance,
     userMemory: byteSizeFromMB(userMemoryMB),
@@ -104,7 +108,11 @@ export function healthTestActionDocument(controllerId: string, updatedMs: number
 /** The identity health test activations run as: whisk.system with a random key and no rights. */
 export function healthTestIdentity(): Identity {
   const uuid = randomUUID();
-  const key = randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(64, 'x').slice(0, 64);
+  const key = randomBytes(48)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .padEnd(64, 'x')
+    .slice(0, 64);
   return {
     subject: 'whisk.system',
     namespace: { name: 'whisk.system', uuid },
@@ -121,7 +129,12 @@ export const acks = {
     return { kind: 'result', message: { transid, response: { ...activation, logs: [] } } };
   },
   /** Slot freed, after log collection. */
-  completion(transid: TransactionId, activationId: string, invoker: InvokerInstanceId, isSystemError: boolean): Acknowledgement {
+  completion(
+    transid: TransactionId,
+    activationId: string,
+    invoker: InvokerInstanceId,
+    isSystemError: boolean,
+  ): Acknowledgement {
     return { kind: 'completion', message: { transid, activationId, isSystemError, instance: invoker } };
   },
   /** Slot freed and result in one message; non-blocking acks carry only the id ("shrunk"). */

@@ -10,7 +10,9 @@ export const transactionIdSchema = z.tuple([z.string(), z.number()]).rest(z.unkn
 export type TransactionId = z.infer<typeof transactionIdSchema>;
 
 /** 32 lower-case hex characters (a UUID without dashes); upper case is rejected by OpenWhisk. */
-export const activationIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'activation id must be 32 lower-case hex');
+export const activationIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'activation id must be 32 lower-case hex');
 export type ActivationId = z.infer<typeof activationIdSchema>;
 
 /** A CouchDB `_rev`, or null for "no revision" (the invoker then reads the latest document). */
@@ -26,7 +28,15 @@ export function byteSizeFromMB(mb: number): string {
   return `${mb * 1024 * 1024} B`;
 }
 
-const byteUnits: Record<string, number> = { B: 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3 };
+const byteUnits: Record<string, number> = {
+  B: 1,
+  K: 1024,
+  KB: 1024,
+  M: 1024 ** 2,
+  MB: 1024 ** 2,
+  G: 1024 ** 3,
+  GB: 1024 ** 3,
+};
 
 /** Reads a ByteSize string back into whole MB (floor), as OpenWhisk's `toMB`. */
 export function byteSizeToMB(size: string): number {

@@ -71,7 +71,8 @@ export function extendedResponse(response: ActivationResponse): Record<string, u
 
 /** The REST form of a record (WhiskActivation.toExtendedJson): no envelope, extended response. */
 export function extendedActivation(activation: WhiskActivation): Record<string, unknown> {
-  const { _id, _rev, entityType, updated, ...fields } = activation as WhiskActivation & Record<string, unknown>;
+  const { _id, _rev, entityType, updated, ...fields } = activation as WhiskActivation &
+    Record<string, unknown>;
   void _id;
   void _rev;
   void entityType;
@@ -84,6 +85,9 @@ export function extendedActivation(activation: WhiskActivation): Record<string, 
   return out;
 }
 
-export function annotation(activation: { annotations: readonly { key: string; value?: unknown }[] }, key: string): unknown {
+export function annotation(
+  activation: { annotations: readonly { key: string; value?: unknown }[] },
+  key: string,
+): unknown {
   return activation.annotations.find((a) => a.key === key)?.value;
 }

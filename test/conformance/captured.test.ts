@@ -33,7 +33,13 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
     const rest = restClient(platform);
     for (const [name, code] of Object.entries(sources)) {
       const limits = name === 'slow' ? { timeout: 500 } : name === 'quiet' ? { logs: 0 } : undefined;
-      const parameters = name === 'ok' ? [{ key: 'name', value: 'bound' }, { key: 'secret', value: 's', init: true }] : [];
+      const parameters =
+        name === 'ok'
+          ? [
+              { key: 'name', value: 'bound' },
+              { key: 'secret', value: 's', init: true },
+            ]
+          : [];
       const reply = await rest.call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, {
         exec: { kind: 'nodejs:default', code },
         parameters,
@@ -49,8 +55,14 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
     const calls: Promise<unknown>[] = [];
     for (const blocking of [true, false]) {
       for (const name of Object.keys(sources)) {
-        calls.push(rest.call('POST', `/namespaces/_/actions/${name}?blocking=${blocking}`, { name: 'x', x: 1 }));
-        calls.push(rest.call('POST', `/namespaces/_/actions/${name}?blocking=${blocking}`, { __palette_color: `c-${name}` }));
+        calls.push(
+          rest.call('POST', `/namespaces/_/actions/${name}?blocking=${blocking}`, { name: 'x', x: 1 }),
+        );
+        calls.push(
+          rest.call('POST', `/namespaces/_/actions/${name}?blocking=${blocking}`, {
+            __palette_color: `c-${name}`,
+          }),
+        );
       }
       calls.push(rest.call('POST', `/namespaces/_/actions/array?blocking=${blocking}`, [1, 2, 3]));
       calls.push(rest.call('POST', `/namespaces/_/actions/colored?blocking=${blocking}`, { name: 'y' }));
@@ -67,7 +79,14 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
     const rows = Object.entries(counts).map(([k, c]) => `| ${k} | ${c.checked} | ${c.rejected} |`);
     writeFileSync(
       'results/tests/conformance-captured.md',
-      [`Captured with ${independentClient()} and CouchDB reads; judged by OpenWhisk's parsers.`, '', '| kind | checked | rejected |', '|---|---|---|', ...rows, ''].join('\n'),
+      [
+        `Captured with ${independentClient()} and CouchDB reads; judged by OpenWhisk's parsers.`,
+        '',
+        '| kind | checked | rejected |',
+        '|---|---|---|',
+        ...rows,
+        '',
+      ].join('\n'),
     );
   }, 60_000);
 
@@ -81,18 +100,25 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
 
   it('ActivationMessages read back from invoker<N>', async () => {
     const prefix = platform.config.kafkaTopicPrefix;
-    const lines = [...(await captureTopic(`${prefix}invoker0`)), ...(await captureTopic(`${prefix}invoker1`))];
+    const lines = [
+      ...(await captureTopic(`${prefix}invoker0`)),
+      ...(await captureTopic(`${prefix}invoker1`)),
+    ];
     expect(lines.length).toBeGreaterThan(20);
     expect(lines.some((l) => l.includes('sid_invokerHealth'))).toBe(true);
     judge('activation (captured)', 'activation', lines);
   });
 
   it('acknowledgements read back from completed<C>, each the class its shape says', async () => {
-    const lines = await captureTopic(`${platform.config.kafkaTopicPrefix}completed${platform.config.controllerId}`);
+    const lines = await captureTopic(
+      `${platform.config.kafkaTopicPrefix}completed${platform.config.controllerId}`,
+    );
     expect(lines.length).toBeGreaterThan(20);
     const verdicts = judge('ack (captured)', 'ack', lines, true);
     const classes = new Set(verdicts.map((v) => v.className));
-    expect(classes).toEqual(new Set(['ResultMessage', 'CompletionMessage', 'CombinedCompletionAndResultMessage']));
+    expect(classes).toEqual(
+      new Set(['ResultMessage', 'CompletionMessage', 'CombinedCompletionAndResultMessage']),
+    );
   });
 
   it('pings read back from health', async () => {

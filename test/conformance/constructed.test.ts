@@ -37,12 +37,18 @@ const skip = owcSkipReason();
 const guest: Identity = {
   subject: 'guest',
   namespace: { name: 'guest', uuid: '23bc46b1-71f6-4ed5-8c54-816aa4f8c502' },
-  authkey: { api_key: '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP' },
+  authkey: {
+    api_key:
+      '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP',
+  },
   rights: ['READ', 'PUT', 'DELETE', 'ACTIVATE'],
   limits: {},
 };
 
-function action(parameters: ActionDocument['parameters'], annotations: ActionDocument['annotations'] = []): ActionDocument {
+function action(
+  parameters: ActionDocument['parameters'],
+  annotations: ActionDocument['annotations'] = [],
+): ActionDocument {
   return {
     _id: 'guest/hello',
     _rev: '1-967a00dff5e02add41819138abb3284d',
@@ -55,19 +61,30 @@ function action(parameters: ActionDocument['parameters'], annotations: ActionDoc
     exec: { kind: 'nodejs:20', code: 'function main(p) { return p; }', binary: false },
     parameters,
     limits: { timeout: 60000, memory: 256, logs: 10, concurrency: 1 },
-    annotations: [{ key: 'exec', value: 'nodejs:20' }, { key: 'provide-api-key', value: false }, ...annotations],
+    annotations: [
+      { key: 'exec', value: 'nodejs:20' },
+      { key: 'provide-api-key', value: false },
+      ...annotations,
+    ],
   };
 }
 
 /** ActivationMessages for every path the controller takes. */
 function controllerMessages(): Record<string, string> {
   const cases: Record<string, { doc: ActionDocument; payload: unknown; blocking: boolean }> = {
-    'blocking colored': { doc: action([]), payload: { __palette_color: 'post-42', name: 'x' }, blocking: true },
+    'blocking colored': {
+      doc: action([]),
+      payload: { __palette_color: 'post-42', name: 'x' },
+      blocking: true,
+    },
     'non-blocking colored': { doc: action([]), payload: { __palette_color: 'user-7' }, blocking: false },
     'blocking uncolored no payload': { doc: action([]), payload: undefined, blocking: true },
     'non-blocking uncolored': { doc: action([]), payload: { a: 1, b: [true, null] }, blocking: false },
     'default and bound parameters': {
-      doc: action([{ key: 'greeting', value: 'hi' }, { key: 'dbUrl', value: 'http://db', init: true }]),
+      doc: action([
+        { key: 'greeting', value: 'hi' },
+        { key: 'dbUrl', value: 'http://db', init: true },
+      ]),
       payload: { greeting: 'override', extra: { nested: 1 } },
       blocking: true,
     },
@@ -168,7 +185,10 @@ function invokerAcks(): Record<string, [string, string]> {
 
 function judge(kind: OwcKind, labelled: Record<string, string>): void {
   const labels = Object.keys(labelled);
-  const verdicts = owcParse(kind, labels.map((l) => labelled[l]!));
+  const verdicts = owcParse(
+    kind,
+    labels.map((l) => labelled[l]!),
+  );
   const rejected = verdicts.flatMap((v, i) => (v.ok ? [] : [`${labels[i]}: ${v.output}`]));
   expect(rejected).toEqual([]);
 }
@@ -181,7 +201,11 @@ describe.skipIf(skip)('OpenWhisk accepts every message and document we construct
   it('acknowledgements for every outcome, read as the class the controller expects', () => {
     const all = invokerAcks();
     const labels = Object.keys(all);
-    const verdicts = owcParse('ack', labels.map((l) => all[l]![0]), { explain: true });
+    const verdicts = owcParse(
+      'ack',
+      labels.map((l) => all[l]![0]),
+      { explain: true },
+    );
     verdicts.forEach((v, i) => {
       expect(v.ok, `${labels[i]}: ${v.output}`).toBe(true);
       expect(v.className, labels[i]).toBe(all[labels[i]!]![1]);
@@ -200,7 +224,9 @@ describe.skipIf(skip)('OpenWhisk accepts every message and document we construct
   });
 
   it('the health test action document', () => {
-    judge('action', { health: JSON.stringify({ ...healthTestActionDocument('palette0', Date.now()), _rev: '1-a' }) });
+    judge('action', {
+      health: JSON.stringify({ ...healthTestActionDocument('palette0', Date.now()), _rev: '1-a' }),
+    });
   });
 
   it('activation records as the invoker stores them', () => {
@@ -231,7 +257,10 @@ describe.skipIf(skip)('the reverse direction: OpenWhisk samples through our sche
     it(`${kind}: what we write back parses in OpenWhisk to the same JSON`, () => {
       const fixtures = openwhiskFixtures(kind);
       const ours = fixtures.map((f) => reserialize[kind]!(f.json));
-      const theirs = owcParse(kind, fixtures.map((f) => f.json));
+      const theirs = owcParse(
+        kind,
+        fixtures.map((f) => f.json),
+      );
       const back = owcParse(kind, ours);
       back.forEach((v, i) => {
         expect(v.ok, v.output).toBe(true);
@@ -249,7 +278,17 @@ describe.skipIf(skip)('the reverse direction: OpenWhisk samples through our sche
 describe.skipIf(skip)('the judge catches a message with one required field removed', () => {
   it('every required ActivationMessage field, removed in turn, is rejected', () => {
     const message = JSON.parse(controllerMessages()['blocking colored']!) as Record<string, unknown>;
-    const required = ['transid', 'action', 'revision', 'user', 'activationId', 'rootControllerIndex', 'blocking', 'initArgs', 'lockedArgs'];
+    const required = [
+      'transid',
+      'action',
+      'revision',
+      'user',
+      'activationId',
+      'rootControllerIndex',
+      'blocking',
+      'initArgs',
+      'lockedArgs',
+    ];
     const mutilated = required.map((field) => {
       const copy = { ...message };
       delete copy[field];

@@ -34,7 +34,11 @@ function run(command: string, args: string[], timeoutMs: number, acceptNonZero =
 export async function captureTopic(topic: string): Promise<string[]> {
   let out: string;
   if (hasKcat()) {
-    out = await run('kcat', ['-C', '-b', brokers(), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], 60_000);
+    out = await run(
+      'kcat',
+      ['-C', '-b', brokers(), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
+      60_000,
+    );
   } else {
     const classpath = await kafkaToolsClasspath();
     out = await run(

@@ -27,13 +27,20 @@ export function findOwc(): { path?: string; reason?: string } {
   if (cached) return cached;
   if (process.env.OWC && existsSync(process.env.OWC)) return (cached = { path: process.env.OWC });
   if (!existsSync(buildScript)) {
-    return (cached = { reason: `OpenWhisk's parsers are not available: ${buildScript} is absent (no ../shared)` });
+    return (cached = {
+      reason: `OpenWhisk's parsers are not available: ${buildScript} is absent (no ../shared)`,
+    });
   }
   try {
-    const path = execFileSync('bash', [buildScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const path = execFileSync('bash', [buildScript], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
     return (cached = { path });
   } catch (error) {
-    return (cached = { reason: `building OpenWhisk's parsers failed (needs java and mvn): ${String(error).slice(0, 300)}` });
+    return (cached = {
+      reason: `building OpenWhisk's parsers failed (needs java and mvn): ${String(error).slice(0, 300)}`,
+    });
   }
 }
 
@@ -82,16 +89,27 @@ function parseLine(line: string, explain: boolean): OwcVerdict {
 }
 
 /** Feeds every JSON line to `parse KIND` in one JVM and returns one verdict per line. */
-export function owcParse(kind: OwcKind, lines: readonly string[], options: { explain?: boolean } = {}): OwcVerdict[] {
+export function owcParse(
+  kind: OwcKind,
+  lines: readonly string[],
+  options: { explain?: boolean } = {},
+): OwcVerdict[] {
   const { path } = findOwc();
   if (!path) throw new Error('OpenWhisk parsers unavailable');
   if (lines.some((l) => l.includes('\n'))) throw new Error('each document must be one line');
   const args = ['parse', kind, ...(options.explain ? ['--explain'] : [])];
-  const run = spawnSync(path, args, { input: lines.join('\n') + '\n', encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (run.status === 2 || run.error) throw new Error(`ow-conformance failed: ${run.stderr || String(run.error)}`);
+  const run = spawnSync(path, args, {
+    input: lines.join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (run.status === 2 || run.error)
+    throw new Error(`ow-conformance failed: ${run.stderr || String(run.error)}`);
   const out = run.stdout.split('\n').filter((l) => l.trim() !== '');
   if (out.length !== lines.length) {
-    throw new Error(`ow-conformance answered ${out.length} lines for ${lines.length}: ${run.stderr.slice(0, 500)}`);
+    throw new Error(
+      `ow-conformance answered ${out.length} lines for ${lines.length}: ${run.stderr.slice(0, 500)}`,
+    );
   }
   return out.map((line) => parseLine(line, options.explain === true));
 }

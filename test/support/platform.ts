@@ -8,7 +8,10 @@ import { startPlatform, type Platform, type PlatformOptions } from '../../src/pl
 import type { Config } from '../../src/platform/config.js';
 
 export function uniquePrefix(name: string): string {
-  return `t${name.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}${randomBytes(3).toString('hex')}_`;
+  return `t${name
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 12)}${randomBytes(3).toString('hex')}_`;
 }
 
 export async function startTestPlatform(
@@ -40,13 +43,20 @@ export function restClient(platform: Platform) {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+      headers: response.headers,
+    };
   };
   return {
     call,
     createAction: (name: string, file: string, extra: Record<string, unknown> = {}) =>
       call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, {
-        exec: { kind: 'nodejs:20', code: readFileSync(new URL(`../../actions/${file}`, import.meta.url), 'utf8') },
+        exec: {
+          kind: 'nodejs:20',
+          code: readFileSync(new URL(`../../actions/${file}`, import.meta.url), 'utf8'),
+        },
         ...extra,
       }),
     invoke: (name: string, params: Record<string, unknown>, blocking = true) =>

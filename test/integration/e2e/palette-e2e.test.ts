@@ -21,7 +21,12 @@ interface TimelineResult {
 async function seedPosts(couchUrl: string, db: string, users: string[], perUser = 10): Promise<void> {
   await fetch(`${couchUrl}/${db}`, { method: 'PUT' });
   const docs = users.flatMap((user) =>
-    Array.from({ length: perUser }, (_, n) => ({ _id: `post:${user}:${n}`, author: user, n, text: `post ${n} of ${user}` })),
+    Array.from({ length: perUser }, (_, n) => ({
+      _id: `post:${user}:${n}`,
+      author: user,
+      n,
+      text: `post ${n} of ${user}`,
+    })),
   );
   const response = await fetch(`${couchUrl}/${db}/_bulk_docs`, {
     method: 'POST',
@@ -65,7 +70,10 @@ describe('the platform end to end over Kafka with invoker processes', () => {
     for (const [color, results] of byColor) {
       expect(new Set(results.map((r) => r.invoker)).size, `${color} ran on one invoker`).toBe(1);
       expect(results[0]!.misses, `${color}'s first call reads CouchDB`).toBe(10);
-      expect(results.slice(1).every((r) => r.hits === 10 && r.misses === 0), `${color} hits after the first`).toBe(true);
+      expect(
+        results.slice(1).every((r) => r.hits === 10 && r.misses === 0),
+        `${color} hits after the first`,
+      ).toBe(true);
     }
     expect([...byColor.values()].flat()).toHaveLength(200);
   });
@@ -97,7 +105,8 @@ describe('the platform end to end over Kafka with invoker processes', () => {
     const after = new Map<string, string>();
     for (const user of users) after.set(user, (await timeline(user)).invoker);
     for (const user of users) {
-      if (before.get(user) === victim) expect(after.get(user), `${user} left the dead invoker`).not.toBe(victim);
+      if (before.get(user) === victim)
+        expect(after.get(user), `${user} left the dead invoker`).not.toBe(victim);
       else expect(after.get(user), `${user} stayed`).toBe(before.get(user));
     }
     expect([...before.values()].filter((i) => i === victim).length).toBeGreaterThan(0);
@@ -107,7 +116,11 @@ describe('the platform end to end over Kafka with invoker processes', () => {
 describe('uncolored invocations with PALETTE_BASELINE=round-robin', () => {
   let platform: Platform;
   beforeAll(async () => {
-    platform = await startTestPlatform('e2err', { invokers: 4, baseline: 'round-robin' }, { invokerProcesses: true });
+    platform = await startTestPlatform(
+      'e2err',
+      { invokers: 4, baseline: 'round-robin' },
+      { invokerProcesses: true },
+    );
     expect((await restClient(platform).createAction('hello', 'hello.js')).status).toBe(200);
   }, 180_000);
   afterAll(async () => {

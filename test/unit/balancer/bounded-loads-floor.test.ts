@@ -3,7 +3,13 @@ import { createPolicy } from '../../../src/balancer/index.js';
 import type { InvokerView } from '../../../src/balancer/types.js';
 
 const views = (loads: number[]): InvokerView[] =>
-  loads.map((inFlight, id) => ({ id, status: 'healthy', capacityMB: 2048, inFlightMB: inFlight * 256, inFlight }));
+  loads.map((inFlight, id) => ({
+    id,
+    status: 'healthy',
+    capacityMB: 2048,
+    inFlightMB: inFlight * 256,
+    inFlight,
+  }));
 
 describe('bounded loads floor', () => {
   const request = { color: 'post-42', namespace: 'guest', action: 'guest/hello', memoryMB: 256 };

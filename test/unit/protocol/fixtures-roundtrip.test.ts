@@ -56,7 +56,15 @@ describe('acknowledgements are classified by their keys, as OpenWhisk does', () 
 
 describe('required fields are enforced', () => {
   const activation = openwhiskFixtures('activation')[0]!.json;
-  for (const field of ['initArgs', 'lockedArgs', 'revision', 'user', 'transid', 'rootControllerIndex', 'blocking']) {
+  for (const field of [
+    'initArgs',
+    'lockedArgs',
+    'revision',
+    'user',
+    'transid',
+    'rootControllerIndex',
+    'blocking',
+  ]) {
     it(`an ActivationMessage without ${field} is rejected`, () => {
       const value = JSON.parse(activation) as Record<string, unknown>;
       delete value[field];
@@ -83,6 +91,8 @@ describe('required fields are enforced', () => {
   it('unknown fields survive a round trip', () => {
     const value = JSON.parse(activation) as Record<string, unknown>;
     value.futureField = { nested: [1, 2] };
-    expect(JSON.parse(serializeActivationMessage(parseActivationMessage(JSON.stringify(value))))).toEqual(value);
+    expect(JSON.parse(serializeActivationMessage(parseActivationMessage(JSON.stringify(value))))).toEqual(
+      value,
+    );
   });
 });
