@@ -27,8 +27,8 @@ const invokes = Number(process.env.BENCH_INVOKES ?? 12_500);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500);
 
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sortNumbers = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 async function loop(total: number, workers: number, one: () => Promise<void>): Promise<number> {
@@ -49,7 +49,13 @@ async function main(): Promise<void> {
   const platform = await startPlatform({
     projectKafka: true,
     invokerProcesses: true,
-    overrides: { port: 0, kafkaTopicPrefix: `benchapi${Date.now().toString(36)}_`, dbPrefix: `benchapi${Date.now().toString(36)}_`, logLevel: 'silent', invokers: 4 },
+    overrides: {
+      port: 0,
+      kafkaTopicPrefix: `benchapi${Date.now().toString(36)}_`,
+      dbPrefix: `benchapi${Date.now().toString(36)}_`,
+      logLevel: 'silent',
+      invokers: 4,
+    },
   });
   try {
     await platform.waitForHealthyInvokers(4, 120_000);
@@ -58,7 +64,12 @@ async function main(): Promise<void> {
     const put = await fetch(`${api}/hello?overwrite=true`, {
       method: 'PUT',
       headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ exec: { kind: 'nodejs:20', code: readFileSync(new URL('../actions/hello.js', import.meta.url), 'utf8') } }),
+      body: JSON.stringify({
+        exec: {
+          kind: 'nodejs:20',
+          code: readFileSync(new URL('../actions/hello.js', import.meta.url), 'utf8'),
+        },
+      }),
     });
     if (put.status !== 200) throw new Error(`create action: ${put.status} ${await put.text()}`);
     const brokers = platform.config.kafkaBrokers!;
@@ -108,7 +119,11 @@ async function main(): Promise<void> {
     await admin.connect();
     const prefix = `benchraw${Date.now().toString(36)}`;
     await admin.createTopics({
-      topics: [`${prefix}-through`, `${prefix}-a`, `${prefix}-b`].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+      topics: [`${prefix}-through`, `${prefix}-a`, `${prefix}-b`].map((topic) => ({
+        topic,
+        numPartitions: 1,
+        replicationFactor: 1,
+      })),
       waitForLeaders: true,
     });
     await admin.disconnect();
@@ -125,7 +140,9 @@ async function main(): Promise<void> {
     await echo.subscribe({ topic: `${prefix}-a`, fromBeginning: true });
     await back.subscribe({ topic: `${prefix}-b`, fromBeginning: true });
     let arrived: (() => void) | undefined;
-    await echo.run({ eachMessage: async ({ message }) => void (await sendRaw(`${prefix}-b`, message.value!.toString())) });
+    await echo.run({
+      eachMessage: async ({ message }) => void (await sendRaw(`${prefix}-b`, message.value!.toString())),
+    });
     await back.run({ eachMessage: async () => arrived?.() });
     const roundTrip: number[] = [];
     for (let i = 0; i < latencySamples + 20; i++) {
@@ -163,7 +180,9 @@ async function main(): Promise<void> {
       } finally {
         for (const c of children) c.kill('SIGCONT');
       }
-      const raw = await loop(perRound, concurrency, () => sendRaw(`${prefix}-through`, sample).then(() => undefined));
+      const raw = await loop(perRound, concurrency, () =>
+        sendRaw(`${prefix}-through`, sample).then(() => undefined),
+      );
       results.push({ ours, raw });
       await new Promise((r) => setTimeout(r, 3_000)); // let pings resume and the invokers drain
     }
@@ -178,17 +197,29 @@ async function main(): Promise<void> {
     const f = (x: number) => x.toFixed(2);
     console.log('## bench:api');
     console.log('');
-    console.log(`Method: ${results.length} rounds of ${perRound} non-blocking invokes, ${concurrency} concurrent keep-alive clients, invokers paused; raw kafkajs: ${concurrency} concurrent single-message sends of ${Buffer.byteLength(sample)} B (the controller's ActivationMessage size), acks -1. Latency: ${latencySamples} sequential blocking invokes of a warm action through a real invoker vs a raw two-hop kafkajs round trip.`);
+    console.log(
+      `Method: ${results.length} rounds of ${perRound} non-blocking invokes, ${concurrency} concurrent keep-alive clients, invokers paused; raw kafkajs: ${concurrency} concurrent single-message sends of ${Buffer.byteLength(sample)} B (the controller's ActivationMessage size), acks -1. Latency: ${latencySamples} sequential blocking invokes of a warm action through a real invoker vs a raw two-hop kafkajs round trip.`,
+    );
     console.log('');
     console.log('| measure | value |');
     console.log('|---|---|');
-    console.log(`| non-blocking invokes/s through REST API -> Kafka (median round) | ${oursRate.toFixed(0)} |`);
+    console.log(
+      `| non-blocking invokes/s through REST API -> Kafka (median round) | ${oursRate.toFixed(0)} |`,
+    );
     console.log(`| raw kafkajs messages/s (median round) | ${rawRate.toFixed(0)} |`);
     console.log(`| ratio (target >= 0.5) | ${(oursRate / rawRate).toFixed(2)} |`);
-    console.log(`| blocking invoke latency p50 / p99 (ms) | ${f(percentile(inv, 50))} / ${f(percentile(inv, 99))} |`);
-    console.log(`| same minus the action's duration p50 / p99 (ms) | ${f(percentile(add, 50))} / ${f(percentile(add, 99))} |`);
-    console.log(`| direct Kafka round trip (2 hops) p50 / p99 (ms) | ${f(percentile(rt, 50))} / ${f(percentile(rt, 99))} |`);
-    console.log(`| added over the round trip p50 / p99 (ms, target p50 <= 1) | ${f(percentile(add, 50) - percentile(rt, 50))} / ${f(percentile(add, 99) - percentile(rt, 99))} |`);
+    console.log(
+      `| blocking invoke latency p50 / p99 (ms) | ${f(percentile(inv, 50))} / ${f(percentile(inv, 99))} |`,
+    );
+    console.log(
+      `| same minus the action's duration p50 / p99 (ms) | ${f(percentile(add, 50))} / ${f(percentile(add, 99))} |`,
+    );
+    console.log(
+      `| direct Kafka round trip (2 hops) p50 / p99 (ms) | ${f(percentile(rt, 50))} / ${f(percentile(rt, 99))} |`,
+    );
+    console.log(
+      `| added over the round trip p50 / p99 (ms, target p50 <= 1) | ${f(percentile(add, 50) - percentile(rt, 50))} / ${f(percentile(add, 99) - percentile(rt, 99))} |`,
+    );
     console.log(`rounds: ${results.map((r) => `${r.ours.toFixed(0)}/${r.raw.toFixed(0)}`).join(', ')}`);
   } finally {
     await platform.stop();

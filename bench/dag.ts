@@ -123,7 +123,12 @@ async function startFor(baseline: PolicyName, couchUrl: string): Promise<Platfor
 const authOf = (platform: Platform) => `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
 
 /** Runs the DAG as a dataflow through the REST API; colors undefined = uncolored invocations. */
-async function runDag(platform: Platform, dag: Dag, colors: readonly number[] | undefined, progress: () => void): Promise<RunMeasure> {
+async function runDag(
+  platform: Platform,
+  dag: Dag,
+  colors: readonly number[] | undefined,
+  progress: () => void,
+): Promise<RunMeasure> {
   const run = randomBytes(4).toString('hex');
   const url = `${platform.apiHost}/api/v1/namespaces/_/actions/dag-task?blocking=true&result=true`;
   const auth = authOf(platform);
@@ -152,19 +157,25 @@ async function runDag(platform: Platform, dag: Dag, colors: readonly number[] | 
       ...(colors ? { __palette_color: `${run}:c${colors[id]}` } : {}),
     };
     for (let attempt = 0; ; attempt++) {
-      const reply = await fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(params) });
+      const reply = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+      });
       const body = (await reply.json()) as TaskResult;
       const missing = typeof body.error === 'object' ? (body.error.missing ?? []) : [];
       if (missing.length > 0) {
         misses++;
-        if (attempt === 2) throw new Error(`task ${id}: inputs still missing after recomputing them: ${missing.join(', ')}`);
+        if (attempt === 2)
+          throw new Error(`task ${id}: inputs still missing after recomputing them: ${missing.join(', ')}`);
         for (const key of missing) {
           recomputed++;
           await call(idOf(key), true);
         }
         continue;
       }
-      if (reply.status !== 200 || body.error) throw new Error(`task ${id}: HTTP ${reply.status} ${JSON.stringify(body)}`);
+      if (reply.status !== 200 || body.error)
+        throw new Error(`task ${id}: HTTP ${reply.status} ${JSON.stringify(body)}`);
       bytesRemote += body.bytesReadRemote;
       bytesWrittenRemote += body.bytesWrittenRemote ?? 0;
       bytesLocal += body.bytesReadLocal;
@@ -224,7 +235,8 @@ async function main(): Promise<void> {
     for (const baseline of ['random', 'round-robin'] as const) {
       const platform = await startFor(baseline, couch.url);
       try {
-        const placements: Placement[] = baseline === 'random' ? ['chain', 'virtual', 'random'] : ['round-robin'];
+        const placements: Placement[] =
+          baseline === 'random' ? ['chain', 'virtual', 'random'] : ['round-robin'];
         // Warm-up, not measured: every DAG once uncolored, so each invoker has warm containers.
         for (const dag of dags) await runDag(platform, dag, undefined, () => {});
         for (let rep = 0; rep < reps; rep++) {
@@ -232,7 +244,11 @@ async function main(): Promise<void> {
             // Rotate the order of placements per repetition, so none always runs first.
             for (const placement of placements.map((_, k) => placements[(k + rep) % placements.length]!)) {
               const colors =
-                placement === 'chain' ? chainColoring(dag) : placement === 'virtual' ? virtualWorkerColoring(dag, 2 * invokers) : undefined;
+                placement === 'chain'
+                  ? chainColoring(dag)
+                  : placement === 'virtual'
+                    ? virtualWorkerColoring(dag, 2 * invokers)
+                    : undefined;
               const measure = await runDag(platform, dag, colors, tick);
               const key = `${dag.pattern}/${placement}`;
               results.set(key, [...(results.get(key) ?? []), measure]);
@@ -249,14 +265,30 @@ async function main(): Promise<void> {
   progress.finish();
 
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  const lines = ['# DAG experiment (Palette: serverless Dask on Task Bench)', '', '## Method', '', ...method, ''];
+  const lines = [
+    '# DAG experiment (Palette: serverless Dask on Task Bench)',
+    '',
+    '## Method',
+    '',
+    ...method,
+    '',
+  ];
   lines.push(
     '| pattern | tasks | placement | run time (s, median) | vs random | remote MiB (read + written) | remote MiB read | remote MiB written | local MiB read | local-only outputs | misses (recomputed) | invokers used |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const summary: Record<
     string,
-    Record<string, { seconds: number; remoteMiB: number; remoteReadMiB: number; remoteWrittenMiB: number; localMiB: number }>
+    Record<
+      string,
+      {
+        seconds: number;
+        remoteMiB: number;
+        remoteReadMiB: number;
+        remoteWrittenMiB: number;
+        localMiB: number;
+      }
+    >
   > = {};
   for (const dag of dags) {
     const base = median(results.get(`${dag.pattern}/random`)!.map((m) => m.seconds));
@@ -307,7 +339,10 @@ async function main(): Promise<void> {
     '',
   );
   writeFileSync(join(outDir, 'table.md'), `${lines.join('\n')}\n`);
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ method, summary, runs: Object.fromEntries(results) }, null, 1)}\n`);
+  writeFileSync(
+    join(outDir, 'results.json'),
+    `${JSON.stringify({ method, summary, runs: Object.fromEntries(results) }, null, 1)}\n`,
+  );
   writeFileSync(
     join(outDir, 'run-time.svg'),
     barChart({

@@ -59,7 +59,9 @@ const requests = Number(args.requests);
 const cacheSize = Number(args.cache);
 const windowFactor = Number(args['window-factor']);
 const invokerCounts = args.invokers!.split(',').map(Number);
-const specs = args.policies ? POLICY_SPECS.filter((s) => args.policies!.split(',').includes(s.label)) : POLICY_SPECS;
+const specs = args.policies
+  ? POLICY_SPECS.filter((s) => args.policies!.split(',').includes(s.label))
+  : POLICY_SPECS;
 const outDir = args.out!;
 mkdirSync(outDir, { recursive: true });
 
@@ -75,7 +77,13 @@ const trace = generateTrace(graph, {
 /** One closed-loop client per invoker; look-ahead `windowFactor` x concurrency. */
 const loopFor = (invokers: number) => ({ concurrency: invokers, window: windowFactor * invokers });
 const releaseLag = Number(args['release-lag']);
-const simOptions = (invokers: number): SimOptions => ({ ...DEFAULT_SIM, cacheSize, releaseLag, invokers, ...loopFor(invokers) });
+const simOptions = (invokers: number): SimOptions => ({
+  ...DEFAULT_SIM,
+  cacheSize,
+  releaseLag,
+  invokers,
+  ...loopFor(invokers),
+});
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const method = [
@@ -105,7 +113,10 @@ function runSimulation(): SimRow[] {
   let done = 0;
   for (const invokers of invokerCounts) {
     const { concurrency, window } = loopFor(invokers);
-    const pooled = pooledHitRatio(issueOrder(trace, concurrency, window, DEFAULT_SIM.seed), cacheSize * invokers);
+    const pooled = pooledHitRatio(
+      issueOrder(trace, concurrency, window, DEFAULT_SIM.seed),
+      cacheSize * invokers,
+    );
     const results: RunResult[] = [];
     for (const spec of specs) {
       results.push(simulate(trace, spec, simOptions(invokers)));
@@ -126,44 +137,74 @@ interface AgreeRow {
 /** Loaded only when the platform is asked for, so the simulation runs without starting anything. */
 const platformModule = () => import('./social/platform-run.js');
 
-async function runAgreement(couchUrl: string): Promise<{ invokers: number; requests: number; rows: AgreeRow[] }> {
+async function runAgreement(
+  couchUrl: string,
+): Promise<{ invokers: number; requests: number; rows: AgreeRow[] }> {
   const invokers = Number(args['agree-invokers']);
   const small = tracePrefix(trace, Number(args['agree-requests']));
   const rows: AgreeRow[] = [];
   const { runOnPlatform } = await platformModule();
   for (const spec of specs) {
-    const platform = await runOnPlatform(small, spec, { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) }, couchUrl);
+    const platform = await runOnPlatform(
+      small,
+      spec,
+      { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
+      couchUrl,
+    );
     const simulation = simulate(small, spec, simOptions(invokers));
     rows.push({ label: spec.label, platform, simulation });
   }
   return { invokers, requests: small.requests.length, rows };
 }
 
-async function runPlatformRow(
-  couchUrl: string,
-): Promise<{ invokers: number; requests: number; pooled: number; ceiling: number; results: RunResult[]; simulated: RunResult[] }> {
+async function runPlatformRow(couchUrl: string): Promise<{
+  invokers: number;
+  requests: number;
+  pooled: number;
+  ceiling: number;
+  results: RunResult[];
+  simulated: RunResult[];
+}> {
   const invokers = Number(args['platform-invokers']);
   const count = Number(args['platform-requests'] ?? requests);
   const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
   const results: RunResult[] = [];
   const { runOnPlatform } = await platformModule();
   for (const spec of specs) {
-    results.push(await runOnPlatform(part, spec, { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) }, couchUrl));
+    results.push(
+      await runOnPlatform(
+        part,
+        spec,
+        { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
+        couchUrl,
+      ),
+    );
   }
   const { concurrency, window } = loopFor(invokers);
-  const pooled = pooledHitRatio(issueOrder(part, concurrency, window, DEFAULT_SIM.seed), cacheSize * invokers);
+  const pooled = pooledHitRatio(
+    issueOrder(part, concurrency, window, DEFAULT_SIM.seed),
+    cacheSize * invokers,
+  );
   const simulated = specs.map((spec) => simulate(part, spec, simOptions(invokers)));
   return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results, simulated };
 }
 
 const readJson = <T>(file: string): T | undefined =>
   existsSync(join(outDir, file)) ? (JSON.parse(readFileSync(join(outDir, file), 'utf8')) as T) : undefined;
-const writeJson = (file: string, value: unknown) => writeFileSync(join(outDir, file), `${JSON.stringify(value, null, 1)}\n`);
+const writeJson = (file: string, value: unknown) =>
+  writeFileSync(join(outDir, file), `${JSON.stringify(value, null, 1)}\n`);
 
 function report(sim: SimRow[]): void {
   const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
   const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
-  const lines: string[] = ['# Social-network cache experiment (Palette, EuroSys 2023)', '', '## Method', '', ...method.map((l) => l), ''];
+  const lines: string[] = [
+    '# Social-network cache experiment (Palette, EuroSys 2023)',
+    '',
+    '## Method',
+    '',
+    ...method.map((l) => l),
+    '',
+  ];
   const row = (r: RunResult, extra = '') =>
     `| ${r.label} | ${pct(r.hitRatio)} | ${r.maxMeanLoad.toFixed(2)} | ${pct(r.offHomeShare)} | ${r.containers} |${extra}`;
   if (platform) {
@@ -178,7 +219,10 @@ function report(sim: SimRow[]): void {
       '|---|---|---|---|---|---|---|',
       ...platform.results.map((r) => {
         const s = platform.simulated?.find((x) => x.label === r.label);
-        return row(r, ` ${r.seconds?.toFixed(0)} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`);
+        return row(
+          r,
+          ` ${r.seconds?.toFixed(0)} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`,
+        );
       }),
       `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | |`,
       `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | |`,
@@ -261,7 +305,14 @@ function report(sim: SimRow[]): void {
       xTicks,
       series: specs.map((spec) => ({
         name: spec.label,
-        points: sim.map((s) => [s.invokers, (fromPlatform(spec.label, s.invokers) ?? s.results.find((x) => x.label === spec.label)!).maxMeanLoad] as const),
+        points: sim.map(
+          (s) =>
+            [
+              s.invokers,
+              (fromPlatform(spec.label, s.invokers) ?? s.results.find((x) => x.label === spec.label)!)
+                .maxMeanLoad,
+            ] as const,
+        ),
       })),
       yFormat: (v) => v.toFixed(1),
     }),
@@ -269,37 +320,55 @@ function report(sim: SimRow[]): void {
 }
 
 /** Runs of some policies (--policies) replace those policies' rows of an earlier run of the same size. */
-function mergeResults<T extends { invokers: number; requests: number; results: RunResult[]; simulated: RunResult[] }>(old: T | undefined, fresh: T): T {
+function mergeResults<
+  T extends { invokers: number; requests: number; results: RunResult[]; simulated: RunResult[] },
+>(old: T | undefined, fresh: T): T {
   if (!old || old.invokers !== fresh.invokers || old.requests !== fresh.requests) return fresh;
   const merge = (a: RunResult[], b: RunResult[]) => {
     const byLabel = new Map(a.map((r) => [r.label, r]));
     for (const r of b) byLabel.set(r.label, r);
     return POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is RunResult => r !== undefined);
   };
-  return { ...fresh, results: merge(old.results, fresh.results), simulated: merge(old.simulated ?? [], fresh.simulated) };
+  return {
+    ...fresh,
+    results: merge(old.results, fresh.results),
+    simulated: merge(old.simulated ?? [], fresh.simulated),
+  };
 }
 
-function mergeRows<T extends { invokers: number; requests: number; rows: AgreeRow[] }>(old: T | undefined, fresh: T): T {
+function mergeRows<T extends { invokers: number; requests: number; rows: AgreeRow[] }>(
+  old: T | undefined,
+  fresh: T,
+): T {
   if (!old || old.invokers !== fresh.invokers || old.requests !== fresh.requests) return fresh;
   const byLabel = new Map(old.rows.map((r) => [r.label, r]));
   for (const r of fresh.rows) byLabel.set(r.label, r);
-  return { ...fresh, rows: POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is AgreeRow => r !== undefined) };
+  return {
+    ...fresh,
+    rows: POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is AgreeRow => r !== undefined),
+  };
 }
 
 /** Re-simulates the requests of the stored platform and agreement runs with the current model. */
 function refreshSimulated(): void {
   const specFor = (label: string) => POLICY_SPECS.find((s) => s.label === label)!;
-  const partOf = (count: number): Trace => (count < trace.requests.length ? tracePrefix(trace, count) : trace);
+  const partOf = (count: number): Trace =>
+    count < trace.requests.length ? tracePrefix(trace, count) : trace;
   const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
   if (agreement) {
     const part = partOf(agreement.requests);
-    const rows = agreement.rows.map((a) => ({ ...a, simulation: simulate(part, specFor(a.label), simOptions(agreement.invokers)) }));
+    const rows = agreement.rows.map((a) => ({
+      ...a,
+      simulation: simulate(part, specFor(a.label), simOptions(agreement.invokers)),
+    }));
     writeJson('agreement.json', { ...agreement, rows });
   }
   const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
   if (platform) {
     const part = partOf(platform.requests);
-    const simulated = platform.results.map((r) => simulate(part, specFor(r.label), simOptions(platform.invokers)));
+    const simulated = platform.results.map((r) =>
+      simulate(part, specFor(r.label), simOptions(platform.invokers)),
+    );
     writeJson('platform.json', { ...platform, simulated });
   }
 }
@@ -314,8 +383,10 @@ async function main(): Promise<void> {
     const couch = await benchCouch();
     try {
       await seedPosts(couch.url, graph.users, trace.options.postsPerUser);
-      if (args.agree) writeJson('agreement.json', mergeRows(readJson('agreement.json'), await runAgreement(couch.url)));
-      if (args.platform) writeJson('platform.json', mergeResults(readJson('platform.json'), await runPlatformRow(couch.url)));
+      if (args.agree)
+        writeJson('agreement.json', mergeRows(readJson('agreement.json'), await runAgreement(couch.url)));
+      if (args.platform)
+        writeJson('platform.json', mergeResults(readJson('platform.json'), await runPlatformRow(couch.url)));
     } finally {
       await couch.stop();
     }

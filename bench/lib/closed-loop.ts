@@ -36,7 +36,8 @@ export class ClosedLoopDispatcher<T extends ColoredItem> {
     readonly concurrency: number,
     readonly window: number = Number.POSITIVE_INFINITY,
   ) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be >= 1, got ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RangeError(`concurrency must be >= 1, got ${concurrency}`);
     if (!(window >= 1)) throw new RangeError(`window must be >= 1, got ${window}`);
     this.issued = new Uint8Array(items.length);
     items.forEach((item, position) => {

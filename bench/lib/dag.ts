@@ -38,7 +38,8 @@ export interface Dag {
 export function buildDag(pattern: Pattern, width: number, steps: number): Dag {
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be >= 1, got ${width}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be >= 1, got ${steps}`);
-  if (pattern === 'fft' && (width & (width - 1)) !== 0) throw new RangeError(`fft needs a power-of-two width, got ${width}`);
+  if (pattern === 'fft' && (width & (width - 1)) !== 0)
+    throw new RangeError(`fft needs a power-of-two width, got ${width}`);
   const tasks: Task[] = [];
   let previous: number[] = [];
   const stages = pattern === 'tree' ? Math.ceil(Math.log2(width)) + 1 : steps;
@@ -99,7 +100,8 @@ export function chainColoring(dag: Dag): number[] {
 
 /** Virtual-worker coloring: the color is the virtual worker a Dask-like scheduler picks. */
 export function virtualWorkerColoring(dag: Dag, virtualWorkers: number): number[] {
-  if (!Number.isInteger(virtualWorkers) || virtualWorkers < 1) throw new RangeError('virtualWorkers must be >= 1');
+  if (!Number.isInteger(virtualWorkers) || virtualWorkers < 1)
+    throw new RangeError('virtualWorkers must be >= 1');
   const colors = new Array<number>(dag.tasks.length).fill(-1);
   const load = new Array<number>(virtualWorkers).fill(0);
   for (const task of dag.tasks) {

@@ -8,7 +8,8 @@ export class Lru<K> {
   misses = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`LRU capacity must be >= 0, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw new RangeError(`LRU capacity must be >= 0, got ${capacity}`);
   }
 
   get size(): number {

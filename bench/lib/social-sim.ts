@@ -188,7 +188,10 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
   }));
   const viewArray: readonly InvokerView[] = views;
   const slots = Math.max(1, Math.floor(options.capacityMB / options.memoryMB));
-  const pools = Array.from({ length: n }, () => ({ containers: [] as Container[], waiting: [] as SocialRequest[] }));
+  const pools = Array.from({ length: n }, () => ({
+    containers: [] as Container[],
+    waiting: [] as SocialRequest[],
+  }));
   const jitter = jitterOf(trace, options.seed);
   const loads = new Array<number>(n).fill(0);
   let hits = 0;
@@ -257,11 +260,14 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
       views[invoker]!.inFlightMB -= options.memoryMB;
     };
     if (event.kind === 'answer') {
-      if (options.clientLag > 0) events.push({ ...event, kind: 'client', time: now + options.clientLag, seq: seq++ });
+      if (options.clientLag > 0)
+        events.push({ ...event, kind: 'client', time: now + options.clientLag, seq: seq++ });
       else dispatcher.complete(event.request);
-      if (options.releaseLag > 0) events.push({ ...event, kind: 'container', time: now + options.releaseLag, seq: seq++ });
+      if (options.releaseLag > 0)
+        events.push({ ...event, kind: 'container', time: now + options.releaseLag, seq: seq++ });
       else freeContainer();
-      if (options.slotLag > 0) events.push({ ...event, kind: 'slot', time: now + options.slotLag, seq: seq++ });
+      if (options.slotLag > 0)
+        events.push({ ...event, kind: 'slot', time: now + options.slotLag, seq: seq++ });
       else freeSlot();
     } else if (event.kind === 'container') freeContainer();
     else if (event.kind === 'slot') freeSlot();

@@ -134,9 +134,15 @@ export const postId = (user: number, n: number): string => `post:${user}:${n}`;
 
 export function generateTrace(graph: Graph, options: TraceOptions): Trace {
   const random = mulberry32(options.seed);
-  const ranking = shuffle(Array.from({ length: graph.users }, (_, u) => u), random);
+  const ranking = shuffle(
+    Array.from({ length: graph.users }, (_, u) => u),
+    random,
+  );
   // lastActive[u]: higher = u's newest post is newer.
-  const activeOrder = shuffle(Array.from({ length: graph.users }, (_, u) => u), random);
+  const activeOrder = shuffle(
+    Array.from({ length: graph.users }, (_, u) => u),
+    random,
+  );
   const lastActive = new Int32Array(graph.users);
   activeOrder.forEach((u, i) => (lastActive[u] = i));
   const newest = options.postsPerUser - 1;
@@ -150,7 +156,9 @@ export function generateTrace(graph: Graph, options: TraceOptions): Trace {
   );
 
   const half = Math.floor(options.requests / 2);
-  const kinds: RequestKind[] = Array.from({ length: options.requests }, (_, i) => (i < half ? 'user' : 'home'));
+  const kinds: RequestKind[] = Array.from({ length: options.requests }, (_, i) =>
+    i < half ? 'user' : 'home',
+  );
   shuffle(kinds, random);
   const zipf = new Zipf(graph.users, options.zipfExponent);
   const requests: SocialRequest[] = [];

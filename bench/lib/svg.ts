@@ -8,7 +8,18 @@ export interface Series {
   readonly dashed?: boolean;
 }
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -44,9 +55,13 @@ export function lineChart(options: {
   const X = (x: number) => left + ((x - xMin) / (xMax - xMin || 1)) * plotW;
   const Y = (y: number) => top + plotH - (y / yMax) * plotH;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(`<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`);
+  out.push(
+    `<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
+  );
   for (let i = 0; i <= 5; i++) {
     const v = (yMax * i) / 5;
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/>`);
@@ -57,16 +72,26 @@ export function lineChart(options: {
     out.push(`<text x="${X(x)}" y="${top + plotH + 18}" text-anchor="middle">${x}</text>`);
   }
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${left + plotW / 2}" y="${height - 12}" text-anchor="middle">${esc(options.xLabel)}</text>`);
-  out.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel)}</text>`);
+  out.push(
+    `<text x="${left + plotW / 2}" y="${height - 12}" text-anchor="middle">${esc(options.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel)}</text>`,
+  );
   options.series.forEach((s, i) => {
     const color = s.dashed ? '#000' : PALETTE[i % PALETTE.length]!;
     const dash = s.dashed ? (i % 2 === 0 ? ' stroke-dasharray="6 4"' : ' stroke-dasharray="2 3"') : '';
-    const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
+    const d = s.points
+      .map((p, j) => `${j === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`)
+      .join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
-    if (!s.dashed) for (const p of s.points) out.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
+    if (!s.dashed)
+      for (const p of s.points)
+        out.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = top + 10 + i * 20;
-    out.push(`<line x1="${left + plotW + 12}" x2="${left + plotW + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    out.push(
+      `<line x1="${left + plotW + 12}" x2="${left + plotW + 40}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+    );
     out.push(`<text x="${left + plotW + 46}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push('</svg>');
@@ -94,9 +119,13 @@ export function barChart(options: {
   const groupW = plotW / options.groups.length;
   const barW = (groupW * 0.8) / options.bars.length;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(`<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`);
+  out.push(
+    `<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
+  );
   for (let i = 0; i <= 5; i++) {
     const v = (yMax * i) / 5;
     out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/>`);
@@ -106,15 +135,23 @@ export function barChart(options: {
     const gx = left + gi * groupW + groupW * 0.1;
     options.bars.forEach((b, bi) => {
       const v = b.values[gi] ?? 0;
-      out.push(`<rect x="${(gx + bi * barW).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - Y(v)).toFixed(1)}" fill="${PALETTE[bi % PALETTE.length]}"/>`);
+      out.push(
+        `<rect x="${(gx + bi * barW).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - Y(v)).toFixed(1)}" fill="${PALETTE[bi % PALETTE.length]}"/>`,
+      );
     });
-    out.push(`<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(g)}</text>`);
+    out.push(
+      `<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(g)}</text>`,
+    );
   });
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  out.push(`<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(18 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(options.yLabel)}</text>`,
+  );
   options.bars.forEach((b, i) => {
     const ly = top + 10 + i * 20;
-    out.push(`<rect x="${left + plotW + 12}" y="${ly - 8}" width="14" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`);
+    out.push(
+      `<rect x="${left + plotW + 12}" y="${ly - 8}" width="14" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`,
+    );
     out.push(`<text x="${left + plotW + 32}" y="${ly + 2}">${esc(b.name)}</text>`);
   });
   out.push('</svg>');

@@ -65,7 +65,12 @@ export async function seedPosts(couchUrl: string, users: number, postsPerUser: n
   const docs = [];
   for (let u = 0; u < users; u++) {
     for (let n = 0; n < postsPerUser; n++) {
-      docs.push({ _id: `post:${u}:${n}`, author: String(u), n, text: `post ${n} of user ${u}: ${'x'.repeat(200)}` });
+      docs.push({
+        _id: `post:${u}:${n}`,
+        author: String(u),
+        n,
+        text: `post ${n} of user ${u}: ${'x'.repeat(200)}`,
+      });
     }
   }
   for (let i = 0; i < docs.length; i += 2000) {
@@ -84,7 +89,8 @@ async function createTimelineAction(platform: Platform, auth: string): Promise<v
     headers: { authorization: auth, 'content-type': 'application/json' },
     body: JSON.stringify({ exec: { kind: 'nodejs:20', code } }),
   });
-  if (reply.status !== 200) throw new Error(`creating the timeline action: HTTP ${reply.status} ${await reply.text()}`);
+  if (reply.status !== 200)
+    throw new Error(`creating the timeline action: HTTP ${reply.status} ${await reply.text()}`);
 }
 
 export async function runOnPlatform(
@@ -111,7 +117,9 @@ export async function runOnPlatform(
     // The simulation models bounded loads with the platform's default floor; a run under another
     // PALETTE_BOUND_FLOOR would not be comparable.
     if (platform.config.boundFloor !== DEFAULT_SIM.boundFloor) {
-      throw new Error(`PALETTE_BOUND_FLOOR=${platform.config.boundFloor}; the simulation assumes ${DEFAULT_SIM.boundFloor} (the default)`);
+      throw new Error(
+        `PALETTE_BOUND_FLOOR=${platform.config.boundFloor}; the simulation assumes ${DEFAULT_SIM.boundFloor} (the default)`,
+      );
     }
     await platform.waitForHealthyInvokers(options.invokers, 120_000);
     const auth = `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
@@ -146,7 +154,9 @@ export async function runOnPlatform(
         throw new Error(`request ${request.index}: HTTP ${reply.status} ${JSON.stringify(body)}`);
       }
       if (body.hits + body.misses !== request.posts.length) {
-        throw new Error(`request ${request.index}: read ${body.hits + body.misses} posts, expected ${request.posts.length}`);
+        throw new Error(
+          `request ${request.index}: read ${body.hits + body.misses} posts, expected ${request.posts.length}`,
+        );
       }
       hits += body.hits;
       postReads += request.posts.length;

@@ -45,7 +45,10 @@ beforeAll(async () => {
       };
       if (parts.length === 1) return reply(req.method === 'PUT' ? 201 : 200, { ok: true });
       const doc = parts.slice(0, 2).join('/');
-      if (parts.length === 2) return attachments.has(doc) ? reply(200, { _id: doc, _rev: '1-a' }) : reply(404, { error: 'not_found' });
+      if (parts.length === 2)
+        return attachments.has(doc)
+          ? reply(200, { _id: doc, _rev: '1-a' })
+          : reply(404, { error: 'not_found' });
       if (req.method === 'PUT') {
         attachments.set(doc, Buffer.concat(chunks));
         return reply(201, { ok: true });

@@ -79,6 +79,8 @@ describe('local-only outputs', () => {
     const stencil = buildDag('stencil', 4, 3);
     // Every stencil output feeds three columns' chains: none may stay local.
     expect(localOnlyOutputs(stencil, chainColoring(stencil)).some(Boolean)).toBe(false);
-    expect(localOnlyOutputs(stencil, new Array<number>(stencil.tasks.length).fill(0))).toEqual(stencil.tasks.map((t) => t.step < 2));
+    expect(localOnlyOutputs(stencil, new Array<number>(stencil.tasks.length).fill(0))).toEqual(
+      stencil.tasks.map((t) => t.step < 2),
+    );
   });
 });

@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ClosedLoopDispatcher } from '../../../bench/lib/closed-loop.js';
 import { Lru } from '../../../bench/lib/lru.js';
 import { mulberry32 } from '../../../bench/lib/random.js';
-import { issueOrder, pooledHitRatio, POLICY_SPECS, simulate, DEFAULT_SIM } from '../../../bench/lib/social-sim.js';
-import { generateGraph, generateTrace, graphFromEdges, REED98_EDGES, REED98_USERS } from '../../../bench/lib/social-trace.js';
+import {
+  issueOrder,
+  pooledHitRatio,
+  POLICY_SPECS,
+  simulate,
+  DEFAULT_SIM,
+} from '../../../bench/lib/social-sim.js';
+import {
+  generateGraph,
+  generateTrace,
+  graphFromEdges,
+  REED98_EDGES,
+  REED98_USERS,
+} from '../../../bench/lib/social-trace.js';
 import { Zipf } from '../../../bench/lib/zipf.js';
 
 const options = { requests: 4000, zipfExponent: 0.99, postsPerUser: 10, timelineLength: 10, seed: 11 };
@@ -32,7 +44,8 @@ describe('the generated graph', () => {
     const degrees = graph.friends.map((f) => f.length);
     expect(Math.max(...degrees)).toBeGreaterThan(150);
     expect(Math.max(...degrees)).toBeLessThan(600);
-    for (const [u, friends] of graph.friends.entries()) for (const v of friends) expect(graph.friends[v]).toContain(u);
+    for (const [u, friends] of graph.friends.entries())
+      for (const v of friends) expect(graph.friends[v]).toContain(u);
   });
 
   it('reads an edge list', () => {
@@ -60,7 +73,8 @@ describe('the trace', () => {
     expect(trace.requests.filter((r) => r.kind === 'user')).toHaveLength(2000);
     for (const r of trace.requests.slice(0, 200)) {
       expect(r.color).toBe(String(r.user));
-      if (r.kind === 'user') expect(r.posts).toEqual(Array.from({ length: 10 }, (_, i) => `post:${r.user}:${9 - i}`));
+      if (r.kind === 'user')
+        expect(r.posts).toEqual(Array.from({ length: 10 }, (_, i) => `post:${r.user}:${9 - i}`));
       else {
         expect(r.friends!.length).toBe(Math.min(10, graph.friends[r.user]!.length));
         for (const f of r.friends!) expect(graph.friends[r.user]).toContain(f);
@@ -102,7 +116,10 @@ function graph200() {
 
 describe('the closed loop per color', () => {
   it('never has two requests of a color in flight, keeps each color in trace order and respects the window', () => {
-    const items = Array.from({ length: 300 }, (_, index) => ({ index, color: `c${Math.floor(mulberry32(index)() * 5)}` }));
+    const items = Array.from({ length: 300 }, (_, index) => ({
+      index,
+      color: `c${Math.floor(mulberry32(index)() * 5)}`,
+    }));
     const loop = new ClosedLoopDispatcher(items, 4, 8);
     const random = mulberry32(2);
     const inFlight: (typeof items)[number][] = [];
@@ -132,48 +149,77 @@ describe('the simulation', () => {
 
   it('gives one invoker the hit ratio of one LRU on the trace order', () => {
     for (const spec of [POLICY_SPECS[0]!, POLICY_SPECS[3]!]) {
-      const result = simulate(trace, spec, { ...DEFAULT_SIM, releaseLag: 0, invokers: 1, concurrency: 1, window: 1 });
+      const result = simulate(trace, spec, {
+        ...DEFAULT_SIM,
+        releaseLag: 0,
+        invokers: 1,
+        concurrency: 1,
+        window: 1,
+      });
       expect(result.hitRatio).toBeCloseTo(pooledHitRatio(trace.requests, 25), 12);
       expect(result.containers).toBe(1);
     }
   });
 
   it('a release lag (result before log collection) makes back-to-back calls start a second container', () => {
-    const result = simulate(trace, POLICY_SPECS[0]!, { ...DEFAULT_SIM, releaseLag: 0.5, clientLag: 0, invokers: 1, concurrency: 1, window: 1 });
+    const result = simulate(trace, POLICY_SPECS[0]!, {
+      ...DEFAULT_SIM,
+      releaseLag: 0.5,
+      clientLag: 0,
+      invokers: 1,
+      concurrency: 1,
+      window: 1,
+    });
     expect(result.containers).toBe(2);
     expect(result.hitRatio).toBeLessThan(pooledHitRatio(trace.requests, 25));
   });
 
-  it("a client lag lets other colors take the container a color just freed", () => {
+  it('a client lag lets other colors take the container a color just freed', () => {
     const spec = POLICY_SPECS.find((s) => s.label === 'openwhisk-sharding')!;
-    const run = (clientLag: number) => simulate(trace, spec, { ...DEFAULT_SIM, clientLag, invokers: 4, concurrency: 4, window: 16 });
+    const run = (clientLag: number) =>
+      simulate(trace, spec, { ...DEFAULT_SIM, clientLag, invokers: 4, concurrency: 4, window: 16 });
     // Sharding sends everything to one invoker; with no lag a color always gets its own container back.
     expect(run(0.5).hitRatio).toBeLessThan(run(0).hitRatio);
   });
 
   it('a slot lag (completion after the answer) makes bounded loads spill the next call of a color', () => {
     const spec = POLICY_SPECS.find((s) => s.label === 'bounded-loads')!;
-    const run = (slotLag: number) => simulate(trace, spec, { ...DEFAULT_SIM, slotLag, invokers: 4, concurrency: 4, window: 16 });
+    const run = (slotLag: number) =>
+      simulate(trace, spec, { ...DEFAULT_SIM, slotLag, invokers: 4, concurrency: 4, window: 16 });
     expect(run(0.5).offHomeShare).toBeGreaterThan(run(0).offHomeShare);
   });
 
-  it("bounded loads honor the floor: an invoker may always hold `boundFloor` calls", () => {
+  it('bounded loads honor the floor: an invoker may always hold `boundFloor` calls', () => {
     const spec = POLICY_SPECS.find((s) => s.label === 'bounded-loads')!;
     const run = (boundFloor: number) =>
-      simulate(trace, spec, { ...DEFAULT_SIM, boundFloor, slotLag: 0.5, invokers: 4, concurrency: 4, window: 16 });
+      simulate(trace, spec, {
+        ...DEFAULT_SIM,
+        boundFloor,
+        slotLag: 0.5,
+        invokers: 4,
+        concurrency: 4,
+        window: 16,
+      });
     expect(run(0).offHomeShare).toBeGreaterThan(0);
     // With a floor as large as everything in flight, the bound never bites.
     expect(run(1000).offHomeShare).toBe(0);
     expect(run(1000).hitRatio).toBeCloseTo(
-      simulate(trace, POLICY_SPECS.find((s) => s.label === 'consistent-hash')!, { ...DEFAULT_SIM, slotLag: 0.5, invokers: 4, concurrency: 4, window: 16 })
-        .hitRatio,
+      simulate(
+        trace,
+        POLICY_SPECS.find((s) => s.label === 'consistent-hash')!,
+        { ...DEFAULT_SIM, slotLag: 0.5, invokers: 4, concurrency: 4, window: 16 },
+      ).hitRatio,
       12,
     );
   });
 
   it('colors beat random at 8 invokers and stay under the pooled ideal and the ceiling', () => {
     const sim = (label: string) =>
-      simulate(trace, POLICY_SPECS.find((s) => s.label === label)!, { ...DEFAULT_SIM, invokers: 8, concurrency: 8, window: 32 });
+      simulate(
+        trace,
+        POLICY_SPECS.find((s) => s.label === label)!,
+        { ...DEFAULT_SIM, invokers: 8, concurrency: 8, window: 32 },
+      );
     const random = sim('random');
     const colored = sim('consistent-hash');
     const pooled = pooledHitRatio(issueOrder(trace, 8, 32, DEFAULT_SIM.seed), 200);
