@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests are pure and start nothing. Integration and conformance suites share one real Kafka
+// Unit tests need no external service (some start child processes or a loopback stand-in). Integration and conformance suites share one real Kafka
 // broker and one pouchdb-server, started by test/setup/global.ts through the project's own scripts.
 export default defineConfig({
   test: {
