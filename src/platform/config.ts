@@ -47,6 +47,8 @@ const configSchema = z.object({
   invokerId: intFrom(0).optional(),
   invokerName: z.string().optional(),
   invokerUserMemoryMB: intFrom(128).default(2048),
+  /** Invoker-side: the REST API its actions may call back (__OW_API_HOST); default this host's PALETTE_PORT. */
+  apiHost: z.string().url().optional(),
   /** Controller replicas sharing each invoker's capacity (OpenWhisk's clusterSize). */
   controllerReplicas: intFrom(1).default(1),
 });
@@ -73,6 +75,7 @@ const envNames: Record<keyof Config, string> = {
   invokerId: 'PALETTE_INVOKER_ID',
   invokerName: 'PALETTE_INVOKER_NAME',
   invokerUserMemoryMB: 'PALETTE_INVOKER_MEMORY_MB',
+  apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
 };
 

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     bus,
     couch,
     remoteStoreUrl: remoteStoreUrl.toString().replace(/\/$/, ''),
-    apiHost: `http://127.0.0.1:${config.port}`,
+    apiHost: config.apiHost ?? `http://127.0.0.1:${config.port}`,
     logger,
   });
 
