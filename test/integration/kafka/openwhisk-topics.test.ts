@@ -10,6 +10,7 @@ import { topics } from '../../../src/messaging/bus.js';
 import { KafkaBus } from '../../../src/messaging/kafka-bus.js';
 import { createMessageBus } from '../../../src/messaging/index.js';
 import { loadConfig } from '../../../src/platform/config.js';
+import { parseActivationMessage } from '../../../src/protocol/index.js';
 import { waitFor } from '../../unit/messaging/bus-contract.js';
 import {
   hasKcat,
@@ -48,6 +49,13 @@ describe('OpenWhisk topics on a real Kafka broker', () => {
     expect(rest).toEqual([]);
     expect(record!.key).toBeNull();
     expect(record!.value.equals(Buffer.from(activationMessage, 'utf8'))).toBe(true);
+    // and it reads back through our schema as the value that was sent
+    expect(parseActivationMessage(record!.value.toString('utf8'))).toEqual(
+      parseActivationMessage(activationMessage),
+    );
+    expect(parseActivationMessage(record!.value.toString('utf8')).activationId).toBe(
+      (JSON.parse(activationMessage) as { activationId: string }).activationId,
+    );
   });
 
   it("is read back the same by Kafka's own ConsoleConsumer", async () => {
