@@ -178,3 +178,48 @@ export function forcedDecision(
 export function placementKey(request: PlacementRequest): string {
   return request.color ?? `${request.namespace}/${request.action}`;
 }
+
+/**
+ * The invokers a walk over a ring or bucket table has already offered, without clearing an array
+ * per decision: each walk takes a new epoch, and an id counts as seen when it holds that epoch.
+ */
+export class VisitedInvokers {
+  private marks = new Uint32Array(0);
+  private epoch = 0;
+
+  /** Sizes the set for invoker ids below `idLimit` (after a membership change). */
+  resize(idLimit: number): void {
+    this.marks = new Uint32Array(idLimit);
+    this.epoch = 0;
+  }
+
+  /** Starts a new walk with `first` already visited. */
+  begin(first: number): void {
+    if (++this.epoch === 0xffff_ffff) {
+      this.marks.fill(0);
+      this.epoch = 1;
+    }
+    this.marks[first] = this.epoch;
+  }
+
+  /** Marks `id` visited; false if this walk had visited it already. */
+  visit(id: number): boolean {
+    if (this.marks[id] === this.epoch) return false;
+    this.marks[id] = this.epoch;
+    return true;
+  }
+}
+
+/** An ordered policy's whole preference order, by walking it with an acceptor that takes nobody. */
+export function candidateOrder(
+  policy: Pick<OrderedPolicy, 'search'>,
+  request: PlacementRequest,
+  invokers: readonly InvokerView[],
+): number[] {
+  const order: number[] = [];
+  policy.search(request, invokers, (view) => {
+    order.push(view.id);
+    return false;
+  });
+  return order;
+}

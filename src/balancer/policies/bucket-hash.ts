@@ -17,7 +17,15 @@
  * buckets b, b+s, b+2s, ... (mod 16,384) with an odd stride s taken from other bits of the color's
  * hash, so the overflow of one invoker spreads over all others instead of piling onto a neighbour.
  */
-import { decideInOrder, placementKey, stableHash32, ViewIndex, type RandomSource } from '../common.js';
+import {
+  candidateOrder,
+  decideInOrder,
+  placementKey,
+  stableHash32,
+  ViewIndex,
+  VisitedInvokers,
+  type RandomSource,
+} from '../common.js';
 import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
 
 export const BUCKETS = 16_384;
@@ -31,8 +39,7 @@ export class BucketHashPolicy implements OrderedPolicy {
   private readonly table = new Uint16Array(BUCKETS).fill(UNASSIGNED);
   /** Buckets each member owns, in the order it got them. */
   private readonly owned = new Map<number, number[]>();
-  private seen = new Uint32Array(0);
-  private epoch = 0;
+  private readonly visited = new VisitedInvokers();
   /** Buckets moved by membership changes since construction (a fresh build counts none). */
   bucketMoves = 0;
 
@@ -64,16 +71,14 @@ export class BucketHashPolicy implements OrderedPolicy {
     const home = table[bucket]!;
     if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
     const stride = ((h >>> 14) | 1) & BUCKET_MASK;
-    const seen = this.seen;
-    const epoch = this.nextEpoch();
-    seen[home] = epoch;
+    const visited = this.visited;
+    visited.begin(home);
     let distinct = 1;
     // An odd stride is coprime with 2^14, so the walk visits every bucket, hence every owner.
     for (let step = 1; step < BUCKETS && distinct < n; step++) {
       bucket = (bucket + stride) & BUCKET_MASK;
       const id = table[bucket]!;
-      if (seen[id] === epoch) continue;
-      seen[id] = epoch;
+      if (!visited.visit(id)) continue;
       distinct++;
       if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
     }
@@ -81,12 +86,7 @@ export class BucketHashPolicy implements OrderedPolicy {
   }
 
   candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    const order: number[] = [];
-    this.search(request, invokers, (view) => {
-      order.push(view.id);
-      return false;
-    });
-    return order;
+    return candidateOrder(this, request, invokers);
   }
 
   /** The bucket a key hashes to. */
@@ -128,14 +128,6 @@ export class BucketHashPolicy implements OrderedPolicy {
     }
   }
 
-  private nextEpoch(): number {
-    if (++this.epoch === 0xffff_ffff) {
-      this.seen.fill(0);
-      this.epoch = 1;
-    }
-    return this.epoch;
-  }
-
   private sync(invokers: readonly InvokerView[]): void {
     if (!this.index.sync(invokers)) return;
     const next = new Set(this.index.ids);
@@ -143,8 +135,7 @@ export class BucketHashPolicy implements OrderedPolicy {
     const leaving = [...this.owned.keys()].filter((id) => !next.has(id)).sort((a, b) => a - b);
     for (const id of leaving) this.leave(id);
     for (const id of this.index.ids) if (!this.owned.has(id)) this.join(id, fresh);
-    this.seen = new Uint32Array(this.index.idLimit);
-    this.epoch = 0;
+    this.visited.resize(this.index.idLimit);
   }
 
   private join(id: number, fresh: boolean): void {

@@ -20,11 +20,13 @@
  */
 import ConsistentHash from 'consistent-hash';
 import {
+  candidateOrder,
   decideInOrder,
   fmix32,
   placementKey,
   stableHash32,
   ViewIndex,
+  VisitedInvokers,
   type RandomSource,
 } from '../common.js';
 import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
@@ -79,8 +81,7 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   private readonly ring: ConsistentHash<number>;
   private members: readonly number[] = [];
   private table: RingTable = buildTable(new ConsistentHash<number>({ range: RING_RANGE }));
-  private seen = new Uint32Array(0);
-  private epoch = 0;
+  private readonly visited = new VisitedInvokers();
   /** How many times the ring was rebuilt (membership changes seen). */
   rebuilds = 0;
 
@@ -120,15 +121,13 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     const home = owners[start]!;
     if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
     const n = this.members.length;
-    const seen = this.seen;
-    const epoch = this.nextEpoch();
-    seen[home] = epoch;
+    const visited = this.visited;
+    visited.begin(home);
     let distinct = 1;
     for (let step = 1, i = start + 1; step < len && distinct < n; step++, i++) {
       if (i === len) i = 0;
       const id = owners[i]!;
-      if (seen[id] === epoch) continue;
-      seen[id] = epoch;
+      if (!visited.visit(id)) continue;
       distinct++;
       if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
     }
@@ -136,12 +135,7 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   }
 
   candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    const order: number[] = [];
-    this.search(request, invokers, (view) => {
-      order.push(view.id);
-      return false;
-    });
-    return order;
+    return candidateOrder(this, request, invokers);
   }
 
   /** The package's ring (read-only use: tests compare it with the lookup table). */
@@ -170,14 +164,6 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     return i === len ? 0 : i;
   }
 
-  private nextEpoch(): number {
-    if (++this.epoch === 0xffff_ffff) {
-      this.seen.fill(0);
-      this.epoch = 1;
-    }
-    return this.epoch;
-  }
-
   /** Rebuilds the ring only when the set of invoker ids changed. */
   private sync(invokers: readonly InvokerView[]): void {
     if (!this.index.sync(invokers)) return;
@@ -194,8 +180,7 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     }
     this.members = next;
     this.table = buildTable(this.ring);
-    this.seen = new Uint32Array(this.index.idLimit);
-    this.epoch = 0;
+    this.visited.resize(this.index.idLimit);
     this.rebuilds++;
   }
 }
