@@ -229,7 +229,7 @@ export class Controller implements ControllerCore {
       forced: decision.forced,
       spilled: decision.spilled,
       controller: this.deps.controllerId,
-      at: this.now(),
+      time: this.now(),
     });
   }
 

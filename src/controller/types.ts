@@ -37,7 +37,8 @@ export interface Placement {
   forced: boolean;
   spilled: boolean;
   controller: string;
-  at: number;
+  /** Epoch ms of the decision. */
+  time: number;
 }
 
 /** Raised when no invoker is healthy: the API answers 503 "No invokers available.". */

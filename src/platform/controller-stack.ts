@@ -62,19 +62,8 @@ export function createControllerStack(
     putHealthAction: async (doc: ActionDocument) => {
       await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
     },
-    recordPlacement: (p) => {
-      void stores.placements.record({
-        activationId: p.activationId,
-        namespace: p.namespace,
-        ...(p.color !== undefined ? { color: p.color } : {}),
-        policy: p.policy,
-        invoker: p.invoker,
-        home: p.home,
-        forced: p.forced,
-        spilled: p.spilled,
-        controller: p.controller,
-        time: p.at,
-      });
+    recordPlacement: (placement) => {
+      void stores.placements.record(placement);
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
