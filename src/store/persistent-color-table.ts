@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import type { AssignmentReason, ColorAssignmentListener } from '../balancer/color-table.js';
 import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
-import { bulkDocs, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
+import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /** What we need of the in-memory table (src/balancer's ColorTable); `R` is its view of remaining invokers. */
 export interface ColorTablePort<R> {
@@ -323,18 +323,21 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
     while (!this.stopped) {
       this.changes = new AbortController();
       try {
-        const response = (await this.couch.server.request({
-          db: this.couch.names.colors,
-          path: '_changes',
-          qs: {
-            since,
-            feed: 'longpoll',
-            timeout: this.options.changesPollMs ?? 10_000,
-            include_docs: true,
-            limit: 2000,
+        const response = await couchRequest<nano.DatabaseChangesResponse>(
+          this.couch,
+          {
+            db: this.couch.names.colors,
+            path: '_changes',
+            qs: {
+              since,
+              feed: 'longpoll',
+              timeout: this.options.changesPollMs ?? 10_000,
+              include_docs: true,
+              limit: 2000,
+            },
           },
-          signal: this.changes.signal,
-        } as nano.RequestOptions)) as nano.DatabaseChangesResponse;
+          this.changes.signal,
+        );
         for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
           if (change.deleted || change.id.startsWith('_design/') || !change.doc) continue;
           const doc = this.check(change.doc);

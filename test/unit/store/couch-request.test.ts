@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { couchRequest, isRetriable, openCouch, type CouchConnection } from '../../../src/store/couch.js';
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+/** A loopback server that answers 200 with a JSON content type, sends half a body, then stalls. */
+async function stallingServer(): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"results":[');
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('couchRequest', () => {
+  it('fails (retriably) when aborted while the body is read, where nano alone resolves with ""', async () => {
+    const couch = openCouch({ url: await stallingServer(), prefix: 't_' });
+    const options = { db: couch.names.colors, path: '_changes' };
+
+    const bare = new AbortController();
+    const bareRequest = couch.server.request({ ...options, signal: bare.signal } as never) as Promise<unknown>;
+    setTimeout(() => bare.abort(), 100);
+    // The behaviour the wrapper exists for: nano reports an aborted body as an empty success.
+    await expect(bareRequest).resolves.toBe('');
+
+    const aborted = new AbortController();
+    const wrapped = couchRequest(couch, options, aborted.signal);
+    setTimeout(() => aborted.abort(), 100);
+    const err = await wrapped.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(isRetriable(err)).toBe(true);
+  });
+
+  it('settles on abort even when the underlying request never settles', async () => {
+    const never = {
+      server: { request: () => new Promise(() => undefined) },
+      names: { colors: 'c' },
+    } as unknown as CouchConnection;
+    const deadline = AbortSignal.timeout(50);
+    await expect(couchRequest(never, { db: 'c', path: '_changes' }, deadline)).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    const already = AbortSignal.abort();
+    await expect(couchRequest(never, { db: 'c' }, already)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('passes results and HTTP errors through unchanged', async () => {
+    const answers = [{ ok: true }, Object.assign(new Error('conflict'), { statusCode: 409 })];
+    const fake = {
+      server: {
+        request: () => {
+          const next = answers.shift();
+          return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+        },
+      },
+    } as unknown as CouchConnection;
+    const signal = new AbortController().signal;
+    await expect(couchRequest(fake, { db: 'c' }, signal)).resolves.toEqual({ ok: true });
+    await expect(couchRequest(fake, { db: 'c' }, signal)).rejects.toMatchObject({ statusCode: 409 });
+  });
+});
