@@ -29,7 +29,10 @@ describe('couchRequest', () => {
     const options = { db: couch.names.colors, path: '_changes' };
 
     const bare = new AbortController();
-    const bareRequest = couch.server.request({ ...options, signal: bare.signal } as never) as Promise<unknown>;
+    const bareRequest = couch.server.request({
+      ...options,
+      signal: bare.signal,
+    } as never) as Promise<unknown>;
     setTimeout(() => bare.abort(), 100);
     // The behaviour the wrapper exists for: nano reports an aborted body as an empty success.
     await expect(bareRequest).resolves.toBe('');
