@@ -11,13 +11,17 @@
  *    `producer.send` one message (acks -1, no compression) of the same size as the ActivationMessage
  *    the controller publishes, until N are acknowledged. Reported: invokes/s, messages/s, ratio.
  * 2. Blocking latency. Sequential blocking invokes of the warm `hello` action through the real
- *    invoker; added latency per call = wall time - the action's own `duration`. The baseline is a
+ *    invoker, from a client in its own process (bench/lib/blocking-client.ts: node:http, one
+ *    keep-alive connection), as `wsk` or an application calls the controller; added latency per
+ *    call = wall time - the action's own `duration`. The baseline is a
  *    direct Kafka round trip with raw kafkajs: send on topic A, an echo consumer re-publishes on
  *    topic B, a consumer on B receives it (two hops, as controller -> invoker -> controller), same
  *    message size. Reported: p50/p99 of each and the added p50/p99 over the round trip.
- * Knobs: BENCH_INVOKES (default 20000), BENCH_CONCURRENCY (32), BENCH_LATENCY_SAMPLES (500).
+ * Knobs: BENCH_INVOKES (default 12500), BENCH_CONCURRENCY (32), BENCH_LATENCY_SAMPLES (500).
  */
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { startPlatform } from '../src/platform/platform.js';
@@ -43,6 +47,22 @@ async function loop(total: number, workers: number, one: () => Promise<void>): P
     }),
   );
   return (total / (performance.now() - start)) * 1000;
+}
+
+/** Runs bench/lib/blocking-client.ts in its own process; its [elapsedMs, durationMs] samples. */
+function blockingClient(env: Record<string, string>): Promise<[number, number][]> {
+  const script = fileURLToPath(new URL('./lib/blocking-client.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script],
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`blocking client failed: ${stderr || String(err)}`));
+        else resolve(JSON.parse(stdout) as [number, number][]);
+      },
+    );
+  });
 }
 
 async function main(): Promise<void> {
@@ -78,20 +98,15 @@ async function main(): Promise<void> {
     // --- blocking latency (invokers running) ---
     const invokeLatency: number[] = [];
     const added: number[] = [];
-    for (let i = 0; i < latencySamples + 20; i++) {
-      const t0 = performance.now();
-      const reply = await fetch(`${api}/hello?blocking=true`, {
-        method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body,
-      });
-      const activation = (await reply.json()) as { duration?: number };
-      const elapsed = performance.now() - t0;
-      if (reply.status !== 200) throw new Error(`blocking invoke: ${reply.status}`);
-      if (i >= 20) {
-        invokeLatency.push(elapsed);
-        added.push(elapsed - (activation.duration ?? 0));
-      }
+    for (const [elapsed, duration] of await blockingClient({
+      BLOCKING_URL: `${api}/hello?blocking=true`,
+      BLOCKING_AUTH: auth,
+      BLOCKING_BODY: body,
+      BLOCKING_SAMPLES: String(latencySamples),
+      BLOCKING_WARMUP: '20',
+    })) {
+      invokeLatency.push(elapsed);
+      added.push(elapsed - duration);
     }
 
     // The message the controller publishes, for the raw baselines' size.
@@ -198,7 +213,7 @@ async function main(): Promise<void> {
     console.log('## bench:api');
     console.log('');
     console.log(
-      `Method: ${results.length} rounds of ${perRound} non-blocking invokes, ${concurrency} concurrent keep-alive clients, invokers paused; raw kafkajs: ${concurrency} concurrent single-message sends of ${Buffer.byteLength(sample)} B (the controller's ActivationMessage size), acks -1. Latency: ${latencySamples} sequential blocking invokes of a warm action through a real invoker vs a raw two-hop kafkajs round trip.`,
+      `Method: ${results.length} rounds of ${perRound} non-blocking invokes, ${concurrency} concurrent keep-alive clients, invokers paused; raw kafkajs: ${concurrency} concurrent single-message sends of ${Buffer.byteLength(sample)} B (the controller's ActivationMessage size), acks -1. Latency: ${latencySamples} sequential blocking invokes of a warm action through a real invoker, from a node:http keep-alive client in its own process, vs a raw two-hop kafkajs round trip.`,
     );
     console.log('');
     console.log('| measure | value |');

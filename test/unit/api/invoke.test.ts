@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ColorError } from '../../../src/balancer/color.js';
 import { NoInvokersError } from '../../../src/controller/types.js';
 import type { WhiskActivation } from '../../../src/protocol/index.js';
-import { startTestApi, type TestApi } from './fakes.js';
+import { guestAuth, startTestApi, type TestApi } from './fakes.js';
 
 let api: TestApi;
 const id = 'aaaabbbbccccddddeeeeffff00001111';
@@ -192,6 +192,31 @@ describe.each(paths)('invoke through the $path', ({ expressOnly }) => {
       expect(await res.json()).toHaveProperty('code');
       const under = JSON.stringify({ blob: 'x'.repeat(1024 * 1024 - 20) });
       expect((await api.call('POST', invokePath, { raw: under })).status).toBe(202);
+    });
+
+    it('reads a chunked body (no Content-Length): 413 past 1 MB, and a small one parses', async () => {
+      const chunked = async (chunks: string[]) => {
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+            controller.close();
+          },
+        });
+        return fetch(api.url + invokePath, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(guestAuth).toString('base64')}`,
+            'content-type': 'application/json',
+          },
+          body: stream,
+          duplex: 'half',
+        } as RequestInit);
+      };
+      const big = await chunked(['{"blob":"', 'x'.repeat(600 * 1024), 'x'.repeat(600 * 1024), '"}']);
+      expect(big.status).toBe(413);
+      const small = await chunked(['{"__palette_color":', '"c-1","n":1}']);
+      expect(small.status).toBe(202);
+      expect(api.core.requests.at(-1)?.payload).toEqual({ __palette_color: 'c-1', n: 1 });
     });
 
     it('turns a ColorError into a 400 that names __palette_color', async () => {
