@@ -20,7 +20,8 @@ const warmup = Number(process.env.BLOCKING_WARMUP ?? 20);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function invoke(): Promise<{ status: number; duration: number }> {
-  const k0 = W(); let kr = '';
+  const k0 = W();
+  let kr = '';
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -40,8 +41,16 @@ function invoke(): Promise<{ status: number; duration: number }> {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const activation = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { duration?: number; activationId: string };
-          const id = activation.activationId; if (process.env.PALETTE_TRACE_FILE) appendFileSync(process.env.PALETTE_TRACE_FILE, `K0 ${id} ${k0}\nKR ${id} ${kr}\nK9 ${id} ${W()}\n`);
+          const activation = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            duration?: number;
+            activationId: string;
+          };
+          const id = activation.activationId;
+          if (process.env.PALETTE_TRACE_FILE)
+            appendFileSync(
+              process.env.PALETTE_TRACE_FILE,
+              `K0 ${id} ${k0}\nKR ${id} ${kr}\nK9 ${id} ${W()}\n`,
+            );
           resolve({ status: res.statusCode ?? 0, duration: activation.duration ?? 0 });
         });
         res.on('error', reject);
@@ -60,7 +69,6 @@ async function main(): Promise<void> {
     const elapsed = performance.now() - t0;
     if (status !== 200) throw new Error(`blocking invoke: ${status}`);
     if (i >= warmup) out.push([elapsed, duration]);
-
   }
   agent.destroy();
   process.stdout.write(JSON.stringify(out));
