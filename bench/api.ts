@@ -17,9 +17,12 @@
  *    direct Kafka round trip with raw kafkajs: send on topic A, an echo consumer re-publishes on
  *    topic B, a consumer on B receives it (two hops, as controller -> invoker -> controller), same
  *    message size. Reported: p50/p99 of each and the added p50/p99 over the round trip.
+ *    Two more rows say where the added time goes: the same raw round trip with the echo in its own
+ *    process (bench/lib/kafka-echo.ts), as our path crosses from controller to invoker process and
+ *    back; and the HTTP floor, bodiless `GET /ping` from the same kind of client process.
  * Knobs: BENCH_INVOKES (default 12500), BENCH_CONCURRENCY (32), BENCH_LATENCY_SAMPLES (500).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -63,6 +66,52 @@ function blockingClient(env: Record<string, string>): Promise<[number, number][]
       },
     );
   });
+}
+
+/** Raw two-hop round trip A -> echo process -> B, received here; one message at a time. */
+async function crossProcessRoundTrip(
+  kafka: Kafka,
+  brokers: readonly string[],
+  prefix: string,
+  sample: string,
+  sendRaw: (topic: string, value: string) => Promise<unknown>,
+): Promise<number[]> {
+  const script = fileURLToPath(new URL('./lib/kafka-echo.ts', import.meta.url));
+  const echo = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: {
+      ...process.env,
+      ECHO_BROKERS: brokers.join(','),
+      ECHO_FROM: `${prefix}-xa`,
+      ECHO_TO: `${prefix}-xb`,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      echo.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+      echo.once('exit', (code) => reject(new Error(`echo process exited with ${code}`)));
+    });
+    const back = kafka.consumer({ groupId: `${prefix}-xback`, maxWaitTimeInMs: 100 });
+    await back.connect();
+    await back.subscribe({ topic: `${prefix}-xb`, fromBeginning: true });
+    let arrived: (() => void) | undefined;
+    await back.run({ eachMessage: async () => arrived?.() });
+    const samples: number[] = [];
+    for (let i = 0; i < latencySamples + 20; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        arrived = resolve;
+        void sendRaw(`${prefix}-xa`, sample);
+      });
+      if (i >= 20) samples.push(performance.now() - t0);
+    }
+    await back.disconnect();
+    return sortNumbers(samples);
+  } finally {
+    echo.kill('SIGTERM');
+  }
 }
 
 async function main(): Promise<void> {
@@ -134,11 +183,13 @@ async function main(): Promise<void> {
     await admin.connect();
     const prefix = `benchraw${Date.now().toString(36)}`;
     await admin.createTopics({
-      topics: [`${prefix}-through`, `${prefix}-a`, `${prefix}-b`].map((topic) => ({
-        topic,
-        numPartitions: 1,
-        replicationFactor: 1,
-      })),
+      topics: [`${prefix}-through`, `${prefix}-a`, `${prefix}-b`, `${prefix}-xa`, `${prefix}-xb`].map(
+        (topic) => ({
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+        }),
+      ),
       waitForLeaders: true,
     });
     await admin.disconnect();
@@ -170,6 +221,21 @@ async function main(): Promise<void> {
     }
     await echo.disconnect();
     await back.disconnect();
+
+    // --- the same round trip with the echo in its own process, where the invoker stands ---
+    const crossRoundTrip = await crossProcessRoundTrip(kafka, brokers, prefix, sample, sendRaw);
+
+    // --- the HTTP floor: bodiless GET /ping from the same kind of client process ---
+    const pingRtt = sortNumbers(
+      (
+        await blockingClient({
+          BLOCKING_URL: `${platform.apiHost}/ping`,
+          BLOCKING_GET: '1',
+          BLOCKING_SAMPLES: String(latencySamples),
+          BLOCKING_WARMUP: '20',
+        })
+      ).map(([elapsed]) => elapsed),
+    );
 
     // --- non-blocking throughput: invokers paused ---
     const children = [...platform.invokers.values()].map((i) => i.process!).filter(Boolean);
@@ -234,6 +300,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `| added over the round trip p50 / p99 (ms, target p50 <= 1) | ${f(percentile(add, 50) - percentile(rt, 50))} / ${f(percentile(add, 99) - percentile(rt, 99))} |`,
+    );
+    console.log(
+      `| direct Kafka round trip, echo in its own process as the invoker is, p50 / p99 (ms) | ${f(percentile(crossRoundTrip, 50))} / ${f(percentile(crossRoundTrip, 99))} |`,
+    );
+    console.log(
+      `| added over that round trip p50 / p99 (ms) | ${f(percentile(add, 50) - percentile(crossRoundTrip, 50))} / ${f(percentile(add, 99) - percentile(crossRoundTrip, 99))} |`,
+    );
+    console.log(
+      `| HTTP floor: GET /ping from the same client process p50 / p99 (ms) | ${f(percentile(pingRtt, 50))} / ${f(percentile(pingRtt, 99))} |`,
     );
     console.log(`rounds: ${results.map((r) => `${r.ours.toFixed(0)}/${r.raw.toFixed(0)}`).join(', ')}`);
   } finally {

@@ -5,11 +5,10 @@
  * loop (the kafkajs work that follows each reply) and charge that to the platform.
  *
  * Input (environment): BLOCKING_URL, BLOCKING_AUTH (the Authorization header), BLOCKING_BODY,
- * BLOCKING_SAMPLES, BLOCKING_WARMUP. Output (stdout): one JSON array of [elapsedMs, durationMs].
+ * BLOCKING_SAMPLES, BLOCKING_WARMUP; BLOCKING_GET=1 sends bodiless GETs instead (the HTTP floor:
+ * `/ping`). Output (stdout): one JSON array of [elapsedMs, durationMs] (duration 0 for a GET).
  */
 import http from 'node:http';
-import { appendFileSync } from 'node:fs';
-const W = () => (performance.timeOrigin + performance.now()).toFixed(3);
 import { performance } from 'node:perf_hooks';
 
 const url = new URL(process.env.BLOCKING_URL ?? '');
@@ -17,47 +16,39 @@ const auth = process.env.BLOCKING_AUTH ?? '';
 const body = process.env.BLOCKING_BODY ?? '{}';
 const samples = Number(process.env.BLOCKING_SAMPLES ?? 500);
 const warmup = Number(process.env.BLOCKING_WARMUP ?? 20);
+const get = process.env.BLOCKING_GET === '1';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function invoke(): Promise<{ status: number; duration: number }> {
-  const k0 = W();
-  let kr = '';
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: url.hostname,
         port: url.port,
         path: url.pathname + url.search,
-        method: 'POST',
+        method: get ? 'GET' : 'POST',
         agent,
-        headers: {
-          authorization: auth,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
+        headers: get
+          ? {}
+          : {
+              authorization: auth,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
       },
       (res) => {
-        kr = W();
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const activation = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-            duration?: number;
-            activationId: string;
-          };
-          const id = activation.activationId;
-          if (process.env.PALETTE_TRACE_FILE)
-            appendFileSync(
-              process.env.PALETTE_TRACE_FILE,
-              `K0 ${id} ${k0}\nKR ${id} ${kr}\nK9 ${id} ${W()}\n`,
-            );
+          const text = Buffer.concat(chunks).toString('utf8');
+          const activation = (get ? {} : JSON.parse(text)) as { duration?: number };
           resolve({ status: res.statusCode ?? 0, duration: activation.duration ?? 0 });
         });
         res.on('error', reject);
       },
     );
     req.on('error', reject);
-    req.end(body);
+    req.end(get ? undefined : body);
   });
 }
 
