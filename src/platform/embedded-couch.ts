@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { settleOnAbort } from '../store/couch.js';
 
 export interface EmbeddedCouchOptions {
   /** On-disk databases under `<dataDir>/couch`; absent: in memory, lost on stop. */
@@ -48,9 +49,14 @@ export async function freePort(): Promise<number> {
 
 async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return response.ok;
+    const deadline = AbortSignal.timeout(1000);
+    return await settleOnAbort(
+      fetch(url, { signal: deadline }).then(async (response) => {
+        await response.arrayBuffer();
+        return response.ok;
+      }),
+      deadline,
+    );
   } catch {
     return false;
   }

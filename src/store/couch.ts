@@ -127,10 +127,25 @@ export function couchRequest<T>(
   signal: AbortSignal,
 ): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
+  return settleOnAbort(
+    couch.server.request({ ...options, signal } as nano.RequestOptions) as Promise<T>,
+    signal,
+  );
+}
+
+/**
+ * `work`, or a rejection with the signal's reason as soon as the signal aborts, whichever comes
+ * first: for fetch-based calls (undici) whose own promise may not settle after an abort.
+ */
+export function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(abortReason(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
-    (couch.server.request({ ...options, signal } as nano.RequestOptions) as Promise<T>).then(
+    work.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
         resolve(value);

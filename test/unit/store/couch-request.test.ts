@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { couchRequest, isRetriable, openCouch, type CouchConnection } from '../../../src/store/couch.js';
+import {
+  couchRequest,
+  isRetriable,
+  openCouch,
+  settleOnAbort,
+  type CouchConnection,
+} from '../../../src/store/couch.js';
 
 const servers: Server[] = [];
 
@@ -74,5 +80,22 @@ describe('couchRequest', () => {
     const signal = new AbortController().signal;
     await expect(couchRequest(fake, { db: 'c' }, signal)).resolves.toEqual({ ok: true });
     await expect(couchRequest(fake, { db: 'c' }, signal)).rejects.toMatchObject({ statusCode: 409 });
+  });
+
+  it('settleOnAbort: the first of the work and the abort wins, and a late rejection is not left unhandled', async () => {
+    await expect(settleOnAbort(Promise.resolve(7), new AbortController().signal)).resolves.toBe(7);
+    await expect(settleOnAbort(new Promise(() => undefined), AbortSignal.timeout(20))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    let rejectLater: (err: Error) => void = () => undefined;
+    const late = new Promise<never>((_, reject) => (rejectLater = reject));
+    await expect(settleOnAbort(late, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    rejectLater(new Error('late failure'));
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
   });
 });
