@@ -47,6 +47,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `node -e` code: exit when the parent's IPC channel closes, then run pouchdb-server (argv[1]). */
+const serverLauncher = "process.on('disconnect', () => process.exit(0)); require(process.argv[1]);";
+
 async function answers(url: string): Promise<boolean> {
   try {
     const deadline = AbortSignal.timeout(1000);
@@ -90,7 +93,12 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Pr
     '--no-stdout-logs',
   ];
   args.push(...(inMemory ? ['--in-memory'] : ['--dir', workDir]));
-  const child = spawn(process.execPath, args, { cwd: workDir, stdio: 'ignore' });
+  // pouchdb-server runs behind a one-line launcher holding an IPC channel to us: if this process
+  // dies, even by SIGKILL, the channel closes and the server exits instead of living on orphaned.
+  const child = spawn(process.execPath, ['-e', serverLauncher, ...args], {
+    cwd: workDir,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
   const url = `http://127.0.0.1:${port}`;
 
   let exitCode: number | null = null;

@@ -75,6 +75,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Forked by `npm start` (an IPC channel): if that parent dies, even by SIGKILL, the channel
+  // closes and we stop too, rather than run on as an orphan still taking activations.
+  if (process.send) process.on('disconnect', () => shutdown('parent gone'));
 
   await wired.invoker.start();
   logger.info(
