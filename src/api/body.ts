@@ -31,6 +31,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
  */
 function readChunks(req: IncomingMessage, limitBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
   if (req.readableEnded) return Promise.resolve({ chunks: [], size: 0 });
+  // Gone while we waited (auth runs first): its 'close' has fired already and no event will come.
+  if (req.destroyed) return Promise.reject(req.errored ?? new Error('request closed before its body ended'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

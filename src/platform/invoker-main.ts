@@ -14,7 +14,23 @@ import { createMessageBus } from '../messaging/index.js';
 import { connectCouch, couchOptionsFrom } from '../store/couch.js';
 import { ConfigError, loadConfig } from './config.js';
 
+/** Set once the invoker exists; until then, a parent gone means there is nothing to stop. */
+let stopForParent: (() => void) | undefined;
+
+/**
+ * Forked by `npm start` (an IPC channel): if that parent dies, even by SIGKILL, the channel closes
+ * and we stop too, rather than run on as an orphan still taking activations. Watched from the first
+ * line, so a parent that dies while we start up is noticed as well.
+ */
+function watchParent(): void {
+  if (!process.send) return;
+  const parentGone = () => (stopForParent ? stopForParent() : process.exit(0));
+  if (!process.connected) parentGone();
+  process.on('disconnect', parentGone);
+}
+
 async function main(): Promise<void> {
+  watchParent();
   const config = loadConfig();
   if (config.invokerId === undefined)
     throw new ConfigError('invalid configuration: PALETTE_INVOKER_ID is required');
@@ -75,9 +91,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  // Forked by `npm start` (an IPC channel): if that parent dies, even by SIGKILL, the channel
-  // closes and we stop too, rather than run on as an orphan still taking activations.
-  if (process.send) process.on('disconnect', () => shutdown('parent gone'));
+  stopForParent = () => shutdown('parent gone');
 
   await wired.invoker.start();
   logger.info(

@@ -18,6 +18,24 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** invoker-main.ts as `npm start` forks it: with an IPC channel to this process. */
+function forkInvoker(id: string) {
+  if (!process.env.COUCHDB_URL)
+    throw new Error('COUCHDB_URL is not set: the integration global setup starts pouchdb-server');
+  return spawn(process.execPath, ['--import', 'tsx', 'src/platform/invoker-main.ts'], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      PALETTE_INVOKER_ID: id,
+      PALETTE_INVOKER_MEMORY_MB: '256',
+      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('orphans'),
+      DB_PREFIX: `orph_${randomBytes(4).toString('hex')}_`,
+      PALETTE_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
 describe('children of a parent that dies', () => {
   it('the embedded pouchdb-server exits when its parent is SIGKILLed', async () => {
     const parent = spawn(
@@ -44,22 +62,20 @@ describe('children of a parent that dies', () => {
     await vi.waitFor(async () => expect(await answers(url)).toBe(false), { timeout: 15_000, interval: 200 });
   }, 60_000);
 
+  it('an invoker process whose parent goes away while it starts up exits instead of starting', async () => {
+    const invoker = forkInvoker('8');
+    const exited = new Promise<number | null>((resolve) => invoker.once('exit', (code) => resolve(code)));
+    invoker.disconnect();
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+    ]);
+    if (code === 'still running after 20 s') invoker.kill('SIGKILL');
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('an invoker process forked with an IPC channel stops when the channel closes', async () => {
-    const couchUrl = process.env.COUCHDB_URL;
-    if (!couchUrl)
-      throw new Error('COUCHDB_URL is not set: the integration global setup starts pouchdb-server');
-    const invoker = spawn(process.execPath, ['--import', 'tsx', 'src/platform/invoker-main.ts'], {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: kafkaBrokers().join(','),
-        PALETTE_INVOKER_ID: '7',
-        PALETTE_INVOKER_MEMORY_MB: '256',
-        KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('orphans'),
-        DB_PREFIX: `orph_${randomBytes(4).toString('hex')}_`,
-        PALETTE_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const invoker = forkInvoker('7');
     await new Promise<void>((resolve, reject) => {
       invoker.on('message', (m: { ready?: boolean }) => {
         if (m?.ready) resolve();
