@@ -84,11 +84,11 @@ async function crossProcessRoundTrip(
       ECHO_FROM: `${prefix}-xa`,
       ECHO_TO: `${prefix}-xb`,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   try {
     await new Promise<void>((resolve, reject) => {
-      echo.stdout.on('data', (chunk: Buffer) => {
+      echo.stdout!.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('ready')) resolve();
       });
       echo.once('exit', (code) => reject(new Error(`echo process exited with ${code}`)));
@@ -101,9 +101,9 @@ async function crossProcessRoundTrip(
     const samples: number[] = [];
     for (let i = 0; i < latencySamples + 20; i++) {
       const t0 = performance.now();
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         arrived = resolve;
-        void sendRaw(`${prefix}-xa`, sample);
+        sendRaw(`${prefix}-xa`, sample).catch(reject);
       });
       if (i >= 20) samples.push(performance.now() - t0);
     }
@@ -213,9 +213,9 @@ async function main(): Promise<void> {
     const roundTrip: number[] = [];
     for (let i = 0; i < latencySamples + 20; i++) {
       const t0 = performance.now();
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         arrived = resolve;
-        void sendRaw(`${prefix}-a`, sample);
+        sendRaw(`${prefix}-a`, sample).catch(reject);
       });
       if (i >= 20) roundTrip.push(performance.now() - t0);
     }

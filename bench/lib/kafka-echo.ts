@@ -2,13 +2,16 @@
  * A raw kafkajs echo in its own process, for bench/api.ts's cross-process round trip: every value
  * read from ECHO_FROM is re-published, unchanged, to ECHO_TO (acks -1, no compression). It stands
  * where an invoker stands, so the baseline pays the same process hops our path pays. Prints
- * `ready` once its consumer has joined; exits on SIGTERM.
+ * `ready` once its consumer has joined; exits on SIGTERM or when the bench's IPC channel closes.
  */
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 
 const brokers = (process.env.ECHO_BROKERS ?? '').split(',');
 const from = process.env.ECHO_FROM ?? '';
 const to = process.env.ECHO_TO ?? '';
+
+// Started with an IPC channel: a bench that dies takes its echo with it.
+process.on('disconnect', () => process.exit(0));
 
 async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-echo', brokers, logLevel: logLevel.NOTHING });
