@@ -29,14 +29,11 @@ import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { startPlatform } from '../src/platform/platform.js';
 import { activationMessage, newActivationId, newTransactionId } from '../src/protocol/index.js';
+import { percentile, sortNumbers } from './lib/stats.js';
 
 const invokes = Number(process.env.BENCH_INVOKES ?? 12_500);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500);
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const sortNumbers = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 async function loop(total: number, workers: number, one: () => Promise<void>): Promise<number> {
   let issued = 0;
@@ -68,13 +65,59 @@ function blockingClient(env: Record<string, string>): Promise<[number, number][]
   });
 }
 
-/** Raw two-hop round trip A -> echo process -> B, received here; one message at a time. */
+type SendRaw = (topic: string, value: string) => Promise<unknown>;
+
+/**
+ * Raw two-hop round trips, one message at a time: send on `from`, an echo (started by the caller)
+ * re-publishes it on `to`, a consumer here receives it. Sorted samples in ms, after 20 warm-up trips.
+ */
+async function timeRoundTrips(
+  kafka: Kafka,
+  from: string,
+  to: string,
+  sample: string,
+  sendRaw: SendRaw,
+): Promise<number[]> {
+  const back = kafka.consumer({ groupId: `${to}-back`, maxWaitTimeInMs: 100 });
+  await back.connect();
+  await back.subscribe({ topic: to, fromBeginning: true });
+  let arrived: (() => void) | undefined;
+  await back.run({ eachMessage: async () => arrived?.() });
+  const samples: number[] = [];
+  for (let i = 0; i < latencySamples + 20; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      arrived = resolve;
+      sendRaw(from, sample).catch(reject);
+    });
+    if (i >= 20) samples.push(performance.now() - t0);
+  }
+  await back.disconnect();
+  return sortNumbers(samples);
+}
+
+/** The round trip with the echo in this process. */
+async function sameProcessRoundTrip(kafka: Kafka, prefix: string, sample: string, sendRaw: SendRaw) {
+  const echo = kafka.consumer({ groupId: `${prefix}-echo`, maxWaitTimeInMs: 100 });
+  await echo.connect();
+  await echo.subscribe({ topic: `${prefix}-a`, fromBeginning: true });
+  await echo.run({
+    eachMessage: async ({ message }) => void (await sendRaw(`${prefix}-b`, message.value!.toString())),
+  });
+  try {
+    return await timeRoundTrips(kafka, `${prefix}-a`, `${prefix}-b`, sample, sendRaw);
+  } finally {
+    await echo.disconnect();
+  }
+}
+
+/** The round trip with the echo in its own process (bench/lib/kafka-echo.ts), where an invoker stands. */
 async function crossProcessRoundTrip(
   kafka: Kafka,
   brokers: readonly string[],
   prefix: string,
   sample: string,
-  sendRaw: (topic: string, value: string) => Promise<unknown>,
+  sendRaw: SendRaw,
 ): Promise<number[]> {
   const script = fileURLToPath(new URL('./lib/kafka-echo.ts', import.meta.url));
   const echo = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -93,22 +136,7 @@ async function crossProcessRoundTrip(
       });
       echo.once('exit', (code) => reject(new Error(`echo process exited with ${code}`)));
     });
-    const back = kafka.consumer({ groupId: `${prefix}-xback`, maxWaitTimeInMs: 100 });
-    await back.connect();
-    await back.subscribe({ topic: `${prefix}-xb`, fromBeginning: true });
-    let arrived: (() => void) | undefined;
-    await back.run({ eachMessage: async () => arrived?.() });
-    const samples: number[] = [];
-    for (let i = 0; i < latencySamples + 20; i++) {
-      const t0 = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        arrived = resolve;
-        sendRaw(`${prefix}-xa`, sample).catch(reject);
-      });
-      if (i >= 20) samples.push(performance.now() - t0);
-    }
-    await back.disconnect();
-    return sortNumbers(samples);
+    return await timeRoundTrips(kafka, `${prefix}-xa`, `${prefix}-xb`, sample, sendRaw);
   } finally {
     echo.kill('SIGTERM');
   }
@@ -199,28 +227,7 @@ async function main(): Promise<void> {
       producer.send({ topic, messages: [{ value }], acks: -1, compression: CompressionTypes.None });
 
     // --- direct Kafka round trip (two hops) ---
-    const echo = kafka.consumer({ groupId: `${prefix}-echo`, maxWaitTimeInMs: 100 });
-    const back = kafka.consumer({ groupId: `${prefix}-back`, maxWaitTimeInMs: 100 });
-    await echo.connect();
-    await back.connect();
-    await echo.subscribe({ topic: `${prefix}-a`, fromBeginning: true });
-    await back.subscribe({ topic: `${prefix}-b`, fromBeginning: true });
-    let arrived: (() => void) | undefined;
-    await echo.run({
-      eachMessage: async ({ message }) => void (await sendRaw(`${prefix}-b`, message.value!.toString())),
-    });
-    await back.run({ eachMessage: async () => arrived?.() });
-    const roundTrip: number[] = [];
-    for (let i = 0; i < latencySamples + 20; i++) {
-      const t0 = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        arrived = resolve;
-        sendRaw(`${prefix}-a`, sample).catch(reject);
-      });
-      if (i >= 20) roundTrip.push(performance.now() - t0);
-    }
-    await echo.disconnect();
-    await back.disconnect();
+    const rt = await sameProcessRoundTrip(kafka, prefix, sample, sendRaw);
 
     // --- the same round trip with the echo in its own process, where the invoker stands ---
     const crossRoundTrip = await crossProcessRoundTrip(kafka, brokers, prefix, sample, sendRaw);
@@ -274,7 +281,6 @@ async function main(): Promise<void> {
     const rawRate = med(results.map((r) => r.raw));
     const inv = sortNumbers(invokeLatency);
     const add = sortNumbers(added);
-    const rt = sortNumbers(roundTrip);
     const f = (x: number) => x.toFixed(2);
     console.log('## bench:api');
     console.log('');

@@ -42,6 +42,7 @@ import {
 import { Progress } from './lib/progress.js';
 import { barChart } from './lib/svg.js';
 import { benchCouch } from './social/platform-run.js';
+import { median } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -209,8 +210,6 @@ async function runDag(
     recomputed,
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });

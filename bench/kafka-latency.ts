@@ -24,6 +24,7 @@ import { KafkaBus } from '../src/messaging/kafka-bus.js';
 import { kafkaLogLevelFor, pinoLogCreator } from '../src/messaging/kafka-log.js';
 import { loadConfig } from '../src/platform/config.js';
 import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafka-broker.js';
+import { percentile } from './lib/stats.js';
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 300);
 const warmup = 30;
@@ -35,10 +36,6 @@ interface Hop {
   subscribe(topic: string, onMessage: (value: string) => void, hold?: () => Promise<void>): Promise<void>;
   ensure(topic: string): Promise<void>;
   close(): Promise<void>;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function summary(latencies: number[]): string {

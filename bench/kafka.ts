@@ -26,6 +26,7 @@ import { KafkaBus } from '../src/messaging/kafka-bus.js';
 import { kafkaLogLevelFor, pinoLogCreator } from '../src/messaging/kafka-log.js';
 import { loadConfig } from '../src/platform/config.js';
 import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafka-broker.js';
+import { median, percentile } from './lib/stats.js';
 
 interface Scenario {
   readonly concurrency: number;
@@ -88,16 +89,6 @@ async function runRound(
   await Promise.all(Array.from({ length: scenario.concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   return { messagesPerSecond: messages.length / seconds, latenciesMs };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,9 @@ import { ColorTable } from '../src/balancer/color-table.js';
 import { createPolicy } from '../src/balancer/index.js';
 import { controlPoints, RING_RANGE } from '../src/balancer/policies/consistent-hash.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../src/balancer/types.js';
+import { mulberry32, shuffle } from './lib/random.js';
+import { Zipf } from './lib/zipf.js';
+import { median } from './lib/stats.js';
 
 const INVOKERS = 24;
 const COLORS = 100_000;
@@ -35,37 +38,16 @@ const SEED = 20_230_508;
 const BOUND = 1.25;
 const PASSES = 2;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function zipfStream(random: () => number): PlacementRequest[] {
-  const cdf = new Float64Array(COLORS);
-  let sum = 0;
-  for (let k = 0; k < COLORS; k++) cdf[k] = sum += 1 / (k + 1) ** ZIPF_EXPONENT;
-  const order = Array.from({ length: COLORS }, (_, i) => i);
-  for (let i = COLORS - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const zipf = new Zipf(COLORS, ZIPF_EXPONENT);
+  const order = shuffle(
+    Array.from({ length: COLORS }, (_, i) => i),
+    random,
+  );
   const stream: PlacementRequest[] = new Array<PlacementRequest>(STREAM);
   for (let i = 0; i < STREAM; i++) {
-    const u = random() * sum;
-    let lo = 0;
-    let hi = COLORS - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    // A fresh string per request ('' + forces a new flat string rather than a shared constant).
-    const color = `user${order[lo]!}`;
+    // A fresh string per request (a template literal builds a new string, not a shared constant).
+    const color = `user${order[zipf.sample(random)]!}`;
     stream[i] = { color, namespace: 'guest', action: 'guest/timeline', memoryMB: 256 };
   }
   return stream;
@@ -83,8 +65,6 @@ function round(policy: Policy, stream: readonly PlacementRequest[], view: readon
   const ns = Number(process.hrtime.bigint() - start);
   return (stream.length / ns) * 1e9;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 type Contender = [label: string, make: (random: () => number) => Policy];
 

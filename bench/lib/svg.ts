@@ -54,19 +54,7 @@ export function lineChart(options: {
   const fmt = options.yFormat ?? ((v: number) => String(v));
   const X = (x: number) => left + ((x - xMin) / (xMax - xMin || 1)) * plotW;
   const Y = (y: number) => top + plotH - (y / yMax) * plotH;
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-  );
-  out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(
-    `<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
-  );
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${Y(v) + 4}" text-anchor="end">${esc(fmt(v))}</text>`);
-  }
+  const out = chartFrame({ width, height, left, right, plotW, title: options.title, yMax, Y, fmt });
   for (const x of xs) {
     out.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${top}" y2="${top + plotH}" stroke="#eee"/>`);
     out.push(`<text x="${X(x)}" y="${top + plotH + 18}" text-anchor="middle">${x}</text>`);
@@ -98,6 +86,34 @@ export function lineChart(options: {
   return out.join('\n');
 }
 
+/** The SVG opening, white background, title and horizontal y grid with labels, as lines of SVG. */
+function chartFrame(f: {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  plotW: number;
+  title: string;
+  yMax: number;
+  Y: (y: number) => number;
+  fmt: (v: number) => string;
+}): string[] {
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" font-family="sans-serif" font-size="12">`,
+  );
+  out.push(`<rect width="${f.width}" height="${f.height}" fill="white"/>`);
+  out.push(
+    `<text x="${f.width / 2 - f.right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(f.title)}</text>`,
+  );
+  for (let i = 0; i <= 5; i++) {
+    const v = (f.yMax * i) / 5;
+    out.push(`<line x1="${f.left}" x2="${f.left + f.plotW}" y1="${f.Y(v)}" y2="${f.Y(v)}" stroke="#ddd"/>`);
+    out.push(`<text x="${f.left - 6}" y="${f.Y(v) + 4}" text-anchor="end">${esc(f.fmt(v))}</text>`);
+  }
+  return out;
+}
+
 export function barChart(options: {
   title: string;
   yLabel: string;
@@ -118,19 +134,7 @@ export function barChart(options: {
   const Y = (y: number) => top + plotH - (y / yMax) * plotH;
   const groupW = plotW / options.groups.length;
   const barW = (groupW * 0.8) / options.bars.length;
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
-  );
-  out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  out.push(
-    `<text x="${width / 2 - right / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
-  );
-  for (let i = 0; i <= 5; i++) {
-    const v = (yMax * i) / 5;
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(v)}" y2="${Y(v)}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${Y(v) + 4}" text-anchor="end">${esc(fmt(v))}</text>`);
-  }
+  const out = chartFrame({ width, height, left, right, plotW, title: options.title, yMax, Y, fmt });
   options.groups.forEach((g, gi) => {
     const gx = left + gi * groupW + groupW * 0.1;
     options.bars.forEach((b, bi) => {

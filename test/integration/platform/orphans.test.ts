@@ -3,7 +3,7 @@
  * (SIGKILL, an OOM kill), the embedded pouchdb-server and the invoker processes notice their IPC
  * channel closing and exit, rather than run on as orphans holding ports and taking activations.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { kafkaBrokers, uniqueTopicPrefix } from '../kafka/support.js';
@@ -36,6 +36,21 @@ function forkInvoker(id: string) {
   });
 }
 
+/**
+ * Closes the child's IPC channel (what it sees when its parent dies) and returns its exit code, or
+ * 'still running after 20 s' (then kills it).
+ */
+async function exitCodeAfterDisconnect(child: ChildProcess): Promise<number | null | string> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.disconnect();
+  const code = await Promise.race([
+    exited,
+    new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+  ]);
+  if (code === 'still running after 20 s') child.kill('SIGKILL');
+  return code;
+}
+
 describe('children of a parent that dies', () => {
   it('the embedded pouchdb-server exits when its parent is SIGKILLed', async () => {
     const parent = spawn(
@@ -64,14 +79,7 @@ describe('children of a parent that dies', () => {
 
   it('an invoker process whose parent goes away while it starts up exits instead of starting', async () => {
     const invoker = forkInvoker('8');
-    const exited = new Promise<number | null>((resolve) => invoker.once('exit', (code) => resolve(code)));
-    invoker.disconnect();
-    const code = await Promise.race([
-      exited,
-      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
-    ]);
-    if (code === 'still running after 20 s') invoker.kill('SIGKILL');
-    expect(code).toBe(0);
+    expect(await exitCodeAfterDisconnect(invoker)).toBe(0);
   }, 60_000);
 
   it('an invoker process forked with an IPC channel stops when the channel closes', async () => {
@@ -82,14 +90,6 @@ describe('children of a parent that dies', () => {
       });
       invoker.once('exit', (code) => reject(new Error(`invoker exited with ${code} before it was ready`)));
     });
-    const exited = new Promise<number | null>((resolve) => invoker.once('exit', (code) => resolve(code)));
-    // What the invoker sees when its parent dies: the channel closes.
-    invoker.disconnect();
-    const code = await Promise.race([
-      exited,
-      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
-    ]);
-    if (code === 'still running after 20 s') invoker.kill('SIGKILL');
-    expect(code).toBe(0);
+    expect(await exitCodeAfterDisconnect(invoker)).toBe(0);
   }, 90_000);
 });

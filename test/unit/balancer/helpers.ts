@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import type { InvokerStatus, InvokerView, PlacementRequest } from '../../../src/balancer/types.js';
 
 /** Deterministic PRNG (mulberry32) for reproducible random sources. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seeded } from '../../../bench/lib/random.js';
 
 export function healthyView(ids: readonly number[], capacityMB = 1 << 20): InvokerView[] {
   return ids.map((id) => ({ id, status: 'healthy', capacityMB, inFlightMB: 0, inFlight: 0 }));
