@@ -50,7 +50,8 @@ export async function freePort(): Promise<number> {
 /** `node -e` code: exit when the parent's IPC channel closes, then run pouchdb-server (argv[1]). */
 const serverLauncher = "process.on('disconnect', () => process.exit(0)); require(process.argv[1]);";
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a CouchDB-speaking server answers `GET url` with a 2xx within a second. */
+export async function answers(url: string): Promise<boolean> {
   try {
     const deadline = AbortSignal.timeout(1000);
     return await settleOnAbort(

@@ -6,17 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { answers } from '../../../src/platform/embedded-couch.js';
 import { kafkaBrokers, uniqueTopicPrefix } from '../kafka/support.js';
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(500) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 /** invoker-main.ts as `npm start` forks it: with an IPC channel to this process. */
 function forkInvoker(id: string) {
