@@ -7,9 +7,12 @@
  */
 import { startProjectKafka, type ProjectKafkaBroker } from '../../src/platform/kafka-broker.js';
 
-/** Test broker ports: away from a development broker on 9092/9093. */
-export const TEST_KAFKA_PORT = 19092;
-export const TEST_KAFKA_CONTROLLER_PORT = 19093;
+/**
+ * Test broker ports: away from a development broker on 9092/9093. PALETTE_TEST_KAFKA_PORT moves
+ * them (the controller listener takes the next port), so two checkouts can run their suites at once.
+ */
+export const TEST_KAFKA_PORT = Number(process.env.PALETTE_TEST_KAFKA_PORT ?? 19092);
+export const TEST_KAFKA_CONTROLLER_PORT = TEST_KAFKA_PORT + 1;
 
 let broker: ProjectKafkaBroker | undefined;
 
