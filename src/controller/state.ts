@@ -112,7 +112,7 @@ export class ControllerState {
    */
   place(request: InvocationRequest): PlacedActivation {
     const { action, user } = request;
-    const color = resolveColor(request.payload, action.annotations);
+    const color = request.color ?? resolveColor(request.payload, action.annotations);
     const memoryMB = action.limits.memory;
     const began = process.hrtime.bigint();
     const { decision, policy } = chooseInvoker(
@@ -135,6 +135,7 @@ export class ControllerState {
       blocking: request.blocking,
       content,
       initArgs,
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
     });
     const startedAt = this.deps.now();
     this.deps.load.acquire(decision.invoker, memoryMB);
@@ -172,6 +173,7 @@ export class ControllerState {
     }
     this.deps.effects.recordPlacement({
       activationId: placed.activationId,
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
       namespace: request.user.namespace.name,
       action: `${request.action.namespace}/${request.action.name}`,
       ...(color !== undefined ? { color } : {}),
