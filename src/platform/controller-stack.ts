@@ -65,6 +65,14 @@ export function createControllerStack(
     recordPlacement: (placement) => {
       void stores.placements.record(placement);
     },
+    writeRecord: (activation) => {
+      // Create-only: a record the invoker wrote first wins, and the conflict is expected.
+      void stores.activations.put({
+        ...activation,
+        start: Number(activation.start),
+        end: Number(activation.end),
+      });
+    },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
