@@ -1,7 +1,8 @@
 /**
  * What the REST layer needs from the stores, as narrow ports. src/store's classes satisfy them (see
- * adapters.ts); unit tests use in-memory fakes. Every method answers `undefined` for "not there"
- * rather than throwing, so the API maps absence to 404 without inspecting store errors.
+ * src/platform/api-adapters.ts); unit tests use in-memory fakes. Every method answers `undefined`
+ * for "not there" rather than throwing, so the API maps absence to 404 without inspecting store
+ * errors.
  */
 import type { ActionDocument, ActivationDocument, Identity, KeyValue } from '../protocol/index.js';
 

@@ -5,7 +5,7 @@
  * behaviour described in research/openwhisk-wire.md §5. All views are plain JavaScript map
  * functions with built-in reduces, which pouchdb-server supports as CouchDB does.
  */
-import type { DatabaseKey } from './couch.js';
+import type { DatabaseKey } from './database-names.js';
 
 export interface DesignDocument {
   readonly _id: string;

@@ -1,5 +1,6 @@
 /**
- * The API's ports over src/store's CouchDB stores. Identities become OpenWhisk's wire Identity
+ * The API's ports over src/store's CouchDB stores: composition, so it lives here rather than in
+ * src/api (which knows only its ports) or src/store (which knows nothing of the API). Identities become OpenWhisk's wire Identity
  * (`authkey.api_key`, the four user rights), which the controller embeds in every ActivationMessage.
  */
 import type { ActionDocument, ActivationDocument, Identity } from '../protocol/index.js';
@@ -16,7 +17,7 @@ import type {
   PlacementInfo,
   PlacementPort,
   SubjectPort,
-} from './ports.js';
+} from '../api/ports.js';
 
 /** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
 const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
