@@ -7,6 +7,7 @@
  * since/upto bounds (epoch ms, inclusive) and limit/skip.
  */
 import type nano from 'nano';
+import type { ActivationBrief } from '../protocol/index.js';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { ddocNames } from './design-docs.js';
 import { bulkDocs, isNotFound, statusOf, TOP, type CouchConnection } from './couch.js';
@@ -27,21 +28,6 @@ export type ActivationDoc = ActivationRecord & {
   entityType: 'activation';
   updated: number;
 };
-
-/** The view value: OpenWhisk's ActivationBrief (fields absent when undefined). */
-export interface ActivationBrief {
-  namespace: string;
-  name: string;
-  version?: string;
-  publish?: boolean;
-  annotations?: unknown[];
-  activationId: string;
-  start: number;
-  end?: number;
-  duration?: number;
-  cause?: string;
-  statusCode?: number;
-}
 
 export interface ActivationQuery {
   /** `action` or `package/action`. */

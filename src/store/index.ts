@@ -9,7 +9,7 @@ import type { CouchConnection } from './couch.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
 
-export { connectCouch, couchOptionsFrom, databaseNames, openCouch, type CouchConnection } from './couch.js';
+export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
 export { ActivationStore, activationDocId } from './activation-store.js';
 export { PlacementStore } from './placement-store.js';
