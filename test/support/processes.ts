@@ -24,7 +24,9 @@ function start(script: string, env: Record<string, string>): PaletteProcess {
     env: { ...process.env, PALETTE_LOG_LEVEL: process.env.PALETTE_FAULTS_LOG ?? 'error', ...env },
   });
   if (process.env.PALETTE_FAULTS_LOG)
-    child.once('exit', (code, signal) => process.stderr.write(`[faults] ${script} exited: ${code ?? signal}\n`));
+    child.once('exit', (code, signal) =>
+      process.stderr.write(`[faults] ${script} exited: ${code ?? signal}\n`),
+    );
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
