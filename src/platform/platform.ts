@@ -15,7 +15,7 @@ import type { Controller } from '../controller/controller.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
 import { createInvoker, type WiredInvoker } from '../invoker/index.js';
 import type { MessageBus } from '../messaging/index.js';
-import { connectCouch, couchOptionsFrom, wellKnownAuth, type Stores } from '../store/index.js';
+import { connectCouch, couchOptionsFrom, seedCatalog, wellKnownAuth, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { loadConfig, type Config } from './config.js';
 import { createControllerStack } from './controller-stack.js';
@@ -108,6 +108,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const { stores, bus, controller, metrics, app } = stack;
     cleanups.push(() => stack.close());
     await stores.subjects.seedWellKnown();
+    await seedCatalog(stores, { logger });
     await stack.startTable();
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.port, '0.0.0.0', () => resolve(s));

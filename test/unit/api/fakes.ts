@@ -9,10 +9,12 @@ import { Registry } from 'prom-client';
 import { createApi, type ApiConfig } from '../../../src/api/app.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
+import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
 import type {
   ActionPort,
   ActivationPort,
   ActivationQuery,
+  PackagePort,
   PageQuery,
   PlacementInfo,
   PlacementPort,
@@ -90,13 +92,60 @@ export class FakeActions implements ActionPort {
   }
 
   async list(namespace: string, page: PageQuery) {
-    return this.inNamespace(namespace)
-      .slice(page.skip, page.skip + page.limit)
-      .map(actionMeta);
+    const all = this.inNamespace(namespace);
+    // limit 0: everything (as the CouchDB store reads it).
+    return all.slice(page.skip, page.limit === 0 ? all.length : page.skip + page.limit).map(actionMeta);
   }
 
   async count(namespace: string): Promise<number> {
     return this.inNamespace(namespace).length;
+  }
+}
+
+export class FakePackages implements PackagePort {
+  readonly docs = new Map<string, PackageDocument | { _id: string; entityType: string }>();
+  private revs = 0;
+
+  async get(namespace: string, name: string): Promise<PackageDocument | undefined> {
+    const doc = this.docs.get(`${namespace}/${name}`);
+    if (!doc) return undefined;
+    if (doc.entityType !== 'package')
+      throw Object.assign(new Error('mismatch'), { name: 'DocumentTypeMismatchError' });
+    return structuredClone(doc as PackageDocument);
+  }
+
+  async put(doc: PackageDocument): Promise<PackageDocument> {
+    const current = this.docs.get(doc._id) as PackageDocument | undefined;
+    if ((current?._rev ?? undefined) !== (doc._rev ?? undefined))
+      throw Object.assign(new Error('conflict'), { statusCode: 409 });
+    const stored = { ...structuredClone(doc), _rev: `${++this.revs}-p` };
+    this.docs.set(doc._id, stored);
+    return structuredClone(stored);
+  }
+
+  async delete(doc: PackageDocument): Promise<void> {
+    const current = this.docs.get(doc._id) as PackageDocument | undefined;
+    if (!current || current._rev !== doc._rev)
+      throw Object.assign(new Error('conflict'), { statusCode: 409 });
+    this.docs.delete(doc._id);
+  }
+
+  private inNamespace(namespace: string, publicOnly: boolean): PackageSummary[] {
+    return [...this.docs.values()]
+      .filter((d): d is PackageDocument => d.entityType === 'package')
+      .filter((d) => d.namespace === namespace)
+      .map(packageSummary)
+      .filter((s) => !publicOnly || (s.publish && s.binding === false))
+      .sort((a, b) => b.updated - a.updated);
+  }
+
+  async list(namespace: string, query: PageQuery & { publicOnly: boolean }): Promise<PackageSummary[]> {
+    const all = this.inNamespace(namespace, query.publicOnly);
+    return all.slice(query.skip, query.limit === 0 ? all.length : query.skip + query.limit);
+  }
+
+  async count(namespace: string, publicOnly: boolean): Promise<number> {
+    return this.inNamespace(namespace, publicOnly).length;
   }
 }
 
@@ -196,6 +245,7 @@ export interface TestApi {
   core: FakeCore;
   subjects: FakeSubjects;
   actions: FakeActions;
+  packages: FakePackages;
   activations: FakeActivations;
   placements: FakePlacements;
   registry: Registry;
@@ -215,6 +265,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   subjects.add('guest', guestAuth);
   subjects.add('other', otherAuth);
   const actions = new FakeActions();
+  const packages = new FakePackages();
   const activations = new FakeActivations();
   const placements = new FakePlacements();
   const registry = new Registry();
@@ -222,6 +273,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
     core,
     subjects,
     actions,
+    packages,
     activations,
     placements,
     config: { controllerId: 'palette0', ...config },
@@ -239,6 +291,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
     core,
     subjects,
     actions,
+    packages,
     activations,
     placements,
     registry,
