@@ -58,10 +58,13 @@ export const packageMessages = {
 export const reservedPackageNames: ReadonlySet<string> = new Set(['default']);
 
 /** `{}` is "no binding" (Binding.optionalBindingDeserializer); otherwise both names are required. */
-const bindingPutSchema = z.union([
-  z.object({}).strict(),
-  z.object({ namespace: z.string(), name: z.string() }).passthrough(),
-]);
+const bindingPutSchema = z
+  .object({ namespace: z.string().optional(), name: z.string().optional() })
+  .passthrough()
+  .refine(
+    (b) => Object.keys(b).length === 0 || (b.namespace !== undefined && b.name !== undefined),
+    'a binding is {} or names both the namespace and the name of a package',
+  );
 
 export const packagePutSchema = z
   .object({
@@ -96,10 +99,10 @@ export function parsePackagePut(body: unknown, callerNamespace: string): Package
   }
   const { binding, parameters, version, publish, annotations } = parsed.data;
   const put: PackagePut = {};
-  if (binding && 'name' in binding) {
+  if (binding?.namespace !== undefined && binding.name !== undefined) {
     const ref = {
       namespace: binding.namespace === '_' ? callerNamespace : binding.namespace,
-      name: String(binding.name),
+      name: binding.name,
     };
     checkEntityName(ref.namespace);
     checkEntityName(ref.name);

@@ -58,13 +58,18 @@ export class FakeSubjects implements SubjectPort {
   }
 }
 
+const typeMismatch = () => Object.assign(new Error('mismatch'), { name: 'DocumentTypeMismatchError' });
+
 export class FakeActions implements ActionPort {
   readonly docs = new Map<string, ActionDocument>();
+  /** The packages sharing the whisks database: their ids are not actions. */
+  packages?: FakePackages;
   gets = 0;
   private revs = 0;
 
   async get(namespace: string, name: string): Promise<ActionDocument | undefined> {
     this.gets++;
+    if (this.packages?.docs.has(`${namespace}/${name}`)) throw typeMismatch();
     const doc = this.docs.get(`${namespace}/${name}`);
     return doc ? structuredClone(doc) : undefined;
   }
@@ -103,19 +108,19 @@ export class FakeActions implements ActionPort {
 }
 
 export class FakePackages implements PackagePort {
-  readonly docs = new Map<string, PackageDocument | { _id: string; entityType: string }>();
+  readonly docs = new Map<string, PackageDocument>();
   private revs = 0;
 
+  constructor(private readonly actions?: FakeActions) {}
+
   async get(namespace: string, name: string): Promise<PackageDocument | undefined> {
+    if (this.actions?.docs.has(`${namespace}/${name}`)) throw typeMismatch();
     const doc = this.docs.get(`${namespace}/${name}`);
-    if (!doc) return undefined;
-    if (doc.entityType !== 'package')
-      throw Object.assign(new Error('mismatch'), { name: 'DocumentTypeMismatchError' });
-    return structuredClone(doc as PackageDocument);
+    return doc ? structuredClone(doc) : undefined;
   }
 
   async put(doc: PackageDocument): Promise<PackageDocument> {
-    const current = this.docs.get(doc._id) as PackageDocument | undefined;
+    const current = this.docs.get(doc._id);
     if ((current?._rev ?? undefined) !== (doc._rev ?? undefined))
       throw Object.assign(new Error('conflict'), { statusCode: 409 });
     const stored = { ...structuredClone(doc), _rev: `${++this.revs}-p` };
@@ -124,7 +129,7 @@ export class FakePackages implements PackagePort {
   }
 
   async delete(doc: PackageDocument): Promise<void> {
-    const current = this.docs.get(doc._id) as PackageDocument | undefined;
+    const current = this.docs.get(doc._id);
     if (!current || current._rev !== doc._rev)
       throw Object.assign(new Error('conflict'), { statusCode: 409 });
     this.docs.delete(doc._id);
@@ -132,7 +137,6 @@ export class FakePackages implements PackagePort {
 
   private inNamespace(namespace: string, publicOnly: boolean): PackageSummary[] {
     return [...this.docs.values()]
-      .filter((d): d is PackageDocument => d.entityType === 'package')
       .filter((d) => d.namespace === namespace)
       .map(packageSummary)
       .filter((s) => !publicOnly || (s.publish && s.binding === false))
@@ -265,7 +269,8 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   subjects.add('guest', guestAuth);
   subjects.add('other', otherAuth);
   const actions = new FakeActions();
-  const packages = new FakePackages();
+  const packages = new FakePackages(actions);
+  actions.packages = packages;
   const activations = new FakeActivations();
   const placements = new FakePlacements();
   const registry = new Registry();
