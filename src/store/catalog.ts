@@ -145,8 +145,17 @@ export async function seedCatalog(
   const pkg = catalogPackageDocument(now());
   if (await stores.packages.get(pkg._id)) return false;
   const dir = options.codeDir ?? catalogCodeDir;
+  const sources = new Map<string, string>();
+  try {
+    for (const action of utilsActions)
+      sources.set(action.name, await readFile(new URL(`${action.name}.js`, dir), 'utf8'));
+  } catch (err) {
+    // An image built without actions/utils: the platform works, only the catalog is missing.
+    options.logger?.warn({ err: String(err) }, 'whisk.system/utils not seeded: its code is not readable');
+    return false;
+  }
   for (const action of utilsActions) {
-    const code = await readFile(new URL(`${action.name}.js`, dir), 'utf8');
+    const code = sources.get(action.name)!;
     try {
       await stores.actions.put(catalogActionDocument(action, code, now()));
     } catch (err) {

@@ -51,6 +51,15 @@ describe('the utils catalog', () => {
     expect(await stores.packages.get('whisk.system/utils')).toBeDefined();
   });
 
+  it('without its code (an image built without actions/utils) it seeds nothing and does not fail', async () => {
+    const stores = await storesFor('catalogmissing');
+    expect(await seedCatalog(stores, { codeDir: new URL('file:///nonexistent-palette-catalog/') })).toBe(
+      false,
+    );
+    expect(await stores.packages.get('whisk.system/utils')).toBeUndefined();
+    expect(await stores.actions.list('whisk.system/utils')).toEqual([]);
+  });
+
   it.skipIf(owcSkipReason())('writes documents OpenWhisk reads as a package and as actions', async () => {
     const stores = await storesFor('catalogowc');
     await seedCatalog(stores);
