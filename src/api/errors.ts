@@ -12,6 +12,9 @@ export const messages = {
   authInvalid: 'The supplied authentication is invalid.',
   conflict: 'resource already exists',
   conformance: 'Resource by this name exists but is not in this collection.',
+  /** akka-http's default for 503, what OpenWhisk answers when its load balancer fails (LoadBalancerException). */
+  serviceUnavailable:
+    'The server is currently unavailable (because it is overloaded or down for maintenance).',
   entityTooLarge: (what: string, size: number, max: number) =>
     `The request content was malformed: ${what} of ${size} bytes exceeds allowed threshold of ${max} bytes.`,
   malformedJson: 'The request content was malformed.',

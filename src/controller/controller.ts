@@ -1,46 +1,29 @@
 /**
- * The controller core: API request -> color -> policy -> ActivationMessage on `invoker<N>` ->
- * acknowledgement on `completed<controllerId>` -> answer. It is OpenWhisk's CommonLoadBalancer and
- * ShardingContainerPoolBalancer bookkeeping, with Palette's placement in the middle:
+ * The controller's shell: it connects the pure core (state.ts) to the message bus, the store and the
+ * clock. API request -> core.place -> ActivationMessage on `invoker<N>` -> acknowledgement on
+ * `completed<controllerId>` -> core.acknowledged -> the blocking caller's answer.
  *
- * - Capacity: each invoker's user memory (from its pings) split between controller replicas; an
- *   activation holds its action's memory from publish until the invoker's completion, or until the
- *   forced-completion timeout.
- * - Health: pings on `health` (consumer group `health<controllerId>`, so every controller sees every
- *   ping) drive the InvokerSupervisor; health test actions are written to the whisks database and
- *   sent without taking a slot.
- * - Results: blocking callers wait for the Result/Combined acknowledgement up to their timeout.
+ * - Pings arrive on `health` in consumer group `health<controllerId>`, so every controller sees every
+ *   ping; the core's tick runs once a second.
+ * - A blocking caller registers for its result before the message is published and waits up to its
+ *   `waitMs`. A shrunk result (only the id) is read back from the activations store, as OpenWhisk's
+ *   PrimitiveActions polls for it.
  *
  * It knows no HTTP; src/api maps its outcomes and errors to OpenWhisk's status codes.
  */
 import type { Logger } from 'pino';
-import type { InvokerStatus } from '../balancer/types.js';
-import { resolveColor } from '../balancer/color.js';
-import { invokerSlotMB, LoadTracker } from '../balancer/load-tracker.js';
+import type { LoadTracker } from '../balancer/load-tracker.js';
 import type { MessageBus, Subscription } from '../messaging/bus.js';
 import { topics } from '../messaging/bus.js';
-import {
-  activationMessage,
-  acknowledgedActivationId,
-  healthTestActionDocument,
-  healthTestActionName,
-  healthTestIdentity,
-  invokerHealthTid,
-  newActivationId,
-  parseAcknowledgement,
-  parsePing,
-  type ActionDocument,
-  type Acknowledgement,
-  type Identity,
-  type WhiskActivation,
-} from '../protocol/index.js';
-import { ActivationRegistry, type InFlightEntry } from './activation-registry.js';
-import { buildContent } from './content.js';
-import { InvokerSupervisor, type InvocationResult, type SupervisedInvoker } from './invoker-supervisor.js';
+import { healthTestActionDocument, type ActionDocument, type WhiskActivation } from '../protocol/index.js';
+import { systemClock, type Cancel, type Clock } from './clock.js';
+import type { InFlightEntry } from './in-flight-book.js';
 import type { ControllerMetrics } from './metrics.js';
-import { chooseInvoker, type PlacementPolicies } from './placement.js';
+import type { PlacementPolicies } from './placement.js';
+import { ResultWaiters } from './result-waiters.js';
+import { ControllerState } from './state.js';
 import {
-  NoInvokersError,
+  PublishTimeoutError,
   type ControllerCore,
   type InvocationOutcome,
   type InvocationRequest,
@@ -62,6 +45,10 @@ export interface ControllerDeps {
   putHealthAction(doc: ActionDocument): Promise<void>;
   /** Records where an activation went (batched by the store). */
   recordPlacement?(placement: Placement): void;
+  /** Writes a system-error record create-only (R15: activations given up on); failures are the store's to log. */
+  writeRecord?(activation: WhiskActivation): void;
+  /** Longest wait for the broker to take an activation message before answering 503; default 5 s. */
+  publishTimeoutMs?: number;
   /** Reads a stored activation, for blocking calls whose result was acknowledged only by id. */
   getActivation?(namespace: string, activationId: string): Promise<WhiskActivation | undefined>;
   /** An invoker is gone for good (least-assigned moves its colors). */
@@ -70,50 +57,94 @@ export interface ControllerDeps {
   onInvokerSeen?(invoker: number): void;
   metrics: ControllerMetrics;
   logger: Logger;
-  now?: () => number;
+  /** Default: the system clock. Tests pass a manual one. */
+  clock?: Clock;
+  /** Default: OpenWhisk's random activation ids. */
+  newActivationId?: () => string;
 }
 
-const tickMs = 1_000;
+export const tickMs = 1_000;
 /** DB polls for a shrunk blocking result, as PrimitiveActions' fast polls. */
-const shrunkPollMs = [1_000, 2_000, 2_000, 2_000];
+export const shrunkPollMs = [1_000, 2_000, 2_000, 2_000];
 
 export class Controller implements ControllerCore {
-  private readonly registry: ActivationRegistry;
-  private readonly supervisor: InvokerSupervisor;
+  private readonly state: ControllerState;
+  private readonly waiters: ResultWaiters;
+  private readonly clock: Clock;
   private readonly subscriptions: Subscription[] = [];
-  private readonly healthIdentity: Identity = healthTestIdentity();
-  private readonly now: () => number;
-  private readonly startedAt: number;
-  private readonly colorHomes = new Map<string, number>();
-  private ticker: NodeJS.Timeout | undefined;
+  private stopTicking: Cancel | undefined;
   private ready = false;
   private closed = false;
 
   constructor(private readonly deps: ControllerDeps) {
-    this.now = deps.now ?? Date.now;
-    this.startedAt = this.now();
-    this.registry = new ActivationRegistry({ onForcedCompletion: (entry) => this.forcedCompletion(entry) });
-    this.supervisor = new InvokerSupervisor({
-      sendTestAction: (instance) => this.sendTestAction(instance.instance),
-      onStatusChange: (invoker, from) => this.statusChanged(invoker, from),
+    this.clock = deps.clock ?? systemClock;
+    this.waiters = new ResultWaiters(this.clock);
+    this.state = new ControllerState({
+      controllerId: deps.controllerId,
+      replicas: deps.replicas,
+      invokerGoneMs: deps.invokerGoneMs,
+      policies: deps.policies,
+      load: deps.load,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      now: () => this.clock.now(),
+      ...(deps.newActivationId ? { newActivationId: deps.newActivationId } : {}),
+      effects: {
+        sendTestAction: (invoker, message) => this.sendTestAction(invoker, message),
+        deliverResult: (activationId, value) => this.waiters.deliver(activationId, value),
+        recordPlacement: (placement) => deps.recordPlacement?.(placement),
+        invokerSeen: (invoker) => deps.onInvokerSeen?.(invoker),
+        invokerGone: (invoker, remaining) => deps.onInvokerGone?.(invoker, remaining),
+        forcedCompletion: (entry) =>
+          deps.logger.warn({ activationId: entry.activationId, invoker: entry.invoker }, 'forced completion'),
+        writeRecord: (activation) => deps.writeRecord?.(activation),
+      },
     });
   }
 
-  /** Connects topics, writes the health test action, starts consuming. Retries until CouchDB answers. */
+  /**
+   * Connects topics, writes the health test action, starts consuming. Retries until CouchDB answers.
+   * Each start consumes in groups of its own incarnation (R16), reading from the latest offset: a
+   * restarted controller never waits for a dead predecessor to leave its group, and what that
+   * predecessor left unread was addressed to activations nobody waits for any more.
+   */
   async start(): Promise<void> {
     const { bus, controllerId } = this.deps;
+    const incarnation = this.clock.now();
+    const completedGroup = topics.completedIncarnationGroup(controllerId, incarnation);
+    const healthGroup = topics.healthIncarnationGroup(controllerId, incarnation);
     await bus.ensureTopic(topics.completed(controllerId), 'completed');
     await bus.ensureTopic(topics.health, 'health');
     await this.writeHealthAction();
     this.subscriptions.push(
-      await bus.subscribe(topics.completed(controllerId), topics.completed(controllerId), (v) =>
-        this.onAck(v),
+      await bus.subscribe(
+        topics.completed(controllerId),
+        completedGroup,
+        async (v) => this.state.acknowledged(v),
+        { startAt: 'latest' },
       ),
-      await bus.subscribe(topics.health, topics.healthGroup(controllerId), (v) => this.onPing(v)),
+      await bus.subscribe(topics.health, healthGroup, async (v) => this.state.pinged(v), {
+        startAt: 'latest',
+      }),
     );
-    this.ticker = setInterval(() => this.tick(), tickMs);
-    this.ticker.unref();
+    this.stopTicking = this.clock.every(tickMs, () => this.state.tick());
     this.ready = true;
+    void this.deleteEarlierGroups([completedGroup, healthGroup]);
+  }
+
+  /** Earlier incarnations' groups, once empty, are deleted; Kafka expires any it cannot delete yet. */
+  private async deleteEarlierGroups(keep: readonly string[]): Promise<void> {
+    const { bus, controllerId, logger } = this.deps;
+    try {
+      const ours = [topics.completed(controllerId), topics.healthGroup(controllerId)];
+      const earlier = (group: string) =>
+        !keep.includes(group) &&
+        ours.some((base) => group.startsWith(`${base}.`) && /^\d+$/.test(group.slice(base.length + 1)));
+      const deleted = await bus.deleteIdleGroups(earlier);
+      if (deleted.length > 0) logger.info({ deleted }, "deleted earlier incarnations' consumer groups");
+    } catch (error) {
+      logger.warn({ err: error }, "could not delete earlier incarnations' consumer groups");
+    }
   }
 
   isReady(): boolean {
@@ -121,237 +152,84 @@ export class Controller implements ControllerCore {
   }
 
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
-    const { action, user } = request;
-    const color = resolveColor(request.payload, action.annotations);
-    const memoryMB = action.limits.memory;
-    const began = process.hrtime.bigint();
-    const { decision, policy } = chooseInvoker(
-      this.deps.policies,
-      { color, namespace: user.namespace.name, action: `${action.namespace}/${action.name}`, memoryMB },
-      this.deps.load.view(),
-    );
-    this.deps.metrics.decisionSeconds.observe({ policy }, Number(process.hrtime.bigint() - began) / 1e9);
-    if (!decision) throw new NoInvokersError();
-
-    const activationId = newActivationId();
-    const { content, initArgs } = buildContent(action, request.payload);
-    const message = activationMessage({
-      transid: request.transid,
-      action: { path: action.namespace, name: action.name, version: action.version },
-      revision: action._rev ?? null,
-      user,
-      activationId,
-      controllerId: this.deps.controllerId,
-      blocking: request.blocking,
-      content,
-      initArgs,
-    });
-
-    this.deps.load.acquire(decision.invoker, memoryMB);
-    const entry: InFlightEntry = {
-      activationId,
-      invoker: decision.invoker,
-      memoryMB,
-      namespace: user.namespace.name,
-      startedAt: this.now(),
-    };
-    this.registry.add(entry, action.limits.timeout);
-    if (request.blocking) this.registry.expectResult(activationId);
+    const placed = this.state.place(request);
+    const { activationId } = placed;
+    const pending = request.blocking ? this.waiters.expect(activationId) : undefined;
     try {
-      await this.deps.bus.send(topics.invoker(decision.invoker), [JSON.stringify(message)]);
+      await this.publish(placed.invoker, placed.message);
     } catch (error) {
-      this.registry.forget(activationId);
-      if (this.registry.complete(activationId)) this.deps.load.release(decision.invoker, memoryMB);
+      pending?.cancel();
+      this.state.publishFailed(placed);
       throw error;
     }
-    this.account(activationId, request, color, policy, decision);
+    this.state.published(placed, request);
 
-    if (!request.blocking) return { kind: 'accepted', activationId };
-    const result = await this.registry.waitForResult(activationId, request.waitMs);
-    if (result === undefined) {
-      this.registry.forget(activationId);
-      return { kind: 'accepted', activationId };
-    }
+    if (!pending) return { kind: 'accepted', activationId };
+    const result = await pending.wait(request.waitMs);
+    if (result === undefined) return { kind: 'accepted', activationId };
     if ('activation' in result) return { kind: 'completed', activationId, activation: result.activation };
-    const stored = await this.pollStored(user.namespace.name, activationId, entry.startedAt + request.waitMs);
+    const stored = await this.pollStored(
+      request.user.namespace.name,
+      activationId,
+      placed.startedAt + request.waitMs,
+    );
     return stored
       ? { kind: 'completed', activationId, activation: stored }
       : { kind: 'accepted', activationId };
   }
 
   invokerHealth(): InvokerHealthEntry[] {
-    return this.supervisor.list().map((invoker) => ({
-      id: invoker.id,
-      name: invoker.instance.uniqueName ?? `invoker${invoker.id}`,
-      status: invoker.status,
-      userMemoryMB: invoker.userMemoryMB,
-    }));
+    return this.state.invokerHealth();
   }
 
   /** Activations this controller has in flight (tests and metrics). */
   inFlight(): readonly InFlightEntry[] {
-    return this.registry.inFlight();
+    return this.state.inFlight();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.stopTicking?.();
     for (const subscription of this.subscriptions.splice(0)) await subscription.stop();
-    this.registry.clear();
+    this.waiters.clear();
+    this.state.clear();
   }
 
-  private account(
-    activationId: string,
-    request: InvocationRequest,
-    color: string | undefined,
-    policy: string,
-    decision: { invoker: number; home: number; forced: boolean; spilled: boolean },
-  ): void {
-    const { metrics } = this.deps;
-    const invoker = String(decision.invoker);
-    metrics.activations.inc({ policy, invoker, colored: color === undefined ? 'false' : 'true' });
-    if (decision.forced) metrics.offHome.inc({ policy, reason: 'forced' });
-    else if (decision.spilled) metrics.offHome.inc({ policy, reason: 'spilled' });
-    metrics.inFlight.inc({ invoker });
-    if (color !== undefined && this.colorHomes.size < 100_000 && !this.colorHomes.has(color)) {
-      this.colorHomes.set(color, decision.home);
-      metrics.colorsPerInvoker.inc({ invoker: String(decision.home) });
-    }
-    this.deps.recordPlacement?.({
-      activationId,
-      namespace: request.user.namespace.name,
-      action: `${request.action.namespace}/${request.action.name}`,
-      ...(color !== undefined ? { color } : {}),
-      policy,
-      invoker: decision.invoker,
-      home: decision.home,
-      forced: decision.forced,
-      spilled: decision.spilled,
-      controller: this.deps.controllerId,
-      time: this.now(),
+  /**
+   * Publishes within the bound (C: fail fast on a broker outage). On timeout a send still queued is
+   * withdrawn; one already on the wire may yet be delivered and run.
+   */
+  private publish(invoker: number, message: string): Promise<void> {
+    const timeoutMs = this.deps.publishTimeoutMs ?? 5_000;
+    const abort = new AbortController();
+    return new Promise<void>((resolve, reject) => {
+      const cancel = this.clock.after(timeoutMs, () => {
+        const error = new PublishTimeoutError(timeoutMs);
+        abort.abort(error);
+        reject(error);
+      });
+      this.deps.bus.send(topics.invoker(invoker), [message], { signal: abort.signal }).then(
+        () => {
+          cancel();
+          resolve();
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
     });
   }
 
-  private async onAck(value: string): Promise<void> {
-    let ack: Acknowledgement;
-    try {
-      ack = parseAcknowledgement(value);
-    } catch (error) {
-      this.deps.logger.warn(
-        { err: error, value: value.slice(0, 500) },
-        'dropping an unreadable acknowledgement',
-      );
-      return;
-    }
-    this.deps.metrics.acks.inc({ kind: ack.kind });
-    const activationId = acknowledgedActivationId(ack);
-    if (ack.kind !== 'result') {
-      const isSystemError = ack.message.isSystemError === true;
-      this.completion(activationId, ack.message.transid[0], ack.message.instance.instance, isSystemError);
-    }
-    if (ack.kind !== 'completion') {
-      const response = ack.message.response;
-      this.registry.deliverResult(
-        activationId,
-        typeof response === 'string' ? { activationId: response } : { activation: response },
-      );
-    }
-  }
-
-  private completion(activationId: string, tid: string, invoker: number, isSystemError: boolean): void {
-    const result: InvocationResult = isSystemError ? 'systemError' : 'success';
-    const entry = this.registry.complete(activationId);
-    if (entry) {
-      this.deps.load.release(entry.invoker, entry.memoryMB);
-      this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
-      this.supervisor.onInvocationFinished(invoker, result, this.now());
-    } else if (tid === invokerHealthTid) {
-      this.supervisor.onInvocationFinished(invoker, result, this.now());
-    } else {
-      this.deps.logger.debug(
-        { activationId },
-        'completion for an activation not in flight (late or foreign)',
-      );
-    }
-  }
-
-  private forcedCompletion(entry: InFlightEntry): void {
-    this.deps.logger.warn({ activationId: entry.activationId, invoker: entry.invoker }, 'forced completion');
-    this.deps.load.release(entry.invoker, entry.memoryMB);
-    this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
-    this.deps.metrics.forcedCompletions.inc({ invoker: String(entry.invoker) });
-    this.supervisor.onInvocationFinished(entry.invoker, 'timeout', this.now());
-  }
-
-  private async onPing(value: string): Promise<void> {
-    try {
-      const ping = parsePing(value);
-      const known = this.supervisor.get(ping.name.instance);
-      this.supervisor.onPing(ping, this.now());
-      if (!known) this.deps.onInvokerSeen?.(ping.name.instance);
-      if (!known || known.userMemoryMB !== this.supervisor.get(ping.name.instance)?.userMemoryMB)
-        this.syncInvokers();
-    } catch (error) {
-      this.deps.logger.warn({ err: error, value: value.slice(0, 500) }, 'dropping an unreadable ping');
-    }
-  }
-
-  private tick(): void {
-    const now = this.now();
-    this.supervisor.tick(now);
-    const gone = this.supervisor
-      .list()
-      .filter(
-        (i) =>
-          i.status === 'offline' &&
-          i.offlineSince !== undefined &&
-          now - i.offlineSince >= this.deps.invokerGoneMs,
-      );
-    if (gone.length === 0) return;
-    for (const invoker of gone) this.supervisor.forget(invoker.id);
-    this.syncInvokers();
-    const remaining = this.supervisor.list().map((i) => i.id);
-    for (const invoker of gone) {
-      this.deps.logger.warn({ invoker: invoker.id }, 'invoker gone for good; its colors move');
-      this.deps.onInvokerGone?.(invoker.id, remaining);
-    }
-  }
-
-  private statusChanged(invoker: SupervisedInvoker, from: InvokerStatus | undefined): void {
-    this.deps.logger.info({ invoker: invoker.id, from, to: invoker.status }, 'invoker status');
-    this.deps.metrics.setHealth(invoker.id, invoker.status);
-    this.syncInvokers();
-  }
-
-  /** Keeps the policies' invoker set equal to the supervised (not gone) invokers. */
-  private syncInvokers(): void {
-    const { load, replicas } = this.deps;
-    const known = new Set<number>();
-    for (const invoker of this.supervisor.list()) {
-      known.add(invoker.id);
-      load.upsert(invoker.id, invoker.status, invokerSlotMB(invoker.userMemoryMB, replicas));
-    }
-    for (const view of load.view()) if (!known.has(view.id)) load.remove(view.id);
-  }
-
-  private sendTestAction(invoker: number): void {
-    const message = activationMessage({
-      transid: [invokerHealthTid, this.startedAt],
-      action: { path: 'whisk.system', name: healthTestActionName(this.deps.controllerId), version: '0.0.1' },
-      revision: null,
-      user: this.healthIdentity,
-      activationId: newActivationId(),
-      controllerId: this.deps.controllerId,
-      blocking: false,
-    });
-    this.deps.bus.send(topics.invoker(invoker), [JSON.stringify(message)]).catch((error: unknown) => {
+  private sendTestAction(invoker: number, message: string): void {
+    this.deps.bus.send(topics.invoker(invoker), [message]).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, invoker }, 'could not send a health test action');
     });
   }
 
   private async writeHealthAction(): Promise<void> {
-    const doc = healthTestActionDocument(this.deps.controllerId, this.now());
+    const doc = healthTestActionDocument(this.deps.controllerId, this.clock.now());
     for (let attempt = 0; ; attempt++) {
       try {
         await this.deps.putHealthAction(doc);
@@ -359,7 +237,7 @@ export class Controller implements ControllerCore {
       } catch (error) {
         if (this.closed) throw error;
         this.deps.logger.warn({ err: error, attempt }, 'cannot write the health test action yet; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
+        await this.clock.sleep(Math.min(5_000, 200 * 2 ** attempt));
       }
     }
   }
@@ -371,8 +249,8 @@ export class Controller implements ControllerCore {
   ): Promise<WhiskActivation | undefined> {
     if (!this.deps.getActivation) return undefined;
     for (const wait of shrunkPollMs) {
-      if (this.now() + wait > deadline) return undefined;
-      await new Promise((r) => setTimeout(r, wait));
+      if (this.clock.now() + wait > deadline) return undefined;
+      await this.clock.sleep(wait);
       const stored = await this.deps.getActivation(namespace, activationId).catch(() => undefined);
       if (stored) return stored;
     }

@@ -17,6 +17,13 @@ export interface InvocationRequest {
   blocking: boolean;
   /** How long a blocking call waits for the result before answering with the id (ms, 1..60000). */
   waitMs: number;
+  /**
+   * A color already resolved by an entry point that carries it (a sequence, a trigger, a web action:
+   * DECISIONS R7). When set it wins over `__palette_color` in the payload and the action's annotation.
+   */
+  color?: string;
+  /** The activation that caused this one (a sequence's or a trigger's): ActivationMessage.cause. */
+  cause?: string;
 }
 
 export type InvocationOutcome =
@@ -28,6 +35,10 @@ export type InvocationOutcome =
 /** Where the controller placed an activation (also written to `<prefix>palette_placements`). */
 export interface Placement {
   activationId: string;
+  /** What was activated; absent means an action. Sequences and triggers have no invoker (R7). */
+  kind?: 'action' | 'sequence' | 'trigger';
+  /** The activation that caused this one, if any. */
+  cause?: string;
   namespace: string;
   action: string;
   color?: string;
@@ -46,6 +57,17 @@ export class NoInvokersError extends Error {
   readonly retriable = true;
   constructor() {
     super('No invokers available.');
+  }
+}
+
+/**
+ * The activation message could not be handed to the broker within the publish bound: the API
+ * answers 503 at once instead of hanging (the activation was not accepted; its slot is free).
+ */
+export class PublishTimeoutError extends Error {
+  readonly retriable = true;
+  constructor(readonly timeoutMs: number) {
+    super(`the activation could not be published within ${timeoutMs} ms`);
   }
 }
 

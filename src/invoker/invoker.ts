@@ -29,30 +29,28 @@ import {
   activationMessageSchema,
   invokerInstanceId,
   pingMessage,
-  serializeAcknowledgement,
   serializePing,
   whiskActivationSchema,
-  type Acknowledgement,
   type ActivationMessage,
   type ActivationResponse,
   type InvokerInstanceId,
   type WhiskActivation,
 } from '../protocol/index.js';
+import { abortAck, ackPlan, buildAck } from './ack-plan.js';
+import { Acknowledger } from './acknowledger.js';
+import { containerEnvironment } from './action-environment.js';
 import {
   constructActivation,
   fallbackActivation,
-  initFailureResponse,
-  initSucceeded,
   messages,
-  runResponse,
-  timedOut,
   whiskError,
   applicationError,
   type ActionFacts,
 } from './activation-result.js';
-import { Container, type CallResult } from './container.js';
+import { Container } from './container.js';
 import { ContainerPool, type Lease } from './container-pool.js';
 import { developerErrorLogWarning, formatLogLine, formatTimestamp, nowNs } from './logs.js';
+import { runActivation } from './run-activation.js';
 import {
   ActionNotFoundError,
   ActionUnreadableError,
@@ -89,30 +87,6 @@ export interface InvokerOptions {
 
 const MB = 1024 * 1024;
 
-/** ContainerProxy.partitionArguments: init parameters go to the environment, the rest are the arguments. */
-export function partitionArguments(
-  content: unknown,
-  initArgs: readonly string[],
-): { env: Record<string, unknown>; params: unknown } {
-  if (content === undefined || content === null) return { env: {}, params: {} };
-  if (Array.isArray(content) || typeof content !== 'object') return { env: {}, params: content };
-  const env: Record<string, unknown> = {};
-  const params: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(content as Record<string, unknown>)) {
-    if (initArgs.includes(key)) env[key] = value;
-    else params[key] = value;
-  }
-  return { env, params };
-}
-
-/** A missing `provide-api-key` annotation counts as true (OpenWhisk's backward compatibility). */
-export function providesApiKey(action: Pick<ExecutableAction, 'annotations'>): boolean {
-  const annotation = action.annotations.find((a) => a.key === 'provide-api-key');
-  if (!annotation) return true;
-  const v = annotation.value;
-  return !(v === false || v === 0 || v === '' || v === null || v === 'false');
-}
-
 function isNodeKind(kind: string): boolean {
   return /^nodejs(:|$)/.test(kind);
 }
@@ -123,7 +97,7 @@ export class Invoker {
   private readonly pool: ContainerPool<Container>;
   private subscription: Subscription | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
-  private readonly ensuredTopics = new Map<string, Promise<void>>();
+  private readonly acknowledger: Acknowledger;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pendingStores = new Set<Promise<void>>();
   private containerSeq = 0;
@@ -138,6 +112,7 @@ export class Invoker {
   constructor(private readonly options: InvokerOptions) {
     this.instance = invokerInstanceId(options.id, options.userMemoryMB, options.name);
     this.logger = options.logger ?? pino({ name: `invoker${options.id}`, level: 'silent' });
+    this.acknowledger = new Acknowledger(options.bus, this.logger);
     this.pool = new ContainerPool<Container>({
       userMemoryMB: options.userMemoryMB,
       idleTimeoutMs: options.idleContainerMs ?? 10 * 60_000,
@@ -219,15 +194,13 @@ export class Invoker {
 
   private async startContainer(memoryMB: number): Promise<Container> {
     const id = `${this.options.name ?? `invoker${this.options.id}`}-c${++this.containerSeq}-${randomBytes(3).toString('hex')}`;
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      TMPDIR: tmpdir(),
-      PALETTE_INVOKER_ID: String(this.options.id),
-      PALETTE_CONTAINER_ID: id,
-      PALETTE_LOCAL_STORE: this.localStore ?? tmpdir(),
-      ...(this.options.name ? { PALETTE_INVOKER_NAME: this.options.name } : {}),
-      ...this.options.containerEnv,
-    };
+    const env = containerEnvironment({
+      invokerId: this.options.id,
+      ...(this.options.name ? { invokerName: this.options.name } : {}),
+      containerId: id,
+      localStore: this.localStore,
+      ...(this.options.containerEnv ? { extra: this.options.containerEnv } : {}),
+    });
     return Container.start({ id, memoryMB, env, cwd: tmpdir() });
   }
 
@@ -295,12 +268,7 @@ export class Invoker {
       { startMs: now, endMs: now, timeout: false },
       response,
     );
-    await this.sendAck(
-      msg,
-      msg.blocking
-        ? acks.combined(msg.transid, activation, this.instance, true)
-        : acks.completion(msg.transid, activation.activationId, this.instance, response.statusCode === 3),
-    );
+    await this.sendAck(msg, abortAck(msg, activation, this.instance));
     this.store(msg, activation);
   }
 
@@ -357,86 +325,15 @@ export class Invoker {
     lease: Lease<Container>,
   ): Promise<void> {
     const container = lease.container;
-    const timeoutMs = action.limits.timeout;
     const logLimitBytes = (action.limits.logs ?? 10) * MB;
-    const { env: initParams, params } = partitionArguments(msg.content, msg.initArgs);
-    const environment: Record<string, string> = {
-      ...(providesApiKey(action) ? stringFields(msg.user.authkey) : {}),
-      namespace: msg.user.namespace.name,
-      action_name: `/${msg.action.path}/${msg.action.name}`,
-      ...(msg.action.version !== undefined ? { action_version: msg.action.version } : {}),
-      activation_id: msg.activationId,
-      transaction_id: msg.transid[0],
-    };
-
-    let activation: WhiskActivation | undefined;
-    let init: { startMs: number; durationMs: number } | undefined;
-    let lastCall: CallResult | undefined;
-    if (!lease.warm) {
-      const owEnv: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries({ ...environment, deadline: String(Date.now() + timeoutMs) })) {
-        owEnv[`__OW_${k.toUpperCase()}`] = v;
-      }
-      const initEnv = { ...initParams, ...owEnv };
-      lastCall = await container.initialize(
-        {
-          name: action.name,
-          binary: action.exec.binary,
-          main: action.exec.main ?? 'main',
-          code: action.exec.code,
-          ...(Object.keys(initEnv).length > 0 ? { env: initEnv } : {}),
-        },
-        timeoutMs,
-      );
-      init = { startMs: lastCall.startMs, durationMs: lastCall.endMs - lastCall.startMs };
-      if (!initSucceeded(lastCall, timeoutMs)) {
-        activation = constructActivation(
-          msg,
-          facts,
-          { startMs: lastCall.startMs, endMs: lastCall.endMs, init, timeout: timedOut(lastCall, timeoutMs) },
-          initFailureResponse(lastCall, timeoutMs),
-        );
-      }
-    }
-    if (!activation) {
-      lastCall = await container.run(
-        { value: params, ...environment, deadline: String(Date.now() + timeoutMs) },
-        timeoutMs,
-      );
-      activation = constructActivation(
-        msg,
-        facts,
-        {
-          startMs: lastCall.startMs - (init?.durationMs ?? 0),
-          endMs: lastCall.endMs,
-          ...(init ? { init } : {}),
-          timeout: timedOut(lastCall, timeoutMs),
-        },
-        runResponse(lastCall, timeoutMs),
-      );
-    }
-    const result = activation;
+    const { activation: result, broken } = await runActivation(container, lease.warm, msg, action, facts);
     const developerError = result.response.statusCode === 2;
     const destroy = result.response.statusCode >= 2;
-    const broken =
-      lastCall !== undefined && (lastCall.outcome.kind !== 'ok' || timedOut(lastCall, timeoutMs));
 
-    // Blocking: the result goes out as soon as it is known; the completion follows the logs.
-    const splitAcks = logLimitBytes > 0;
-    let resultSent: Promise<void> = Promise.resolve();
-    if (msg.blocking) {
-      resultSent = this.sendAck(
-        msg,
-        splitAcks
-          ? acks.result(msg.transid, result)
-          : acks.combined(msg.transid, result, this.instance, true),
-      );
-    } else if (!splitAcks) {
-      resultSent = this.sendAck(
-        msg,
-        acks.completion(msg.transid, result.activationId, this.instance, result.response.statusCode === 3),
-      );
-    }
+    const plan = ackPlan(msg.blocking, logLimitBytes > 0);
+    const resultSent = plan.atResult
+      ? this.sendAck(msg, buildAck(plan.atResult, msg, result, this.instance))
+      : Promise.resolve();
 
     // A container that timed out or died is killed first, so its output ends and can be read whole.
     if (broken) await container.destroy();
@@ -445,7 +342,7 @@ export class Invoker {
       waitForSentinel: !developerError,
       timeoutMs: developerError ? 1000 : (this.options.logCollectionTimeoutMs ?? 10_000),
     });
-    if (developerError && splitAcks)
+    if (developerError && logLimitBytes > 0)
       logs = [...logs, formatLogLine(formatTimestamp(nowNs()), 'stderr', developerErrorLogWarning)];
     const withLogs: WhiskActivation = { ...result, logs };
     // The container is free once its output is read: a caller that got the result may already have
@@ -453,20 +350,8 @@ export class Invoker {
     this.releasedLeases.add(lease);
     const released = this.pool.release(container, { destroy });
 
-    if (splitAcks) {
-      await resultSent;
-      await this.sendAck(
-        msg,
-        acks.completion(
-          msg.transid,
-          withLogs.activationId,
-          this.instance,
-          withLogs.response.statusCode === 3,
-        ),
-      );
-    } else {
-      await resultSent;
-    }
+    await resultSent;
+    if (plan.afterLogs) await this.sendAck(msg, buildAck(plan.afterLogs, msg, withLogs, this.instance));
     this.store(msg, withLogs);
     await released;
   }
@@ -491,47 +376,7 @@ export class Invoker {
     void write.finally(() => this.pendingStores.delete(write));
   }
 
-  private ensureCompletedTopic(controller: string): Promise<void> {
-    const topic = topics.completed(controller);
-    let ensured = this.ensuredTopics.get(topic);
-    if (!ensured) {
-      ensured = this.options.bus.ensureTopic(topic, 'completed').catch((err: unknown) => {
-        this.ensuredTopics.delete(topic);
-        throw err;
-      });
-      this.ensuredTopics.set(topic, ensured);
-    }
-    return ensured;
+  private sendAck(msg: ActivationMessage, ack: Parameters<Acknowledger['send']>[1]): Promise<void> {
+    return this.acknowledger.send(msg, ack);
   }
-
-  /** MessagingActiveAck: to `completed<C>`; an ack too large for the topic is resent shrunk. */
-  private async sendAck(msg: ActivationMessage, ack: Acknowledgement): Promise<void> {
-    const topic = topics.completed(msg.rootControllerIndex.asString);
-    try {
-      await this.ensureCompletedTopic(msg.rootControllerIndex.asString);
-      await this.options.bus.send(topic, [serializeAcknowledgement(ack)]);
-    } catch (sendErr) {
-      let err = sendErr;
-      const shrinkable = ack.kind !== 'completion' && typeof ack.message.response !== 'string';
-      if (shrinkable) {
-        const shrunk = { ...ack, message: { ...ack.message, response: msg.activationId } } as Acknowledgement;
-        try {
-          await this.options.bus.send(topic, [serializeAcknowledgement(shrunk)]);
-          return;
-        } catch (retryErr) {
-          err = retryErr;
-        }
-      }
-      this.logger.error(
-        { err: String(err), activationId: msg.activationId, kind: ack.kind },
-        'failed to send an acknowledgement',
-      );
-    }
-  }
-}
-
-function stringFields(record: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return out;
 }

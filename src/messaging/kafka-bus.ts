@@ -5,7 +5,7 @@
  * of their OpenWhisk names. `ensureTopic` creates topics as OpenWhisk's `ensureTopic` does (see
  * topic-config.ts). Records have a null key and the JSON string as value, as OpenWhisk's producer.
  *
- * Producing: `send` calls are queued and written by a pump that keeps at most
+ * Producing (request packing in produce-requests.ts): `send` calls are queued and written by a pump that keeps at most
  * `maxInFlightRequests` (default 1) Produce requests in flight. Each request carries everything
  * queued meanwhile (like kafka-clients' batching, without a linger delay), so concurrent callers
  * share requests; with one request in flight, per-topic order holds even across retries and
@@ -13,7 +13,7 @@
  * `max.message.bytes` (1054644 B on invoker/completed topics); a single message that cannot fit is
  * rejected up front with MessageTooLargeError. Acks: all in-sync replicas (-1).
  *
- * Consuming: one kafkajs consumer per `subscribe`, reading from the earliest offset when its group
+ * Consuming (kafka-subscription.ts): one kafkajs consumer per `subscribe`, reading from the earliest offset when its group
  * has none, auto-commit off. Up to `concurrency` handlers run at once as a sliding window (like
  * OpenWhisk's MessageFeed with maxPeek): fetching goes on while fewer are running, so one slow
  * handler never holds back the messages behind it (see KafkaSubscription). The committed offset
@@ -28,23 +28,22 @@ import {
   Kafka,
   Partitioners,
   type Admin,
-  type Consumer,
-  type EachBatchPayload,
   type Producer,
   type TopicMessages,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicKind } from './bus.js';
+import type {
+  MessageBus,
+  MessageHandler,
+  SendOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicKind,
+} from './bus.js';
 import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
-import { OffsetWindow } from './offset-tracker.js';
-import {
-  BATCH_OVERHEAD_BYTES,
-  RECORD_OVERHEAD_BYTES,
-  checkMessageSize,
-  kindOfTopic,
-  maxMessageBytes,
-  topicConfigEntries,
-} from './topic-config.js';
+import { KafkaSubscription } from './kafka-subscription.js';
+import { packRequests, type ProduceRequest, type QueuedSend } from './produce-requests.js';
+import { checkMessageSize, kindOfTopic, maxMessageBytes, topicConfigEntries } from './topic-config.js';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -70,27 +69,7 @@ export interface KafkaBusOptions {
   readonly sessionTimeoutMs?: number;
 }
 
-/** Broker-side limit on one Produce request is `socket.request.max.bytes` (100 MiB); stay well under. */
-const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-export interface QueuedSend {
-  readonly topic: string;
-  readonly values: readonly string[];
-  readonly sizes: readonly number[];
-  readonly limit: number;
-  /** Requests still to be acknowledged for this send. */
-  parts: number;
-  failed: boolean;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
-export interface ProduceRequest {
-  readonly topics: Map<string, { messages: { value: string }[]; bytes: number }>;
-  bytes: number;
-  readonly sends: Set<QueuedSend>;
-}
 
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -151,8 +130,10 @@ export class KafkaBus implements MessageBus {
     return done;
   }
 
-  send(topic: string, values: readonly string[]): Promise<void> {
+  send(topic: string, values: readonly string[], options: SendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('message bus is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (values.length === 0) return Promise.resolve();
     const name = this.name(topic);
     const limit = maxMessageBytes(this.kinds.get(name) ?? kindOfTopic(topic));
@@ -163,7 +144,32 @@ export class KafkaBus implements MessageBus {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic: name, values, sizes, limit, parts: 0, failed: false, resolve, reject });
+      const onAbort = () => {
+        // Withdrawn only while still queued; once packed into a request it is the broker's.
+        const index = this.queue.indexOf(queued);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
+        queued.failed = true;
+        reject(signal?.reason);
+      };
+      const queued: QueuedSend = {
+        topic: name,
+        values,
+        sizes,
+        limit,
+        parts: 0,
+        failed: false,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(queued);
       this.schedulePump();
     });
   }
@@ -188,6 +194,7 @@ export class KafkaBus implements MessageBus {
       this.name(topic),
       handler,
       Math.max(1, options.concurrency ?? 1),
+      options.startAt ?? 'earliest',
       this.options.commitIntervalMs ?? 1_000,
       this.logger,
       () => this.subscriptions.delete(subscription),
@@ -202,6 +209,20 @@ export class KafkaBus implements MessageBus {
     return subscription;
   }
 
+  async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
+    const admin = await this.connectAdmin();
+    const { groups } = await admin.listGroups();
+    const candidates = groups
+      .map((g) => g.groupId)
+      .filter((id) => id.startsWith(this.prefix) && select(id.slice(this.prefix.length)));
+    if (candidates.length === 0) return [];
+    const { groups: described } = await admin.describeGroups(candidates);
+    const idle = described.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId);
+    if (idle.length === 0) return [];
+    await admin.deleteGroups(idle);
+    return idle.map((id) => id.slice(this.prefix.length));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -213,11 +234,12 @@ export class KafkaBus implements MessageBus {
     ]);
   }
 
-  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+  private async connectAdmin(): Promise<Admin> {
     if (!this.admin) {
       this.admin = this.kafka.admin();
       this.adminReady = this.admin.connect();
     }
+    const admin = this.admin;
     try {
       await this.adminReady;
     } catch (err) {
@@ -225,7 +247,12 @@ export class KafkaBus implements MessageBus {
       this.adminReady = undefined;
       throw err;
     }
-    const created = await this.admin.createTopics({
+    return admin;
+  }
+
+  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+    const admin = await this.connectAdmin();
+    const created = await admin.createTopics({
       waitForLeaders: true,
       topics: [
         {
@@ -332,254 +359,5 @@ export class KafkaBus implements MessageBus {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();
-  }
-}
-
-/**
- * @internal Exported for tests. Packs queued sends, in order, into Produce requests whose per-topic record batch stays under the
- * topic's limit. A send larger than one batch spans several consecutive requests.
- */
-export function packRequests(sends: readonly QueuedSend[]): ProduceRequest[] {
-  const requests: ProduceRequest[] = [];
-  let current: ProduceRequest | undefined;
-  for (const send of sends) {
-    for (let i = 0; i < send.values.length; i++) {
-      const bytes = (send.sizes[i] as number) + RECORD_OVERHEAD_BYTES;
-      let batch = current?.topics.get(send.topic);
-      const batchBytes = batch?.bytes ?? BATCH_OVERHEAD_BYTES;
-      if (!current || batchBytes + bytes > send.limit || current.bytes + bytes > MAX_REQUEST_BYTES) {
-        current = { topics: new Map(), bytes: 0, sends: new Set() };
-        requests.push(current);
-        batch = undefined;
-      }
-      if (!batch) {
-        batch = { messages: [], bytes: BATCH_OVERHEAD_BYTES };
-        current.topics.set(send.topic, batch);
-        current.bytes += BATCH_OVERHEAD_BYTES;
-      }
-      batch.messages.push({ value: send.values[i] as string });
-      batch.bytes += bytes;
-      current.bytes += bytes;
-      if (!current.sends.has(send)) {
-        current.sends.add(send);
-        send.parts += 1;
-      }
-    }
-  }
-  return requests;
-}
-
-/**
- * One consumer group member with a sliding window of handlers (OpenWhisk's MessageFeed keeps up to
- * maxPeek messages in flight the same way). `eachBatch` starts the batch's messages as window
- * slots free up and returns as soon as all of them have started, so kafkajs fetches the next
- * batch while handlers still run; a slow handler never holds back the messages behind it. A batch
- * waits only while `concurrency` handlers are running.
- *
- * kafkajs keeps two positions apart here: the fetch position moves with `resolveOffset` (called
- * when a message starts, eachBatchAutoResolve off), while the committed offset is ours alone
- * (autoCommit off): per partition, the first started message whose handler has not finished
- * (OffsetWindow). Commits are sent off the fetch path, at most one every `commitIntervalMs`.
- *
- * After a rejoin kafkajs fetches again from the committed offset; messages this member already
- * started (still running or finished) are skipped rather than run twice. A partition assigned
- * elsewhere is forgotten: its running handlers finish but commit nothing (the new owner gets them
- * again, at-least-once).
- */
-class KafkaSubscription implements Subscription {
-  private readonly windows = new Map<number, OffsetWindow>();
-  /** Offsets last committed per partition. */
-  private readonly committed = new Map<number, number>();
-  private readonly running = new Set<Promise<void>>();
-  private wakeBatch: (() => void) | undefined;
-  private stopping = false;
-  private stopped: Promise<void> | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
-  private commits: Promise<void> = Promise.resolve();
-  private lastCommitAt = 0;
-
-  constructor(
-    private readonly consumer: Consumer,
-    private readonly topic: string,
-    private readonly handler: MessageHandler,
-    private readonly concurrency: number,
-    private readonly commitIntervalMs: number,
-    private readonly logger: Logger,
-    private readonly onStopped: () => void,
-  ) {}
-
-  async start(joinTimeoutMs: number): Promise<void> {
-    let removeListener: (() => void) | undefined;
-    const joined = new Promise<void>((resolve) => {
-      removeListener = this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
-      this.assigned(payload.memberAssignment[this.topic] ?? []),
-    );
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.logger.error(
-        { err: payload.error, topic: this.topic, restart: payload.restart },
-        'kafka consumer crashed',
-      );
-    });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.handleBatch(payload),
-      });
-      // The first join on a fresh broker can fail with "group coordinator not available" and is
-      // retried by kafkajs; resolve once the consumer really is a member of its group.
-      await Promise.race([
-        joined,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new Error(`consumer for ${this.topic} did not join its group within ${joinTimeoutMs} ms`),
-              ),
-            joinTimeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      removeListener?.();
-    }
-  }
-
-  /** Stops fetching, lets running handlers finish, commits what they finished, leaves the group. */
-  stop(): Promise<void> {
-    this.stopped ??= (async () => {
-      try {
-        this.stopping = true;
-        this.wake();
-        try {
-          // Paused, kafkajs stops fetching but keeps heartbeating while the handlers finish.
-          this.consumer.pause([{ topic: this.topic }]);
-        } catch {
-          // Not running yet (a failed subscribe): nothing is fetched anyway.
-        }
-        await Promise.all(this.running);
-        clearTimeout(this.commitTimer);
-        this.commitTimer = undefined;
-        await this.commit();
-        await this.consumer.disconnect();
-      } finally {
-        this.onStopped();
-      }
-    })();
-    return this.stopped;
-  }
-
-  /** A (re)join: keep the windows of partitions still ours, forget the others. */
-  private assigned(partitions: readonly number[]): void {
-    for (const partition of [...this.windows.keys()]) {
-      if (!partitions.includes(partition)) {
-        this.windows.delete(partition);
-        this.committed.delete(partition);
-      }
-    }
-  }
-
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    let window = this.windows.get(batch.partition);
-    if (!window) {
-      window = new OffsetWindow();
-      this.windows.set(batch.partition, window);
-    }
-    let keepAlive: NodeJS.Timeout | undefined;
-    let heartbeatFailed = false;
-    const halted = (): boolean => this.stopping || heartbeatFailed || !isRunning() || isStale();
-    try {
-      for (const message of batch.messages) {
-        const offset = Number(message.offset);
-        if (!window.has(offset)) {
-          if (!window.canStart(offset)) {
-            // Fetched from before anything this window saw (offsets reset elsewhere): start over.
-            window = new OffsetWindow();
-            this.windows.set(batch.partition, window);
-            this.committed.delete(batch.partition);
-          }
-          while (this.running.size >= this.concurrency && !halted()) {
-            // Waiting for a slot can take as long as a handler; stay in the group meanwhile, and
-            // give up the batch on a failed heartbeat (a rebalance) so kafkajs can rejoin.
-            keepAlive ??= setInterval(() => {
-              heartbeat().catch(() => (heartbeatFailed = true));
-              this.wake();
-            }, 1_000);
-            await new Promise<void>((resolve) => (this.wakeBatch = resolve));
-          }
-          if (halted()) return;
-          window.start(offset);
-          this.dispatch(batch.partition, window, offset, message.value?.toString('utf8') ?? '');
-        }
-        // Fetching continues after the last started message; stopping early leaves the rest to
-        // the next fetch.
-        resolveOffset(message.offset);
-      }
-    } finally {
-      clearInterval(keepAlive);
-      this.wakeBatch = undefined;
-    }
-  }
-
-  private dispatch(partition: number, window: OffsetWindow, offset: number, value: string): void {
-    const running: Promise<void> = this.run(value).then(() => {
-      this.running.delete(running);
-      if (window.finish(offset) && this.windows.get(partition) === window) this.scheduleCommit();
-      this.wake();
-    });
-    this.running.add(running);
-  }
-
-  private wake(): void {
-    const wake = this.wakeBatch;
-    this.wakeBatch = undefined;
-    wake?.();
-  }
-
-  private scheduleCommit(): void {
-    if (this.commitTimer || this.stopping) return;
-    const wait = Math.max(0, this.lastCommitAt + this.commitIntervalMs - Date.now());
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      void this.commit();
-    }, wait);
-  }
-
-  /** Commits every window's `next` that moved; one commit request at a time, in order. */
-  private commit(): Promise<void> {
-    this.commits = this.commits.then(async () => {
-      const offsets: { topic: string; partition: number; offset: string }[] = [];
-      for (const [partition, window] of this.windows) {
-        const next = window.next;
-        if (next !== undefined && next !== this.committed.get(partition)) {
-          offsets.push({ topic: this.topic, partition, offset: String(next) });
-        }
-      }
-      if (offsets.length === 0) return;
-      this.lastCommitAt = Date.now();
-      try {
-        await this.consumer.commitOffsets(offsets);
-        for (const { partition, offset } of offsets) this.committed.set(partition, Number(offset));
-      } catch (err) {
-        // A rebalance or a lost coordinator; the next commit (or the new owner) catches up.
-        this.logger.warn({ err, topic: this.topic, offsets }, 'offset commit failed');
-      }
-    });
-    return this.commits;
-  }
-
-  private async run(value: string): Promise<void> {
-    try {
-      await this.handler(value);
-    } catch (err) {
-      this.logger.error({ err, topic: this.topic }, 'message handler failed; message counts as handled');
-    }
   }
 }

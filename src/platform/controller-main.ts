@@ -6,9 +6,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { openCouch, couchOptionsFrom, connectCouch } from '../store/couch.js';
+import { openCouch, connectCouch } from '../store/couch.js';
 import { seedCatalog } from '../store/catalog.js';
-import { loadConfig } from './config.js';
+import { couchOptionsFrom, loadConfig } from './config.js';
 import { createControllerStack } from './controller-stack.js';
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import { PackageStore } from './package-store.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
 
-export { connectCouch, couchOptionsFrom, databaseNames, openCouch, type CouchConnection } from './couch.js';
+export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
 export { ActivationStore, activationDocId } from './activation-store.js';
 export { PackageStore, type PackageDoc, type PackageSummary, type BindingRef } from './package-store.js';

@@ -82,14 +82,16 @@ describe("OpenWhisk's whisks design document", () => {
     const prefix = uniquePrefix('ddoc');
     const couch = await connect(prefix);
     const db = couch.db<Record<string, unknown>>('whisks');
-    const ddoc = (await db.get('_design/whisks.v2.1.0')) as Record<string, unknown> & {
+    const ddoc = (await db.get('_design/whisks.v2.1.0')) as unknown as Record<string, unknown> & {
       views: Record<string, { map: string }>;
     };
     // As an older Palette (or a hand-made deployment) left it: only `actions`, with its own map.
     const ownMap = 'function (doc) { if (doc.exec) emit([doc.namespace, doc.updated], null); }';
     await db.insert({ ...ddoc, views: { actions: { map: ownMap, reduce: '_count' } } });
     await connect(prefix);
-    const upgraded = (await db.get('_design/whisks.v2.1.0')) as { views: Record<string, { map: string }> };
+    const upgraded = (await db.get('_design/whisks.v2.1.0')) as unknown as {
+      views: Record<string, { map: string }>;
+    };
     expect(upgraded.views.actions?.map).toBe(ownMap);
     expect(Object.keys(upgraded.views).sort()).toEqual(['actions', 'packages', 'packages-public']);
   });

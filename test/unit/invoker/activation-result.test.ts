@@ -7,7 +7,7 @@ import {
   runResponse,
 } from '../../../src/invoker/activation-result.js';
 import type { CallResult } from '../../../src/invoker/container.js';
-import { partitionArguments, providesApiKey } from '../../../src/invoker/invoker.js';
+import { partitionArguments, providesApiKey } from '../../../src/invoker/action-environment.js';
 import { activationMessage, whiskActivationSchema } from '../../../src/protocol/index.js';
 
 const ok = (status: number, body: string, ms = 10): CallResult => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packRequests, type QueuedSend } from '../../../src/messaging/kafka-bus.js';
+import { packRequests, type QueuedSend } from '../../../src/messaging/produce-requests.js';
 import {
   BATCH_OVERHEAD_BYTES,
   MAX_ACTIVATION_LIMIT,

@@ -1,8 +1,8 @@
-/** The API's package port over src/store's PackageStore (kept apart from adapters.ts, which is moving). */
+/** The API's package port over src/store's PackageStore (composition, beside api-adapters.ts). */
+import type { PackageDocument, PackageSummary } from '../api/package-doc.js';
+import { packageDocId } from '../api/package-doc.js';
+import type { PackagePort } from '../api/ports.js';
 import type { PackageDoc, PackageStore } from '../store/package-store.js';
-import type { PackageDocument, PackageSummary } from './package-doc.js';
-import { packageDocId } from './package-doc.js';
-import type { PackagePort } from './ports.js';
 
 export function packagePort(store: PackageStore): PackagePort {
   return {

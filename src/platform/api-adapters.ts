@@ -1,5 +1,6 @@
 /**
- * The API's ports over src/store's CouchDB stores. Identities become OpenWhisk's wire Identity
+ * The API's ports over src/store's CouchDB stores: composition, so it lives here rather than in
+ * src/api (which knows only its ports) or src/store (which knows nothing of the API). Identities become OpenWhisk's wire Identity
  * (`authkey.api_key`, the four user rights), which the controller embeds in every ActivationMessage.
  */
 import type { ActionDocument, ActivationDocument, Identity } from '../protocol/index.js';
@@ -8,18 +9,16 @@ import { ActionExistsError, entityDocId } from '../store/action-store.js';
 import type { ActivationStore } from '../store/activation-store.js';
 import type { PackageStore } from '../store/package-store.js';
 import type { PlacementStore } from '../store/placement-store.js';
-import { packagePort } from './package-adapters.js';
 import type { SubjectStore } from '../store/subject-store.js';
 import type {
-  ActionMeta,
   ActionPort,
-  ActivationBrief,
   ActivationPort,
   PackagePort,
   PlacementInfo,
   PlacementPort,
   SubjectPort,
-} from './ports.js';
+} from '../api/ports.js';
+import { packagePort } from './package-adapters.js';
 
 /** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
 const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
@@ -62,9 +61,7 @@ export function actionPort(store: ActionStore): ActionPort {
     async delete(doc) {
       await store.delete(doc._id);
     },
-    async list(namespace, page) {
-      return (await store.list(namespace, page)) as unknown as ActionMeta[];
-    },
+    list: (namespace, page) => store.list(namespace, page),
     count: (namespace) => store.count(namespace),
   };
 }
@@ -90,9 +87,7 @@ export function activationPort(store: ActivationStore): ActivationPort {
     },
     getMany: (namespace, ids) =>
       readAll(ids, 16, async (id) => (await store.get(namespace, id)) as ActivationDocument | undefined),
-    async list(namespace, query) {
-      return (await store.list(namespace, query)) as ActivationBrief[];
-    },
+    list: (namespace, query) => store.list(namespace, query),
     async listDocs(namespace, query) {
       return (await store.listDocs(namespace, query)) as ActivationDocument[];
     },
