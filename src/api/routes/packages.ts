@@ -3,7 +3,7 @@
  * `PUT|GET|DELETE /api/v1/namespaces/{ns}/packages/{name}`, with OpenWhisk's Packages.scala
  * semantics, statuses and messages:
  * - list: the caller's own namespace shows its packages and bindings; another namespace shows only
- *   its published packages (`?public=true` asks for that view of one's own namespace too);
+ *   its published packages;
  * - get: a binding answers with the bound package's parameters under its own, and the actions
  *   (and feeds) of the bound package, which is what `wsk package get --summary` prints;
  * - put: a binding's target must exist, be readable and not be a binding itself; a package never
@@ -111,7 +111,10 @@ export function packageRoutes(deps: PackageRoutesDeps): Router {
     .get(async (req: Request, res: Response) => {
       const identity = identityOf(res);
       const namespace = pathNamespace(identity, String(req.params.ns));
-      const publicOnly = !isOwner(identity, namespace) || boolParam(req, 'public', false);
+      // `public` is checked as a boolean and otherwise ignored, as Packages.list does: one's own
+      // list always includes one's published packages, another namespace's shows only those.
+      boolParam(req, 'public', false);
+      const publicOnly = !isOwner(identity, namespace);
       if (boolParam(req, 'count', false)) {
         res.json({ packages: await deps.packages.count(namespace, publicOnly) });
         return;
