@@ -140,6 +140,9 @@ describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
     );
     const get = ok(await wsk('package', 'get', 'wbind')).stdout;
     expect(get).toContain('"name": "show"');
+    const summary = ok(await wsk('package', 'get', 'wbind', '--summary')).stdout;
+    expect(summary).toContain('package /guest/wbind');
+    expect(summary).toContain('action /guest/wbind/show');
 
     const notEmpty = await wsk('package', 'delete', 'wpkg');
     expect(notEmpty.code).toBe(409 - 256);
