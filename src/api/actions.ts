@@ -1,8 +1,8 @@
 /**
  * Actions: `PUT|GET|DELETE /api/v1/namespaces/{ns}/actions/{name}` and the list
- * `GET /api/v1/namespaces/{ns}/actions`. Packages are not supported: `{pkg}/{name}` paths answer
- * 404 as OpenWhisk does for a package that does not exist. Every write invalidates the invoke
- * path's action cache.
+ * `GET /api/v1/namespaces/{ns}/actions`. Actions in packages (`{pkg}/{name}`) are served by
+ * routes/packaged-actions.ts, which reuses `putAt` and `deleteAt`. Every write invalidates the
+ * invoke path's action caches.
  */
 import type { Request, Response } from 'express';
 import type { ActionDocument } from '../protocol/index.js';
@@ -25,6 +25,8 @@ import { boolParam, pageParams } from './query.js';
 export interface ActionRoutesDeps {
   actions: ActionPort;
   cache: TtlCache<ActionDocument>;
+  /** Called after every write (the packaged-action lookup keeps its own cache). */
+  onWrite?: () => void;
   now?: () => number;
 }
 
@@ -45,27 +47,51 @@ function isConflict(err: unknown): boolean {
 export function actionRoutes(deps: ActionRoutesDeps) {
   const now = deps.now ?? Date.now;
 
+  /** Create or update `{namespace}/{name}`; `namespace` may be a package path (`ns/pkg`). */
+  async function putAt(req: Request, res: Response, namespace: string, name: string): Promise<void> {
+    const overwrite = boolParam(req, 'overwrite', false);
+    const put = parseActionPut(await readJsonBody(req, actionBodyLimit));
+    const existing = await deps.actions.get(namespace, name);
+    if (existing && !overwrite) throw new ApiError(409, messages.conflict);
+    const doc = existing
+      ? updateActionDocument(existing, put, now())
+      : createActionDocument(namespace, name, put, now());
+    let stored: ActionDocument;
+    try {
+      stored = await deps.actions.put(doc);
+    } catch (err) {
+      // Another writer got there first (create) or changed it meanwhile (update).
+      if (isConflict(err)) throw new ApiError(409, messages.conflict);
+      throw err;
+    } finally {
+      deps.cache.delete(actionKey(namespace, name));
+      deps.onWrite?.();
+    }
+    res.json(actionJson(stored));
+  }
+
+  async function deleteAt(res: Response, namespace: string, name: string): Promise<void> {
+    const doc = await deps.actions.get(namespace, name);
+    if (!doc) throw notFound();
+    try {
+      await deps.actions.delete(doc);
+    } catch (err) {
+      if (isConflict(err)) throw new ApiError(409, 'Concurrent modification to resource detected.');
+      throw err;
+    } finally {
+      deps.cache.delete(actionKey(namespace, name));
+      deps.onWrite?.();
+    }
+    res.json(actionJson(doc));
+  }
+
   return {
+    putAt,
+    deleteAt,
+
     async put(req: Request, res: Response): Promise<void> {
       const { namespace, name } = actionTarget(req, res);
-      const overwrite = boolParam(req, 'overwrite', false);
-      const put = parseActionPut(await readJsonBody(req, actionBodyLimit));
-      const existing = await deps.actions.get(namespace, name);
-      if (existing && !overwrite) throw new ApiError(409, messages.conflict);
-      const doc = existing
-        ? updateActionDocument(existing, put, now())
-        : createActionDocument(namespace, name, put, now());
-      let stored: ActionDocument;
-      try {
-        stored = await deps.actions.put(doc);
-      } catch (err) {
-        // Another writer got there first (create) or changed it meanwhile (update).
-        if (isConflict(err)) throw new ApiError(409, messages.conflict);
-        throw err;
-      } finally {
-        deps.cache.delete(actionKey(namespace, name));
-      }
-      res.json(actionJson(stored));
+      await putAt(req, res, namespace, name);
     },
 
     async get(req: Request, res: Response): Promise<void> {
@@ -78,17 +104,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
 
     async delete(req: Request, res: Response): Promise<void> {
       const { namespace, name } = actionTarget(req, res);
-      const doc = await deps.actions.get(namespace, name);
-      if (!doc) throw notFound();
-      try {
-        await deps.actions.delete(doc);
-      } catch (err) {
-        if (isConflict(err)) throw new ApiError(409, 'Concurrent modification to resource detected.');
-        throw err;
-      } finally {
-        deps.cache.delete(actionKey(namespace, name));
-      }
-      res.json(actionJson(doc));
+      await deleteAt(res, namespace, name);
     },
 
     async list(req: Request, res: Response): Promise<void> {
@@ -99,12 +115,6 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       }
       const page = pageParams(req, 'actions');
       res.json(await deps.actions.list(namespace, page));
-    },
-
-    /** `{pkg}/{name}`: no packages exist here. */
-    async packaged(req: Request, res: Response): Promise<void> {
-      resolveNamespace(identityOf(res), String(req.params.ns));
-      throw notFound();
     },
   };
 }

@@ -19,7 +19,10 @@ import { context, identityOf, tidOf, transactionFor } from './context.js';
 import { errorReplier, messages, sendError, sendJson } from './errors.js';
 import { invokeRoutePath, withFastInvoke } from './fast-path.js';
 import { invokeHandler } from './invoke.js';
-import type { ActionPort, ActivationPort, PlacementPort, SubjectPort } from './ports.js';
+import { cachedPackagedLookup } from './package-access.js';
+import type { ActionPort, ActivationPort, PackagePort, PlacementPort, SubjectPort } from './ports.js';
+import { packagedActionRoutes } from './routes/packaged-actions.js';
+import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
 
 export interface ApiConfig {
@@ -36,6 +39,7 @@ export interface ApiDeps {
   core: ControllerCore;
   subjects: SubjectPort;
   actions: ActionPort;
+  packages: PackagePort;
   activations: ActivationPort;
   placements: PlacementPort;
   config: ApiConfig;
@@ -64,8 +68,15 @@ export function createApi(deps: ApiDeps): ApiApp {
   const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 10_000);
   const authenticate = authenticator(identify);
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
-  const actions = actionRoutes({ actions: deps.actions, cache: actionCache });
-  const invoke = invokeHandler({ core, actions: deps.actions, cache: actionCache });
+  const access = { packages: deps.packages, actions: deps.actions };
+  const packaged = cachedPackagedLookup(access, new TtlCache(deps.config.actionCacheMs ?? 2_000));
+  const actions = actionRoutes({ actions: deps.actions, cache: actionCache, onWrite: packaged.invalidate });
+  const invoke = invokeHandler({
+    core,
+    actions: deps.actions,
+    cache: actionCache,
+    packaged: packaged.lookup,
+  });
   const activations = activationRoutes({
     activations: deps.activations,
     placements: deps.placements,
@@ -110,6 +121,9 @@ export function createApi(deps: ApiDeps): ApiApp {
     .route('/api/v1/namespaces')
     .get((_req: Request, res: Response) => sendJson(res, 200, [identityOf(res).namespace.name]))
     .all(notAllowed('GET'));
+  app.use(packageRoutes({ ...access, onWrite: packaged.invalidate }));
+  // Before the default-package routes, which would take `/actions/{pkg}/` for the action `{pkg}`.
+  app.use(packagedActionRoutes({ ...access, actionRoutes: actions, invoke }));
   app.route('/api/v1/namespaces/:ns/actions').get(actions.list).all(notAllowed('GET'));
   app
     .route(invokeRoutePath)
@@ -125,7 +139,6 @@ export function createApi(deps: ApiDeps): ApiApp {
       }),
     )
     .all(notAllowed('GET, PUT, DELETE, POST'));
-  app.all('/api/v1/namespaces/:ns/actions/:pkg/:name', actions.packaged);
   app.route('/api/v1/namespaces/:ns/activations').get(activations.list).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));

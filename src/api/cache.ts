@@ -37,6 +37,13 @@ export class TtlCache<V> {
     this.generation++;
   }
 
+  /** Forgets everything (a write that may change many keys at once, such as a package's parameters). */
+  clear(): void {
+    this.entries.clear();
+    this.inflight.clear();
+    this.generation++;
+  }
+
   /** Loads through the cache; concurrent misses for one key share one load. */
   async load(key: string, loader: () => Promise<V | undefined>): Promise<V | undefined> {
     const hit = this.get(key);

@@ -11,6 +11,7 @@ export const messages = {
   authMissing: 'The resource requires authentication, which was not supplied with the request.',
   authInvalid: 'The supplied authentication is invalid.',
   conflict: 'resource already exists',
+  conformance: 'Resource by this name exists but is not in this collection.',
   /** akka-http's default for 503, what OpenWhisk answers when its load balancer fails (LoadBalancerException). */
   serviceUnavailable:
     'The server is currently unavailable (because it is overloaded or down for maintenance).',
@@ -84,6 +85,11 @@ export function errorReplier(log: (err: unknown, req: IncomingMessage, tid: stri
     }
     if (err instanceof ApiError) {
       sendError(res, err.status, err.message, tid, err.headers);
+      return;
+    }
+    // The id holds another kind of entity (an action's name taken by a package, or the reverse).
+    if (err instanceof Error && err.name === 'DocumentTypeMismatchError') {
+      sendError(res, 409, messages.conformance, tid);
       return;
     }
     const status = clientStatus(err);

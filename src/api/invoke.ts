@@ -33,10 +33,20 @@ export const maxBlockingWaitMs = 60_000;
 
 export const activationIdHeader = 'x-openwhisk-activation-id';
 
+/** Finds an action in a package or binding for the caller (access checked, parameters merged). */
+export type PackagedActionLookup = (
+  identity: Identity,
+  namespace: string,
+  pkg: string,
+  name: string,
+) => Promise<ActionDocument | undefined>;
+
 export interface InvokeDeps {
   core: ControllerCore;
   actions: ActionPort;
   cache: TtlCache<ActionDocument>;
+  /** Actions in packages; without it, a packaged path is a 404 (no packages exist). */
+  packaged?: PackagedActionLookup;
 }
 
 export interface InvokeTarget {
@@ -44,6 +54,8 @@ export interface InvokeTarget {
   identity: Identity;
   /** As given in the path: `_` or a namespace name. */
   namespace: string;
+  /** The package or binding in the path, for `/actions/{pkg}/{name}`. */
+  pkg?: string;
   name: string;
 }
 
@@ -95,14 +107,19 @@ export type InvokeHandler = (
 /** Handles one invoke; throws ApiError (or an unexpected error) for the caller to turn into a reply. */
 export function invokeHandler(deps: InvokeDeps): InvokeHandler {
   return async function invoke(req, res, target) {
-    const namespace = resolveNamespace(target.identity, target.namespace);
-    const { name } = target;
+    const { name, pkg } = target;
+    // Another namespace's published package is open to the caller; its default package never is.
+    const namespace =
+      pkg === undefined ? resolveNamespace(target.identity, target.namespace) : target.namespace;
     checkEntityName(name);
     const blocking = boolParam(req, 'blocking', false);
     const resultOnly = boolParam(req, 'result', false);
     const waitMs = waitParam(req);
     const payload = payloadOf(await readJsonBody(req, invokePayloadLimit));
-    const action = await deps.cache.load(actionKey(namespace, name), () => deps.actions.get(namespace, name));
+    const action =
+      pkg === undefined
+        ? await deps.cache.load(actionKey(namespace, name), () => deps.actions.get(namespace, name))
+        : await deps.packaged?.(target.identity, namespace, pkg, name);
     if (!action) throw notFound();
     checkFinalParameters(action, payload);
 

@@ -11,6 +11,7 @@ import type {
   ActivationDocument,
   Identity,
 } from '../protocol/index.js';
+import type { PackageDocument, PackageSummary } from './package-doc.js';
 
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
@@ -65,4 +66,16 @@ export interface PlacementPort {
   getMany(activationIds: readonly string[]): Promise<Map<string, PlacementInfo>>;
   /** Activation ids placed with `color` in `namespace`, newest decision first; `upto` bounds the decision time. */
   idsByColor(namespace: string, color: string, query: PageQuery & { upto?: number }): Promise<string[]>;
+}
+
+export interface PackagePort {
+  /** The package or binding; throws an error named DocumentTypeMismatchError when the id is another entity. */
+  get(namespace: string, name: string): Promise<PackageDocument | undefined>;
+  /** Creates (no `_rev`) or replaces that revision; a conflict throws with `statusCode: 409`. */
+  put(doc: PackageDocument): Promise<PackageDocument>;
+  /** Deletes the given revision; a stale `_rev` throws a 409. */
+  delete(doc: PackageDocument): Promise<void>;
+  /** Newest `updated` first; `publicOnly`: published packages only (what other namespaces see). */
+  list(namespace: string, query: PageQuery & { publicOnly: boolean }): Promise<PackageSummary[]>;
+  count(namespace: string, publicOnly: boolean): Promise<number>;
 }

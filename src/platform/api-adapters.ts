@@ -7,9 +7,18 @@ import type { ActionDocument, ActivationDocument, Identity } from '../protocol/i
 import type { ActionStore } from '../store/action-store.js';
 import { ActionExistsError, entityDocId } from '../store/action-store.js';
 import type { ActivationStore } from '../store/activation-store.js';
+import type { PackageStore } from '../store/package-store.js';
 import type { PlacementStore } from '../store/placement-store.js';
 import type { SubjectStore } from '../store/subject-store.js';
-import type { ActionPort, ActivationPort, PlacementInfo, PlacementPort, SubjectPort } from '../api/ports.js';
+import type {
+  ActionPort,
+  ActivationPort,
+  PackagePort,
+  PlacementInfo,
+  PlacementPort,
+  SubjectPort,
+} from '../api/ports.js';
+import { packagePort } from './package-adapters.js';
 
 /** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
 const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
@@ -105,20 +114,23 @@ export function placementPort(store: PlacementStore): PlacementPort {
 export interface Stores {
   subjects: SubjectStore;
   actions: ActionStore;
+  packages: PackageStore;
   activations: ActivationStore;
   placements: PlacementStore;
 }
 
-/** All four ports over the CouchDB stores, ready for createApi. */
+/** All the ports over the CouchDB stores, ready for createApi. */
 export function storePorts(stores: Stores): {
   subjects: SubjectPort;
   actions: ActionPort;
+  packages: PackagePort;
   activations: ActivationPort;
   placements: PlacementPort;
 } {
   return {
     subjects: subjectPort(stores.subjects),
     actions: actionPort(stores.actions),
+    packages: packagePort(stores.packages),
     activations: activationPort(stores.activations),
     placements: placementPort(stores.placements),
   };

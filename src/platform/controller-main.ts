@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { openCouch, connectCouch } from '../store/couch.js';
+import { seedCatalog } from '../store/catalog.js';
 import { couchOptionsFrom, loadConfig } from './config.js';
 import { createControllerStack } from './controller-stack.js';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
       try {
         await connectCouch(couchOptions);
         await stack.stores.subjects.seedWellKnown();
+        await seedCatalog(stack.stores, { logger });
         await stack.startTable();
         await stack.controller.start();
         logger.info('controller ready');

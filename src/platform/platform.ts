@@ -14,7 +14,7 @@ import { pino, type Logger } from 'pino';
 import type { Controller } from '../controller/controller.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
 import type { MessageBus } from '../messaging/index.js';
-import { connectCouch, wellKnownAuth, type Stores } from '../store/index.js';
+import { connectCouch, seedCatalog, wellKnownAuth, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { couchOptionsFrom, loadConfig, type Config } from './config.js';
 import { createControllerStack } from './controller-stack.js';
@@ -108,6 +108,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const { stores, bus, controller, metrics, app } = stack;
     cleanups.push(() => stack.close());
     await stores.subjects.seedWellKnown();
+    await seedCatalog(stores, { logger });
     await stack.startTable();
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

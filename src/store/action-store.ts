@@ -52,8 +52,12 @@ export class DocumentTypeMismatchError extends Error {
   constructor(
     readonly id: string,
     readonly entityType: unknown,
+    readonly expected: 'action' | 'package' = 'action',
   ) {
-    super(`document ${id} is a ${String(entityType)}, not an action`);
+    super(
+      `document ${id} is a ${String(entityType)}, not ${expected === 'action' ? 'an action' : 'a package'}`,
+    );
+    this.name = 'DocumentTypeMismatchError';
   }
 }
 

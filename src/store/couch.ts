@@ -67,12 +67,19 @@ async function ensureDesignDocument(db: nano.DocumentScope<object>, ddoc: Design
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
   }
-  // OpenWhisk's own documents are OpenWhisk's: install them only where they are missing.
-  // Palette's own documents are ours: bring an older version up to date.
-  if (existing && (!ddoc.ours || JSON.stringify(existing.views) === JSON.stringify(ddoc.views))) return;
+  // OpenWhisk's own documents are OpenWhisk's: install them only where they are missing, and
+  // never change a view that is there (a database written by an earlier Palette may lack a view
+  // added since, such as `packages`: only those are added). Palette's own documents are ours:
+  // bring an older version up to date.
+  let views = ddoc.views;
+  if (existing && !ddoc.ours) {
+    const missing = Object.keys(ddoc.views).filter((name) => !(name in (existing.views ?? {})));
+    if (missing.length === 0) return;
+    views = { ...ddoc.views, ...existing.views };
+  } else if (existing && JSON.stringify(existing.views) === JSON.stringify(ddoc.views)) return;
   const { ours: _ours, ...body } = ddoc;
   try {
-    await db.insert({ ...body, ...(existing ? { _rev: existing._rev } : {}) } as object);
+    await db.insert({ ...existing, ...body, views, ...(existing ? { _rev: existing._rev } : {}) } as object);
   } catch (err) {
     if (statusOf(err) !== 409) throw err;
   }

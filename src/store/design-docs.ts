@@ -50,6 +50,32 @@ const actions = `function (doc) {
   } catch (e) {}
 }`;
 
+/** whisks.v2.1.0/packages: packages and bindings under [namespace, updated] (OpenWhisk's map, verbatim in effect). */
+const packages = `function (doc) {
+  if (doc.binding === undefined) return;
+  try {
+    var value = {
+      namespace: doc.namespace, name: doc.name, version: doc.version, publish: doc.publish,
+      annotations: doc.annotations, updated: doc.updated
+    };
+    value.binding = Object.keys(doc.binding).length > 0 ? doc.binding : false;
+    emit([doc.namespace, doc.updated], value);
+  } catch (e) {}
+}`;
+
+/** whisks.v2.1.0/packages-public: published packages (never bindings) under [namespace, updated]. */
+const publicPackages = `function (doc) {
+  if (doc.binding === undefined) return;
+  try {
+    if (Object.keys(doc.binding).length !== 0 || !doc.publish) return;
+    var value = {
+      namespace: doc.namespace, name: doc.name, version: doc.version, publish: doc.publish,
+      annotations: doc.annotations, updated: doc.updated, binding: false
+    };
+    emit([doc.namespace, doc.updated], value);
+  } catch (e) {}
+}`;
+
 /** The ActivationBrief summary (src/protocol/views.ts) shared by both activation views. */
 const activationSummary = `
   var end = doc.end !== 0 ? doc.end : undefined;
@@ -112,7 +138,11 @@ export const designDocuments: Record<DatabaseKey, readonly DesignDocument[]> = {
     {
       _id: `_design/${ddocNames.whisks}`,
       language: 'javascript',
-      views: { actions: { map: actions, reduce: '_count' } },
+      views: {
+        actions: { map: actions, reduce: '_count' },
+        packages: { map: packages, reduce: '_count' },
+        'packages-public': { map: publicPackages, reduce: '_count' },
+      },
     },
   ],
   activations: [

@@ -6,12 +6,15 @@ import type { Logger } from 'pino';
 import { ActionStore } from './action-store.js';
 import { ActivationStore } from './activation-store.js';
 import type { CouchConnection } from './couch.js';
+import { PackageStore } from './package-store.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
 
 export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
 export { ActivationStore, activationDocId } from './activation-store.js';
+export { PackageStore, type PackageDoc, type PackageSummary, type BindingRef } from './package-store.js';
+export { seedCatalog } from './catalog.js';
 export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
@@ -19,6 +22,7 @@ export { PersistentColorTable, type ColorTablePort } from './persistent-color-ta
 export interface Stores {
   readonly subjects: SubjectStore;
   readonly actions: ActionStore;
+  readonly packages: PackageStore;
   readonly activations: ActivationStore;
   readonly placements: PlacementStore;
   /** Writes what is queued, then stops the batch writers. */
@@ -31,6 +35,7 @@ export function createStores(couch: CouchConnection, logger?: Logger): Stores {
   return {
     subjects: new SubjectStore(couch),
     actions: new ActionStore(couch),
+    packages: new PackageStore(couch),
     activations,
     placements,
     close: async () => {

@@ -150,11 +150,19 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
       };
       return reply.rows.filter((r) => !r.id.startsWith('_design/')).map((r) => JSON.stringify(r.doc));
     };
+    // The whisks database also holds packages (the seeded whisk.system/utils catalog at least).
+    const ofType = (docs: string[], type: string) =>
+      docs.filter((d) => (JSON.parse(d) as { entityType?: unknown }).entityType === type);
     const records = await all('activations');
     expect(records.length).toBeGreaterThan(20);
     judge('whisk-activation (stored)', 'whisk-activation', records);
-    const actions = await all('whisks');
+    const whisks = await all('whisks');
+    const actions = ofType(whisks, 'action');
     expect(actions.length).toBeGreaterThanOrEqual(Object.keys(sources).length);
     judge('action (stored)', 'action', actions);
+    const packages = ofType(whisks, 'package');
+    expect(packages.length).toBeGreaterThanOrEqual(1);
+    judge('package (stored)', 'package', packages);
+    expect(actions.length + packages.length).toBe(whisks.length);
   });
 });

@@ -9,10 +9,12 @@ import { Registry } from 'prom-client';
 import { createApi, type ApiConfig } from '../../../src/api/app.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
+import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
 import type {
   ActionPort,
   ActivationPort,
   ActivationQuery,
+  PackagePort,
   PageQuery,
   PlacementInfo,
   PlacementPort,
@@ -56,13 +58,18 @@ export class FakeSubjects implements SubjectPort {
   }
 }
 
+const typeMismatch = () => Object.assign(new Error('mismatch'), { name: 'DocumentTypeMismatchError' });
+
 export class FakeActions implements ActionPort {
   readonly docs = new Map<string, ActionDocument>();
+  /** The packages sharing the whisks database: their ids are not actions. */
+  packages?: FakePackages;
   gets = 0;
   private revs = 0;
 
   async get(namespace: string, name: string): Promise<ActionDocument | undefined> {
     this.gets++;
+    if (this.packages?.docs.has(`${namespace}/${name}`)) throw typeMismatch();
     const doc = this.docs.get(`${namespace}/${name}`);
     return doc ? structuredClone(doc) : undefined;
   }
@@ -90,13 +97,59 @@ export class FakeActions implements ActionPort {
   }
 
   async list(namespace: string, page: PageQuery) {
-    return this.inNamespace(namespace)
-      .slice(page.skip, page.skip + page.limit)
-      .map(actionMeta);
+    const all = this.inNamespace(namespace);
+    // limit 0: everything (as the CouchDB store reads it).
+    return all.slice(page.skip, page.limit === 0 ? all.length : page.skip + page.limit).map(actionMeta);
   }
 
   async count(namespace: string): Promise<number> {
     return this.inNamespace(namespace).length;
+  }
+}
+
+export class FakePackages implements PackagePort {
+  readonly docs = new Map<string, PackageDocument>();
+  private revs = 0;
+
+  constructor(private readonly actions?: FakeActions) {}
+
+  async get(namespace: string, name: string): Promise<PackageDocument | undefined> {
+    if (this.actions?.docs.has(`${namespace}/${name}`)) throw typeMismatch();
+    const doc = this.docs.get(`${namespace}/${name}`);
+    return doc ? structuredClone(doc) : undefined;
+  }
+
+  async put(doc: PackageDocument): Promise<PackageDocument> {
+    const current = this.docs.get(doc._id);
+    if ((current?._rev ?? undefined) !== (doc._rev ?? undefined))
+      throw Object.assign(new Error('conflict'), { statusCode: 409 });
+    const stored = { ...structuredClone(doc), _rev: `${++this.revs}-p` };
+    this.docs.set(doc._id, stored);
+    return structuredClone(stored);
+  }
+
+  async delete(doc: PackageDocument): Promise<void> {
+    const current = this.docs.get(doc._id);
+    if (!current || current._rev !== doc._rev)
+      throw Object.assign(new Error('conflict'), { statusCode: 409 });
+    this.docs.delete(doc._id);
+  }
+
+  private inNamespace(namespace: string, publicOnly: boolean): PackageSummary[] {
+    return [...this.docs.values()]
+      .filter((d) => d.namespace === namespace)
+      .map(packageSummary)
+      .filter((s) => !publicOnly || (s.publish && s.binding === false))
+      .sort((a, b) => b.updated - a.updated);
+  }
+
+  async list(namespace: string, query: PageQuery & { publicOnly: boolean }): Promise<PackageSummary[]> {
+    const all = this.inNamespace(namespace, query.publicOnly);
+    return all.slice(query.skip, query.limit === 0 ? all.length : query.skip + query.limit);
+  }
+
+  async count(namespace: string, publicOnly: boolean): Promise<number> {
+    return this.inNamespace(namespace, publicOnly).length;
   }
 }
 
@@ -196,6 +249,7 @@ export interface TestApi {
   core: FakeCore;
   subjects: FakeSubjects;
   actions: FakeActions;
+  packages: FakePackages;
   activations: FakeActivations;
   placements: FakePlacements;
   registry: Registry;
@@ -215,6 +269,8 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   subjects.add('guest', guestAuth);
   subjects.add('other', otherAuth);
   const actions = new FakeActions();
+  const packages = new FakePackages(actions);
+  actions.packages = packages;
   const activations = new FakeActivations();
   const placements = new FakePlacements();
   const registry = new Registry();
@@ -222,6 +278,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
     core,
     subjects,
     actions,
+    packages,
     activations,
     placements,
     config: { controllerId: 'palette0', ...config },
@@ -239,6 +296,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
     core,
     subjects,
     actions,
+    packages,
     activations,
     placements,
     registry,
