@@ -19,12 +19,16 @@ import {
 import { identityOf } from './context.js';
 import { ApiError, messages, notFound } from './errors.js';
 import type { ActionPort } from './ports.js';
+import { checkSequencePut, resolveSequencePut } from './sequence-doc.js';
+import type { ComponentResolver } from '../controller/sequence-ports.js';
 import { actionKey } from './invoke.js';
 import { boolParam, pageParams } from './query.js';
 
 export interface ActionRoutesDeps {
   actions: ActionPort;
   cache: TtlCache<ActionDocument>;
+  /** Finds sequence components for the create checks. */
+  components: ComponentResolver;
   now?: () => number;
 }
 
@@ -49,9 +53,11 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     async put(req: Request, res: Response): Promise<void> {
       const { namespace, name } = actionTarget(req, res);
       const overwrite = boolParam(req, 'overwrite', false);
-      const put = parseActionPut(await readJsonBody(req, actionBodyLimit));
+      const identity = identityOf(res);
+      const put = resolveSequencePut(parseActionPut(await readJsonBody(req, actionBodyLimit)), identity);
       const existing = await deps.actions.get(namespace, name);
       if (existing && !overwrite) throw new ApiError(409, messages.conflict);
+      await checkSequencePut(put, { namespace, name }, identity, deps.components);
       const doc = existing
         ? updateActionDocument(existing, put, now())
         : createActionDocument(namespace, name, put, now());

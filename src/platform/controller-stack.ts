@@ -10,6 +10,8 @@ import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { storePorts } from './api-adapters.js';
+import { componentResolver } from '../api/component-resolver.js';
+import { SequenceRunner } from '../controller/sequence.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
@@ -84,9 +86,28 @@ export function createControllerStack(
     logger,
   });
 
-  const app = createApi({
+  const ports = storePorts(stores);
+  // The create checks and the runner resolve components alike: what can be named can be run.
+  const components = componentResolver(ports.actions);
+  const sequences = new SequenceRunner({
     core: controller,
-    ...storePorts(stores),
+    components,
+    writeActivation: async (record) => {
+      const outcome = await stores.activations.put(record as Parameters<Stores['activations']['put']>[0]);
+      if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
+    },
+    recordPlacement: (placement) => {
+      void stores.placements.record(placement);
+    },
+    policies: { colored: config.policy, uncolored: config.baseline },
+    controllerId: config.controllerId,
+    logger,
+  });
+
+  const app = createApi({
+    core: sequences,
+    ...ports,
+    components,
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

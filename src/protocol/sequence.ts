@@ -77,7 +77,8 @@ export function parseFullyQualifiedName(text: string): QualifiedName {
   const parts = text.split('/').filter((p) => p.length > 0);
   if (parts.length === 0) throw new MalformedNameError('path undefined');
   const bad = parts.find((p) => !isEntityName(p));
-  if (bad !== undefined) throw new MalformedNameError(`path contains invalid parts List(${parts.join(', ')})`);
+  if (bad !== undefined)
+    throw new MalformedNameError(`path contains invalid parts List(${parts.join(', ')})`);
   if (parts.length < 2 || parts.length > 3) throw new MalformedNameError(sequenceMessages.malformedName);
   const [namespace, middle, last] = parts as [string, string, string | undefined];
   return last === undefined ? { namespace, name: middle } : { namespace, pkg: middle, name: last };
