@@ -1,3 +1,4 @@
+/* global setTimeout */
 /**
  * seq-cache: one step of a chain whose steps share data through a per-container cache, for the
  * sequence benchmark (`npm run bench:sequence`). Step `step` of user `user` needs the item
