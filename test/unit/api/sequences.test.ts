@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sequenceMessages } from '../../../src/protocol/index.js';
-import { startTestApi, type TestApi } from './fakes.js';
+import { activationDoc, startTestApi, type TestApi } from './fakes.js';
 
 let api: TestApi;
 beforeEach(async () => {
@@ -148,5 +148,40 @@ describe('sequence invoke through the REST layer', () => {
     const res = await api.call('POST', `${path('s')}?blocking=false`, { body: { x: 1 } });
     expect(res.status).toBe(202);
     expect(api.core.requests.at(-1)!.action.exec).toEqual({ kind: 'sequence', components: ['/guest/a'] });
+  });
+});
+
+describe('a sequence in the activations API', () => {
+  it('its placement has no invoker: palette.color and palette.policy only; color= lists it beside its components', async () => {
+    const seqId = 'a'.repeat(32);
+    const componentId = 'b'.repeat(32);
+    api.activations.add(activationDoc({ activationId: seqId, start: 1000, name: 's', logs: [componentId] }));
+    api.activations.add(activationDoc({ activationId: componentId, start: 1001, cause: seqId }));
+    api.placements.records.set(seqId, {
+      namespace: 'guest',
+      color: 'red',
+      policy: 'consistent-hash',
+      at: 1000,
+    });
+    api.placements.records.set(componentId, {
+      namespace: 'guest',
+      color: 'red',
+      policy: 'consistent-hash',
+      invoker: 1,
+      home: 1,
+      at: 1001,
+    });
+    const record = (await (await api.call('GET', `/api/v1/namespaces/_/activations/${seqId}`)).json()) as {
+      annotations: { key: string; value: unknown }[];
+    };
+    const keys = record.annotations.map((a) => a.key);
+    expect(keys).toContain('palette.color');
+    expect(keys).toContain('palette.policy');
+    expect(keys).not.toContain('palette.invoker');
+    expect(keys).not.toContain('palette.home');
+    const listed = (await (await api.call('GET', '/api/v1/namespaces/_/activations?color=red')).json()) as {
+      activationId: string;
+    }[];
+    expect(listed.map((a) => a.activationId)).toEqual([componentId, seqId]);
   });
 });
