@@ -119,6 +119,7 @@ describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
     const got = jsonAfterHeader(ok(await wsk('action', 'get', 'wsk-seq')).stdout);
     const components = ['/guest/inc', '/guest/inc', '/guest/inc'];
     expect(got.exec).toEqual({ kind: 'sequence', components });
+    expect(ok(await wsk('action', 'list')).stdout).toMatch(/\/guest\/wsk-seq\s+private sequence/);
 
     const result = JSON.parse(
       ok(await wsk('action', 'invoke', 'wsk-seq', '-r', '-p', 'n', '1', '-p', '__palette_color', 'seq-red'))
@@ -144,6 +145,8 @@ describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
     expect(annotation(component, 'causedBy')).toBe('sequence');
     expect(annotation(component, 'palette.color')).toBe('seq-red');
     expect(typeof annotation(component, 'palette.invoker')).toBe('number');
+    const logged = ok(await wsk('activation', 'logs', seqId)).stdout;
+    for (const id of logs) expect(logged).toContain(id);
   }, 120_000);
 
   it('a failing component stops the sequence: invoke -r exits with the 502', async () => {
