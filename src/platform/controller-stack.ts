@@ -93,7 +93,12 @@ export function createControllerStack(
     core: controller,
     components,
     writeActivation: async (record) => {
-      const outcome = await stores.activations.put(record as Parameters<Stores['activations']['put']>[0]);
+      // Create-only, as the controller's other records; the runner waits so a blocking caller can read it.
+      const outcome = await stores.activations.put({
+        ...record,
+        start: Number(record.start),
+        end: Number(record.end),
+      });
       if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
     },
     recordPlacement: (placement) => {

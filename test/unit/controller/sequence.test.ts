@@ -224,8 +224,9 @@ describe('sequence runner', () => {
     const outcome = await t.run(request(sequence('s', ['a', 'b']), {}, true, 5_000), 10_000);
     expect(outcome.kind).toBe('accepted');
     expect(t.records).toHaveLength(0);
-    for (let i = 0; i < 140 && t.records.length === 0; i++) {
-      await h!.clock.advance(500);
+    // The invokers keep pinging (else the controller gives the activation up as offline first).
+    for (let i = 0; i < 70 && t.records.length === 0; i++) {
+      await h!.heartbeat();
       await settle(10);
     }
     const bId = t.received()[1]!.activationId;
@@ -234,6 +235,20 @@ describe('sequence runner', () => {
       result: { error: sequenceMessages.retrieveTimeout(bId) },
     });
     expect(t.records[0]!.logs.at(-1)).toBe(bId);
+  });
+
+  it('an invoker that goes offline mid-sequence: the component’s system error ends the sequence', async () => {
+    const t = await setup({ script: (m) => (m.action.name === 'b' ? 'silent' : 'combined') });
+    const outcome = await t.run(request(sequence('s', ['a', 'b', 'c']), {}, false));
+    expect(outcome.kind).toBe('accepted');
+    // No more pings: the controller gives the silent activation up and answers its waiter.
+    for (let i = 0; i < 400 && t.records.length === 0; i++) {
+      await h!.clock.advance(500);
+      await settle(10);
+    }
+    expect(t.records).toHaveLength(1);
+    expect(t.records[0]!.response.statusCode).toBe(3);
+    expect(t.received().map((m) => m.action.name)).toEqual(['a', 'b']);
   });
 
   it('no healthy invoker: the sequence fails with "Sequence failed." (whisk error)', async () => {
