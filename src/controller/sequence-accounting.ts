@@ -73,6 +73,14 @@ function hasErrorField(response: ActivationResponse): boolean {
   return typeof result === 'object' && result !== null && !Array.isArray(result) && 'error' in result;
 }
 
+/** ActivationResponse's own fields only: an acknowledged record may carry REST extras (`status`, `success`). */
+function storedResponse(response: ActivationResponse): ActivationResponse {
+  const out: ActivationResponse = { statusCode: response.statusCode };
+  if (response.result !== undefined) out.result = response.result;
+  if (typeof response.size === 'number') out.size = response.size;
+  return out;
+}
+
 /** SequenceAccounting.maybe: a component (or inner sequence) completed with this activation. */
 export function completed(
   prev: SequenceAccounting,
@@ -81,7 +89,9 @@ export function completed(
   limit = actionSequenceLimit,
 ): SequenceAccounting {
   const withinLimit = atomicCount <= limit;
-  const response = withinLimit ? activation.response : applicationError(sequenceMessages.tooLong);
+  const response = withinLimit
+    ? storedResponse(activation.response)
+    : applicationError(sequenceMessages.tooLong);
   const memory = memoryOf(activation);
   const maxMemory =
     memory === undefined ? prev.maxMemory : Math.max(memory, prev.maxMemory ?? Number.NEGATIVE_INFINITY);

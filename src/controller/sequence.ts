@@ -141,7 +141,7 @@ export class SequenceRunner implements ControllerCore {
     this.deps.recordPlacement?.({
       activationId,
       kind: 'sequence',
-      ...(run.topmost || run.cause === undefined ? {} : { cause: run.cause }),
+      ...(run.cause !== undefined ? { cause: run.cause } : {}),
       namespace: run.user.namespace.name,
       action: `${run.action.namespace}/${run.action.name}`,
       ...(run.color !== undefined ? { color: run.color } : {}),
@@ -151,25 +151,31 @@ export class SequenceRunner implements ControllerCore {
       controller: this.deps.controllerId,
       time: startedAt,
     });
-    const done = this.runComponents(run, activationId).then(async (accounting) => {
-      const record = sequenceRecord({
-        user: run.user,
-        action: run.action,
-        activationId,
-        accounting,
-        topmost: run.topmost,
-        ...(run.cause !== undefined ? { cause: run.cause } : {}),
-        transid: run.transid,
-        start: startedAt,
-        end: this.clock.now(),
+    const done = this.runComponents(run, activationId)
+      .catch((err: unknown) => {
+        // Not expected (every step answers an accounting): still end the sequence with a record.
+        this.deps.logger.error({ err, activationId }, 'sequence failed unexpectedly');
+        return failed(initialAccounting(run.atomicCount, undefined), whiskError(sequenceMessages.failure));
+      })
+      .then(async (accounting) => {
+        const record = sequenceRecord({
+          user: run.user,
+          action: run.action,
+          activationId,
+          accounting,
+          topmost: run.topmost,
+          ...(run.cause !== undefined ? { cause: run.cause } : {}),
+          transid: run.transid,
+          start: startedAt,
+          end: this.clock.now(),
+        });
+        try {
+          await this.deps.writeActivation(record);
+        } catch (err) {
+          this.deps.logger.error({ err, activationId }, 'could not store the sequence activation record');
+        }
+        return { record, atomicCount: accounting.atomicCount };
       });
-      try {
-        await this.deps.writeActivation(record);
-      } catch (err) {
-        this.deps.logger.error({ err, activationId }, 'could not store the sequence activation record');
-      }
-      return { record, atomicCount: accounting.atomicCount };
-    });
     return { activationId, done };
   }
 
