@@ -60,7 +60,7 @@ export interface QualifiedName {
 /** `\A([\w]|[\w][\w@ .-]*[\w@.-]+)\z`, at most 256 characters (EntityName.scala). */
 const entityNamePattern = /^(\w|\w[\w@ .-]*[\w@.-]+)$/;
 
-export function isEntityName(part: string): boolean {
+function isEntityName(part: string): boolean {
   return part.length <= 256 && entityNamePattern.test(part);
 }
 
@@ -94,11 +94,6 @@ export function formatFullyQualifiedName(fqn: QualifiedName): string {
   return fqn.pkg === undefined ? `/${fqn.namespace}/${fqn.name}` : `/${fqn.namespace}/${fqn.pkg}/${fqn.name}`;
 }
 
-/** The document path of an action (`namespace[/pkg]`), as stored in its `namespace` field. */
-export function entityPathOf(fqn: QualifiedName): string {
-  return fqn.pkg === undefined ? fqn.namespace : `${fqn.namespace}/${fqn.pkg}`;
-}
-
 /** The name an action document answers to: its `namespace` field (which may hold the package) plus its name. */
 export function fullyQualifiedNameOf(doc: Pick<ActionDocument, 'namespace' | 'name'>): QualifiedName {
   const [namespace = doc.namespace, pkg] = doc.namespace.split('/');
@@ -118,10 +113,6 @@ export function sequenceComponents(doc: { exec: { kind: string } }): QualifiedNa
   const parsed = sequenceExecSchema.safeParse(doc.exec);
   if (!parsed.success) return [];
   return parsed.data.components.map(parseFullyQualifiedName);
-}
-
-export function isSequenceAction(doc: { exec: { kind: string } }): boolean {
-  return doc.exec.kind === sequenceKind;
 }
 
 /** The action as a sequence document when its `exec` is a well-formed sequence; else undefined. */
