@@ -5,6 +5,7 @@
  * path's action cache.
  */
 import type { Request, Response } from 'express';
+import type { ComponentResolver } from '../controller/sequence-ports.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { resolveNamespace } from './auth.js';
 import { actionBodyLimit, readJsonBody } from './body.js';
@@ -20,7 +21,6 @@ import { identityOf } from './context.js';
 import { ApiError, messages, notFound } from './errors.js';
 import type { ActionPort } from './ports.js';
 import { checkSequencePut, resolveSequencePut } from './sequence-doc.js';
-import type { ComponentResolver } from '../controller/sequence-ports.js';
 import { actionKey } from './invoke.js';
 import { boolParam, pageParams } from './query.js';
 
