@@ -18,6 +18,7 @@ import {
   type KeyValue,
 } from '../protocol/index.js';
 import { badRequest } from './errors.js';
+import { isSequenceExecPut, sequenceComponentsOf, sequenceExec, sequenceParameters } from './sequence-doc.js';
 
 const limitsPutSchema = z
   .object({
@@ -104,6 +105,22 @@ function resolveExec(exec: NonNullable<ActionPut['exec']>): ActionDocument['exec
   return resolved;
 }
 
+/** A sequence's exec (components already resolved by the route) or a code exec. */
+function execOf(exec: NonNullable<ActionPut['exec']>): ActionDocument['exec'] {
+  return isSequenceExecPut(exec) ? sequenceExec(sequenceComponentsOf(exec, '_')) : resolveExec(exec);
+}
+
+/** Actions.scala: a sequence's parameters are always `_actions`; they never leak into a code action. */
+function parametersOf(put: ActionPut, old?: ActionDocument): KeyValue[] {
+  if (put.exec && isSequenceExecPut(put.exec)) {
+    return sequenceParameters(sequenceComponentsOf(put.exec, '_'));
+  }
+  if (!old) return put.parameters ?? [];
+  const wasSequence = isSequenceExecPut(old.exec);
+  if (!put.exec && wasSequence) return old.parameters;
+  return put.parameters ?? (wasSequence ? [] : old.parameters);
+}
+
 function checkRange(what: string, value: number, range: { min: number; max: number }, unit: string): void {
   const u = unit ? ` ${unit}` : '';
   if (value < range.min)
@@ -155,7 +172,7 @@ export function createActionDocument(
   now: number,
 ): ActionDocument {
   if (!put.exec) throw badRequest('The request content was malformed: exec undefined.');
-  const exec = resolveExec(put.exec);
+  const exec = execOf(put.exec);
   return {
     _id: actionDocId(namespace, name),
     entityType: 'action',
@@ -165,7 +182,7 @@ export function createActionDocument(
     version: put.version ?? '0.0.1',
     publish: put.publish ?? false,
     exec,
-    parameters: put.parameters ?? [],
+    parameters: parametersOf(put),
     limits: resolveLimits(put.limits, { ...defaultActionLimits }),
     annotations: amendAnnotations(put.annotations ?? [], exec.kind, true),
   };
@@ -173,7 +190,7 @@ export function createActionDocument(
 
 /** The document replacing `old` (which carries the `_rev` the write must match). */
 export function updateActionDocument(old: ActionDocument, put: ActionPut, now: number): ActionDocument {
-  const exec = put.exec ? resolveExec(put.exec) : old.exec;
+  const exec = put.exec ? execOf(put.exec) : old.exec;
   const deleted = new Set(put.delAnnotations ?? []);
   const kept = old.annotations.filter((a) => !deleted.has(a.key));
   const annotations = amendAnnotations(mergeKeyValues(kept, put.annotations ?? []), exec.kind, false);
@@ -183,7 +200,7 @@ export function updateActionDocument(old: ActionDocument, put: ActionPut, now: n
     version: put.version ?? upPatch(old.version),
     publish: put.publish ?? old.publish,
     exec,
-    parameters: put.parameters ?? old.parameters,
+    parameters: parametersOf(put, old),
     limits: resolveLimits(put.limits, old.limits),
     annotations,
   };
@@ -210,7 +227,8 @@ export function actionMeta(doc: ActionDocument): ActionMeta {
     publish: doc.publish,
     annotations: doc.annotations,
     limits: doc.limits,
-    exec: { binary: doc.exec.binary },
+    // A sequence has no `binary` (the view writes `binary || false` too).
+    exec: { binary: doc.exec.binary === true },
     updated: doc.updated,
   };
 }

@@ -5,6 +5,7 @@
  * invoke path's action caches.
  */
 import type { Request, Response } from 'express';
+import type { ComponentResolver } from '../controller/sequence-ports.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { resolveNamespace } from './auth.js';
 import { actionBodyLimit, readJsonBody } from './body.js';
@@ -19,6 +20,7 @@ import {
 import { identityOf } from './context.js';
 import { ApiError, messages, notFound } from './errors.js';
 import type { ActionPort } from './ports.js';
+import { checkSequencePut, resolveSequencePut } from './sequence-doc.js';
 import { actionKey } from './invoke.js';
 import { boolParam, pageParams } from './query.js';
 
@@ -27,6 +29,8 @@ export interface ActionRoutesDeps {
   cache: TtlCache<ActionDocument>;
   /** Called after every write (the packaged-action lookup keeps its own cache). */
   onWrite?: () => void;
+  /** Finds sequence components for the create checks. */
+  components: ComponentResolver;
   now?: () => number;
 }
 
@@ -50,9 +54,11 @@ export function actionRoutes(deps: ActionRoutesDeps) {
   /** Create or update `{namespace}/{name}`; `namespace` may be a package path (`ns/pkg`). */
   async function putAt(req: Request, res: Response, namespace: string, name: string): Promise<void> {
     const overwrite = boolParam(req, 'overwrite', false);
-    const put = parseActionPut(await readJsonBody(req, actionBodyLimit));
+    const identity = identityOf(res);
+    const put = resolveSequencePut(parseActionPut(await readJsonBody(req, actionBodyLimit)), identity);
     const existing = await deps.actions.get(namespace, name);
     if (existing && !overwrite) throw new ApiError(409, messages.conflict);
+    await checkSequencePut(put, { namespace, name }, identity, deps.components);
     const doc = existing
       ? updateActionDocument(existing, put, now())
       : createActionDocument(namespace, name, put, now());

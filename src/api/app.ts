@@ -9,11 +9,13 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import type { ComponentResolver } from '../controller/sequence-ports.js';
 import type { ControllerCore } from '../controller/types.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { actionRoutes } from './actions.js';
 import { activationRoutes } from './activations.js';
 import { authenticator, identifier } from './auth.js';
+import { componentResolver } from './component-resolver.js';
 import { TtlCache } from './cache.js';
 import { context, identityOf, tidOf, transactionFor } from './context.js';
 import { errorReplier, messages, sendError, sendJson } from './errors.js';
@@ -42,6 +44,8 @@ export interface ApiDeps {
   packages: PackagePort;
   activations: ActivationPort;
   placements: PlacementPort;
+  /** Sequence components for the create checks; default: actions in the caller's default package. */
+  components?: ComponentResolver;
   config: ApiConfig;
   logger: Logger;
   metrics: Registry;
@@ -70,7 +74,13 @@ export function createApi(deps: ApiDeps): ApiApp {
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
   const access = { packages: deps.packages, actions: deps.actions };
   const packaged = cachedPackagedLookup(access, new TtlCache(deps.config.actionCacheMs ?? 2_000));
-  const actions = actionRoutes({ actions: deps.actions, cache: actionCache, onWrite: packaged.invalidate });
+  const components = deps.components ?? componentResolver(deps.actions, packaged.lookup);
+  const actions = actionRoutes({
+    actions: deps.actions,
+    cache: actionCache,
+    onWrite: packaged.invalidate,
+    components,
+  });
   const invoke = invokeHandler({
     core,
     actions: deps.actions,

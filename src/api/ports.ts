@@ -57,8 +57,9 @@ export interface ActivationPort {
 export interface PlacementInfo {
   color?: string;
   policy: string;
-  invoker: number;
-  home: number;
+  /** Absent for sequences and triggers (the controller runs them; R7). */
+  invoker?: number;
+  home?: number;
 }
 
 export interface PlacementPort {

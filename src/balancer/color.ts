@@ -70,3 +70,10 @@ export function resolveColor(
   const annotation = annotations.find((a) => a.key === COLOR_KEY);
   return annotation === undefined ? undefined : validateColor(annotation.value, 'annotation');
 }
+
+/** The parameters the action receives: `params` without `__palette_color` (same object if absent). */
+export function withoutColor<T>(params: T): T {
+  if (!isRecord(params) || !Object.prototype.hasOwnProperty.call(params, COLOR_KEY)) return params;
+  const { [COLOR_KEY]: _color, ...rest } = params;
+  return rest as T;
+}

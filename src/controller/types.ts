@@ -43,8 +43,9 @@ export interface Placement {
   action: string;
   color?: string;
   policy: string;
-  invoker: number;
-  home: number;
+  /** Where it ran; absent for sequences and triggers, which the controller runs itself (R7). */
+  invoker?: number;
+  home?: number;
   forced: boolean;
   spilled: boolean;
   controller: string;

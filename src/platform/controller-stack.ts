@@ -10,6 +10,9 @@ import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { storePorts } from './api-adapters.js';
+import { componentResolver } from '../api/component-resolver.js';
+import { resolvePackagedAction } from '../api/package-access.js';
+import { SequenceRunner } from '../controller/sequence.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
@@ -94,9 +97,42 @@ export function createControllerStack(
     logger,
   });
 
-  const app = createApi({
+  const ports = storePorts(stores);
+  // The create checks and the runner resolve components alike: what can be named can be run.
+  // Components in packages and bindings resolve (uncached) through the same access rules as invokes.
+  const components = componentResolver(ports.actions, (identity, namespace, pkg, name) =>
+    resolvePackagedAction(
+      { packages: ports.packages, actions: ports.actions },
+      identity,
+      namespace,
+      pkg,
+      name,
+    ),
+  );
+  const sequences = new SequenceRunner({
     core: controller,
-    ...storePorts(stores),
+    components,
+    writeActivation: async (record) => {
+      // Create-only, as the controller's other records; the runner waits so a blocking caller can read it.
+      const outcome = await stores.activations.put({
+        ...record,
+        start: Number(record.start),
+        end: Number(record.end),
+      });
+      if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
+    },
+    recordPlacement: (placement) => {
+      void stores.placements.record(placement);
+    },
+    policies: { colored: config.policy, uncolored: config.baseline },
+    controllerId: config.controllerId,
+    logger,
+  });
+
+  const app = createApi({
+    core: sequences,
+    ...ports,
+    components,
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

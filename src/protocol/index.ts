@@ -6,3 +6,4 @@ export * from './whisk-activation.js';
 export * from './action.js';
 export * from './builders.js';
 export * from './views.js';
+export * from './sequence.js';

@@ -34,6 +34,8 @@ export interface FakeInvokerOptions {
   script?: (message: ActivationMessage) => AckScript;
   /** Never answers health test actions, so the invoker stays unhealthy. */
   ignoreHealthTests?: boolean;
+  /** The response of a user activation; default: success with `{echoed: content}`. */
+  respond?: (message: ActivationMessage) => WhiskActivation['response'];
 }
 
 export class FakeInvoker {
@@ -120,7 +122,7 @@ export class FakeInvoker {
       start: 1,
       end: 2,
       duration: 1,
-      response: {
+      response: this.options.respond?.(message) ?? {
         status: 'success',
         statusCode: 0,
         success: true,
