@@ -65,11 +65,17 @@ export interface KafkaBusOptions {
    * lost); kafkajs's idempotent producer also expects 1.
    */
   readonly maxInFlightRequests?: number;
-  /** Consumer session timeout (OpenWhisk: 30 s); a crashed member leaves its group after it. */
+  /**
+   * Consumer session timeout; default 10 s (OpenWhisk: 30 s). A member the broker lost (a crashed
+   * process, or every member after a broker restart) is dropped after it, and only then can the
+   * group rejoin: after a broker restart consumers waited out 30 s before consuming again.
+   */
   readonly sessionTimeoutMs?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Brokers refuse sessions under 6 s (group.min.session.timeout.ms); 10 s leaves room for a stalled event loop. */
+const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -181,7 +187,7 @@ export class KafkaBus implements MessageBus {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     if (this.closed) throw new Error('message bus is closed');
-    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
+    const sessionTimeout = this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const subscription = new KafkaSubscription(
       this.kafka.consumer({
         groupId: this.name(groupId),
