@@ -54,8 +54,9 @@ export function withPlacement<T extends { annotations?: unknown }>(
   const added: KeyValue[] = [];
   if (placement.color !== undefined) added.push({ key: 'palette.color', value: placement.color });
   added.push({ key: 'palette.policy', value: placement.policy });
-  added.push({ key: 'palette.invoker', value: placement.invoker });
-  added.push({ key: 'palette.home', value: placement.home });
+  // Sequences and triggers ran on no invoker (R7): their records carry color and policy only.
+  if (placement.invoker !== undefined) added.push({ key: 'palette.invoker', value: placement.invoker });
+  if (placement.home !== undefined) added.push({ key: 'palette.home', value: placement.home });
   return { ...record, annotations: [...own, ...added] };
 }
 

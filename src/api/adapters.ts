@@ -103,7 +103,9 @@ export function placementPort(store: PlacementStore): PlacementPort {
       const found = await store.getMany(ids);
       const out = new Map<string, PlacementInfo>();
       for (const [id, p] of found) {
-        const info: PlacementInfo = { policy: p.policy, invoker: p.invoker, home: p.home };
+        const info: PlacementInfo = { policy: p.policy };
+        if (p.invoker !== undefined) info.invoker = p.invoker;
+        if (p.home !== undefined) info.home = p.home;
         if (p.color !== undefined) info.color = p.color;
         out.set(id, info);
       }

@@ -21,6 +21,7 @@ import { invokeRoutePath, withFastInvoke } from './fast-path.js';
 import { invokeHandler } from './invoke.js';
 import type { ActionPort, ActivationPort, PlacementPort, SubjectPort } from './ports.js';
 import { systemRoutes } from './system.js';
+import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
 
 export interface ApiConfig {
   controllerId: string;
@@ -38,6 +39,8 @@ export interface ApiDeps {
   actions: ActionPort;
   activations: ActivationPort;
   placements: PlacementPort;
+  /** Triggers and rules (absent: their routes answer 404). */
+  triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
   logger: Logger;
   metrics: Registry;
@@ -72,6 +75,14 @@ export function createApi(deps: ApiDeps): ApiApp {
     onPlacementError: (err) =>
       logger.warn({ err }, 'placement records unavailable; activations returned without them'),
   });
+  const triggerRules =
+    deps.triggerRules &&
+    triggerRuleRouters(deps.triggerRules, {
+      core,
+      actions: deps.actions,
+      controllerId: deps.config.controllerId,
+      logger,
+    });
   const replies = requestCounter(deps.metrics);
   const countReply = (method: string, route: string, status: number) =>
     replies.inc({ method, route, status });
@@ -126,6 +137,8 @@ export function createApi(deps: ApiDeps): ApiApp {
     )
     .all(notAllowed('GET, PUT, DELETE, POST'));
   app.all('/api/v1/namespaces/:ns/actions/:pkg/:name', actions.packaged);
+  if (triggerRules) app.use(triggerRules.triggers);
+  if (triggerRules) app.use(triggerRules.rules);
   app.route('/api/v1/namespaces/:ns/activations').get(activations.list).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));

@@ -4,6 +4,8 @@
  * rather than throwing, so the API maps absence to 404 without inspecting store errors.
  */
 import type { ActionDocument, ActivationDocument, Identity, KeyValue } from '../protocol/index.js';
+import type { Placement } from '../controller/types.js';
+import type { RuleDocument, TriggerDocument } from './trigger-rule-doc.js';
 
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
@@ -76,8 +78,9 @@ export interface ActivationPort {
 export interface PlacementInfo {
   color?: string;
   policy: string;
-  invoker: number;
-  home: number;
+  /** Absent for sequences and triggers, which the controller runs itself (R7). */
+  invoker?: number;
+  home?: number;
 }
 
 export interface PlacementPort {
@@ -85,4 +88,42 @@ export interface PlacementPort {
   getMany(activationIds: readonly string[]): Promise<Map<string, PlacementInfo>>;
   /** Activation ids placed with `color` in `namespace`, newest decision first; `upto` bounds the decision time. */
   idsByColor(namespace: string, color: string, query: PageQuery & { upto?: number }): Promise<string[]>;
+}
+
+/** A trigger or rule summary as OpenWhisk's `triggers` and `rules` views give it. */
+export interface EntitySummary {
+  namespace: string;
+  name: string;
+  version: string;
+  publish: boolean;
+  annotations: unknown[];
+  updated: number;
+}
+
+/**
+ * Triggers or rules in the whisks database. `get` throws an error named DocumentTypeMismatchError
+ * when the id holds another kind of entity; `put` (create without `_rev`, else replace that
+ * revision) and `delete` throw with `statusCode: 409` when another writer got there first.
+ */
+export interface WhiskEntityPort<D> {
+  get(namespace: string, name: string): Promise<D | undefined>;
+  put(doc: D): Promise<D>;
+  delete(doc: D): Promise<void>;
+  /** Newest `updated` first. */
+  list(namespace: string, page: PageQuery): Promise<EntitySummary[]>;
+  /** Full documents, newest `updated` first. */
+  listDocs(namespace: string, page: PageQuery): Promise<D[]>;
+  count(namespace: string): Promise<number>;
+}
+
+export type TriggerPort = WhiskEntityPort<TriggerDocument>;
+export type RulePort = WhiskEntityPort<RuleDocument>;
+
+/** What a trigger fire writes itself (the controller's own records, R7): create-only, batched. */
+export interface FireRecordPort {
+  /** The trigger's activation record; resolves when stored (never rejects: failures are logged). */
+  recordActivation(
+    record: Record<string, unknown> & { namespace: string; activationId: string },
+  ): Promise<void>;
+  recordPlacement(placement: Placement): void;
 }

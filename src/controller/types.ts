@@ -43,8 +43,8 @@ export interface Placement {
   action: string;
   color?: string;
   policy: string;
-  invoker: number;
-  home: number;
+  invoker?: number;
+  home?: number;
   forced: boolean;
   spilled: boolean;
   controller: string;

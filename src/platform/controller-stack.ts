@@ -10,6 +10,7 @@ import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { storePorts } from '../api/adapters.js';
+import { triggerRulePorts } from '../api/trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
@@ -76,6 +77,7 @@ export function createControllerStack(
   const app = createApi({
     core: controller,
     ...storePorts(stores),
+    triggerRules: triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

@@ -8,6 +8,7 @@ import { ActivationStore } from './activation-store.js';
 import type { CouchConnection } from './couch.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
+import { WhiskEntityStore, type WhiskEntityDoc } from './trigger-rule-store.js';
 
 export { connectCouch, couchOptionsFrom, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
@@ -15,12 +16,20 @@ export { ActivationStore, activationDocId } from './activation-store.js';
 export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
+export {
+  WhiskEntityStore,
+  EntityConflictError,
+  EntityTypeMismatchError,
+  type WhiskEntityDoc,
+} from './trigger-rule-store.js';
 
 export interface Stores {
   readonly subjects: SubjectStore;
   readonly actions: ActionStore;
   readonly activations: ActivationStore;
   readonly placements: PlacementStore;
+  readonly triggers: WhiskEntityStore<WhiskEntityDoc>;
+  readonly rules: WhiskEntityStore<WhiskEntityDoc>;
   /** Writes what is queued, then stops the batch writers. */
   close(): Promise<void>;
 }
@@ -33,6 +42,8 @@ export function createStores(couch: CouchConnection, logger?: Logger): Stores {
     actions: new ActionStore(couch),
     activations,
     placements,
+    triggers: new WhiskEntityStore(couch, 'trigger'),
+    rules: new WhiskEntityStore(couch, 'rule'),
     close: async () => {
       await Promise.all([activations.close(), placements.close()]);
     },

@@ -17,8 +17,8 @@ export interface Placement {
   /** Absent for an uncolored invocation. */
   readonly color?: string;
   readonly policy: string;
-  readonly invoker: number;
-  readonly home: number;
+  invoker?: number;
+  home?: number;
   readonly forced: boolean;
   readonly spilled: boolean;
   readonly controller: string;

@@ -163,7 +163,7 @@ describe('controller core: invokers gone for good', () => {
     const before = new Map<string, number>();
     for (const color of colors) {
       await h.invoke(h.request(action('a'), { __palette_color: color }));
-      before.set(color, h.placements.at(-1)!.invoker);
+      before.set(color, h.placements.at(-1)!.invoker!);
     }
     const victim = 1;
     expect([...before.values()]).toContain(victim);
