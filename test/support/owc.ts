@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type OwcKind = 'activation' | 'ack' | 'ping' | 'whisk-activation' | 'action';
+export type OwcKind = 'activation' | 'ack' | 'ping' | 'whisk-activation' | 'action' | 'trigger' | 'rule';
 
 export interface OwcVerdict {
   ok: boolean;
