@@ -125,5 +125,6 @@ export interface FireRecordPort {
   recordActivation(
     record: Record<string, unknown> & { namespace: string; activationId: string },
   ): Promise<void>;
-  recordPlacement(placement: Placement): void;
+  /** Resolves when stored, so the record (written after it) is never read without it. */
+  recordPlacement(placement: Placement): Promise<void>;
 }

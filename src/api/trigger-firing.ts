@@ -122,7 +122,7 @@ export function triggerFirer(deps: TriggerFiringDeps) {
           links.map((link) => startRule(request, link, args, color, activationId)),
         );
         const logs = links.map((link, i) => ruleLogLine(link, outcomes[i]!));
-        deps.records.recordPlacement(
+        await deps.records.recordPlacement(
           triggerPlacement({
             activationId,
             namespace: user.namespace.name,

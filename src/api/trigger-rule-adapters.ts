@@ -34,8 +34,10 @@ export function fireRecordPort(
       if (!outcome.ok)
         logger.error({ activationId: record.activationId, outcome }, 'trigger record not stored');
     },
-    recordPlacement(placement) {
-      void stores.placements.record(placement);
+    async recordPlacement(placement) {
+      const outcome = await stores.placements.record(placement);
+      if (!outcome.ok)
+        logger.warn({ activationId: placement.activationId, outcome }, 'trigger placement not stored');
     },
   };
 }

@@ -99,7 +99,7 @@ export class FakeFireRecords implements FireRecordPort {
   async recordActivation(record: Record<string, unknown> & { namespace: string; activationId: string }) {
     this.activations.push(record);
   }
-  recordPlacement(placement: Placement): void {
+  async recordPlacement(placement: Placement): Promise<void> {
     this.placements.push(placement);
   }
 }
