@@ -17,6 +17,10 @@ export interface TriggerRuleDeps {
   records: FireRecordPort;
   /** Policy names recorded in a trigger's placement doc (PALETTE_POLICY, PALETTE_BASELINE). */
   policies: { colored: string; uncolored: string };
+  /** Trigger fires per minute and namespace before a subject's own limit (R11; default 60000). */
+  firesPerMinute?: number;
+  /** Controller replicas the limit is split between (default 1). */
+  replicas?: number;
   /** Actions in packages (`ns/pkg/action`), once packages exist; otherwise they are not found. */
   packagedActions?: PackagedActionLookup;
 }
@@ -35,7 +39,11 @@ export function triggerRuleRouters(
     logger: shared.logger,
   });
   return {
-    triggers: triggerRoutes({ triggers: deps.triggers, firer }),
+    triggers: triggerRoutes({
+      triggers: deps.triggers,
+      firer,
+      fireLimit: { perMinute: deps.firesPerMinute ?? 60_000, replicas: deps.replicas ?? 1 },
+    }),
     rules: ruleRoutes({ rules: deps.rules, triggers: deps.triggers, actions: resolver }),
   };
 }

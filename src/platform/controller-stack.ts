@@ -77,7 +77,11 @@ export function createControllerStack(
   const app = createApi({
     core: controller,
     ...storePorts(stores),
-    triggerRules: triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
+    triggerRules: {
+      ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
+      firesPerMinute: config.limitFiresPerMinute,
+      replicas: config.controllerReplicas,
+    },
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

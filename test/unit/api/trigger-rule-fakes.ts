@@ -119,7 +119,7 @@ export interface TriggerRuleTestApi {
   close(): Promise<void>;
 }
 
-export async function startTriggerRuleApi(): Promise<TriggerRuleTestApi> {
+export async function startTriggerRuleApi(firesPerMinute?: number): Promise<TriggerRuleTestApi> {
   const core = new FakeCore();
   const subjects = new FakeSubjects();
   subjects.add('guest', guestAuth);
@@ -138,6 +138,7 @@ export async function startTriggerRuleApi(): Promise<TriggerRuleTestApi> {
       rules: whisks.port<RuleDocument>('rule'),
       records,
       policies: { colored: 'consistent-hash', uncolored: 'openwhisk-sharding' },
+      ...(firesPerMinute !== undefined ? { firesPerMinute } : {}),
     },
     config: { controllerId: 'palette0' },
     logger: pino({ level: 'silent' }),

@@ -430,6 +430,19 @@ describe('fire', () => {
     ]);
   });
 
+  it("answers 429 with OpenWhisk's message above the fires-per-minute limit", async () => {
+    await api.close();
+    api = await startTriggerRuleApi(2);
+    await api.call('PUT', `${ns}/triggers/lonely`, {});
+    expect((await api.call('POST', `${ns}/triggers/lonely`)).status).toBe(204);
+    expect((await api.call('POST', `${ns}/triggers/lonely`)).status).toBe(204);
+    expectOpenWhiskError(
+      await api.call('POST', `${ns}/triggers/lonely`),
+      429,
+      'Too many requests in the last minute (count: 3, allowed: 2).',
+    );
+  });
+
   it('another namespace may not fire the trigger', async () => {
     await setup();
     expectOpenWhiskError(await api.call('POST', '/api/v1/namespaces/guest/triggers/t', {}, otherAuth), 403);
