@@ -164,9 +164,9 @@ describe('ruleLogLine (RuleActivationResult.toJson)', () => {
     );
   });
 
-  it('writes a failure with its status code and error', () => {
+  it("writes a failure in OpenWhisk's order for that form (rule before error)", () => {
     expect(ruleLogLine(link, { kind: 'failed', statusCode: 3, error: 'No invokers available.' })).toBe(
-      '{"statusCode":3,"success":false,"error":"No invokers available.","rule":"guest/r","action":"guest/pkg/a"}',
+      '{"statusCode":3,"success":false,"rule":"guest/r","error":"No invokers available.","action":"guest/pkg/a"}',
     );
   });
 
