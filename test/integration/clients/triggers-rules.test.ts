@@ -163,6 +163,12 @@ describe.skipIf(wskMissing !== undefined)('the real wsk', () => {
     expect(params).toMatchObject({ a: 1, name: 'trig' });
     expect(params).not.toHaveProperty('__palette_color');
 
+    const placements = await platform.stores.placements.getMany([triggerActivation, actionId]);
+    const own = placements.get(triggerActivation) as Record<string, unknown> | undefined;
+    expect(own).toMatchObject({ kind: 'trigger', color: 'tcolor' });
+    expect(own).not.toHaveProperty('invoker');
+    expect(placements.get(actionId)).toMatchObject({ cause: triggerActivation, color: 'tcolor' });
+
     const stored = await platform.stores.activations.get('guest', triggerActivation);
     judge('whisk-activation', [stored!]);
   });
