@@ -7,7 +7,9 @@
  * not found.
  */
 import type { ActionDocument, Identity } from '../protocol/index.js';
+import type { TtlCache } from './cache.js';
 import { ApiError, messages } from './errors.js';
+import { actionKey } from './invoke.js';
 import type { ActionPort } from './ports.js';
 import type { EntityRef } from './trigger-rule-doc.js';
 
@@ -31,7 +33,15 @@ function isTypeMismatch(err: unknown): boolean {
   return err instanceof Error && err.name === 'DocumentTypeMismatchError';
 }
 
-export function storeActionResolver(actions: ActionPort, packaged?: PackagedActionLookup): ActionResolver {
+/**
+ * `cache` is the invoke path's short-lived action cache (this replica's action writes invalidate
+ * it), so a busy trigger costs no CouchDB read per fire.
+ */
+export function storeActionResolver(
+  actions: ActionPort,
+  packaged?: PackagedActionLookup,
+  cache?: TtlCache<ActionDocument>,
+): ActionResolver {
   return {
     async resolve(identity, ref) {
       const [namespace = '', pkg, ...deeper] = ref.path.split('/');
@@ -40,7 +50,8 @@ export function storeActionResolver(actions: ActionPort, packaged?: PackagedActi
       // A default-package action is its owner's alone (OpenWhisk's entitlement for actions).
       if (namespace !== identity.namespace.name) throw new ApiError(403, messages.notAuthorized);
       try {
-        return await actions.get(namespace, ref.name);
+        const read = () => actions.get(namespace, ref.name);
+        return await (cache ? cache.load(actionKey(namespace, ref.name), read) : read());
       } catch (err) {
         // The name holds a trigger, rule or package: there is no such action.
         if (isTypeMismatch(err)) return undefined;

@@ -80,6 +80,7 @@ export function createApi(deps: ApiDeps): ApiApp {
     triggerRuleRouters(deps.triggerRules, {
       core,
       actions: deps.actions,
+      actionCache,
       controllerId: deps.config.controllerId,
       logger,
     });

@@ -5,6 +5,8 @@
 import type { Logger } from 'pino';
 import type { Router } from 'express';
 import type { ControllerCore } from '../controller/types.js';
+import type { ActionDocument } from '../protocol/index.js';
+import type { TtlCache } from './cache.js';
 import { storeActionResolver, type PackagedActionLookup } from './action-resolver.js';
 import type { ActionPort, FireRecordPort, RulePort, TriggerPort } from './ports.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -27,9 +29,16 @@ export interface TriggerRuleDeps {
 
 export function triggerRuleRouters(
   deps: TriggerRuleDeps,
-  shared: { core: ControllerCore; actions: ActionPort; controllerId: string; logger: Logger },
+  shared: {
+    core: ControllerCore;
+    actions: ActionPort;
+    /** The invoke path's action cache, shared so a fire reads what an invoke would. */
+    actionCache?: TtlCache<ActionDocument>;
+    controllerId: string;
+    logger: Logger;
+  },
 ): { triggers: Router; rules: Router } {
-  const resolver = storeActionResolver(shared.actions, deps.packagedActions);
+  const resolver = storeActionResolver(shared.actions, deps.packagedActions, shared.actionCache);
   const firer = triggerFirer({
     core: shared.core,
     resolver,
