@@ -14,10 +14,10 @@ import {
   nodeKinds,
   semVerSchema,
   type ActionDocument,
+  type ActionMeta,
   type KeyValue,
 } from '../protocol/index.js';
 import { badRequest } from './errors.js';
-import type { ActionMeta } from './ports.js';
 
 const limitsPutSchema = z
   .object({

@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import {
   extendedActivation,
   extendedResponse,
+  type ActivationBrief,
   type ActivationDocument,
   type KeyValue,
 } from '../protocol/index.js';
@@ -20,13 +21,7 @@ import { checkEntityName } from './action-doc.js';
 import { resolveNamespace } from './auth.js';
 import { identityOf } from './context.js';
 import { badRequest, messages, notFound } from './errors.js';
-import type {
-  ActivationBrief,
-  ActivationPort,
-  ActivationQuery,
-  PlacementInfo,
-  PlacementPort,
-} from './ports.js';
+import type { ActivationPort, ActivationQuery, PlacementInfo, PlacementPort } from './ports.js';
 import { boolParam, intParam, pageParams, stringParam } from './query.js';
 
 export const colorQueryParam = 'color';

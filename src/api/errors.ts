@@ -11,6 +11,9 @@ export const messages = {
   authMissing: 'The resource requires authentication, which was not supplied with the request.',
   authInvalid: 'The supplied authentication is invalid.',
   conflict: 'resource already exists',
+  /** akka-http's default for 503, what OpenWhisk answers when its load balancer fails (LoadBalancerException). */
+  serviceUnavailable:
+    'The server is currently unavailable (because it is overloaded or down for maintenance).',
   entityTooLarge: (what: string, size: number, max: number) =>
     `The request content was malformed: ${what} of ${size} bytes exceeds allowed threshold of ${max} bytes.`,
   malformedJson: 'The request content was malformed.',

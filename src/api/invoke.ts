@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ColorError } from '../balancer/color.js';
 import type { ControllerCore } from '../controller/types.js';
-import { NoInvokersError } from '../controller/types.js';
+import { NoInvokersError, PublishTimeoutError } from '../controller/types.js';
 import {
   extendedActivation,
   type ActionDocument,
@@ -119,6 +119,7 @@ export function invokeHandler(deps: InvokeDeps): InvokeHandler {
     } catch (err) {
       if (err instanceof ColorError) throw badRequest(err.message);
       if (err instanceof NoInvokersError) throw new ApiError(503, messages.noInvokers);
+      if (err instanceof PublishTimeoutError) throw new ApiError(503, messages.serviceUnavailable);
       throw err;
     }
 

@@ -1,27 +1,22 @@
 /**
  * What the REST layer needs from the stores, as narrow ports. src/store's classes satisfy them (see
- * adapters.ts); unit tests use in-memory fakes. Every method answers `undefined` for "not there"
- * rather than throwing, so the API maps absence to 404 without inspecting store errors.
+ * src/platform/api-adapters.ts); unit tests use in-memory fakes. Every method answers `undefined`
+ * for "not there" rather than throwing, so the API maps absence to 404 without inspecting store
+ * errors.
  */
-import type { ActionDocument, ActivationDocument, Identity, KeyValue } from '../protocol/index.js';
+import type {
+  ActionDocument,
+  ActionMeta,
+  ActivationBrief,
+  ActivationDocument,
+  Identity,
+} from '../protocol/index.js';
 import type { Placement } from '../controller/types.js';
 import type { RuleDocument, TriggerDocument } from './trigger-rule-doc.js';
 
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
   identityByKey(uuid: string, key: string): Promise<Identity | undefined>;
-}
-
-/** The `whisks.v2.1.0/actions` view value: an action without code or parameters. */
-export interface ActionMeta {
-  namespace: string;
-  name: string;
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  limits: Record<string, unknown>;
-  exec: { binary: boolean };
-  updated: number;
 }
 
 export interface PageQuery {
@@ -38,21 +33,6 @@ export interface ActionPort {
   /** Newest `updated` first. */
   list(namespace: string, page: PageQuery): Promise<ActionMeta[]>;
   count(namespace: string): Promise<number>;
-}
-
-/** The activations view value (swagger ActivationBrief). */
-export interface ActivationBrief {
-  namespace: string;
-  name: string;
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  activationId: string;
-  start: number;
-  end?: number;
-  duration?: number;
-  cause?: string;
-  statusCode?: number;
 }
 
 export interface ActivationQuery extends PageQuery {

@@ -22,12 +22,13 @@ import type { ControllerMetrics } from './metrics.js';
 import type { PlacementPolicies } from './placement.js';
 import { ResultWaiters } from './result-waiters.js';
 import { ControllerState } from './state.js';
-import type {
-  ControllerCore,
-  InvocationOutcome,
-  InvocationRequest,
-  InvokerHealthEntry,
-  Placement,
+import {
+  PublishTimeoutError,
+  type ControllerCore,
+  type InvocationOutcome,
+  type InvocationRequest,
+  type InvokerHealthEntry,
+  type Placement,
 } from './types.js';
 
 export interface ControllerDeps {
@@ -44,6 +45,10 @@ export interface ControllerDeps {
   putHealthAction(doc: ActionDocument): Promise<void>;
   /** Records where an activation went (batched by the store). */
   recordPlacement?(placement: Placement): void;
+  /** Writes a system-error record create-only (R15: activations given up on); failures are the store's to log. */
+  writeRecord?(activation: WhiskActivation): void;
+  /** Longest wait for the broker to take an activation message before answering 503; default 5 s. */
+  publishTimeoutMs?: number;
   /** Reads a stored activation, for blocking calls whose result was acknowledged only by id. */
   getActivation?(namespace: string, activationId: string): Promise<WhiskActivation | undefined>;
   /** An invoker is gone for good (least-assigned moves its colors). */
@@ -92,24 +97,54 @@ export class Controller implements ControllerCore {
         invokerGone: (invoker, remaining) => deps.onInvokerGone?.(invoker, remaining),
         forcedCompletion: (entry) =>
           deps.logger.warn({ activationId: entry.activationId, invoker: entry.invoker }, 'forced completion'),
+        writeRecord: (activation) => deps.writeRecord?.(activation),
       },
     });
   }
 
-  /** Connects topics, writes the health test action, starts consuming. Retries until CouchDB answers. */
+  /**
+   * Connects topics, writes the health test action, starts consuming. Retries until CouchDB answers.
+   * Each start consumes in groups of its own incarnation (R16), reading from the latest offset: a
+   * restarted controller never waits for a dead predecessor to leave its group, and what that
+   * predecessor left unread was addressed to activations nobody waits for any more.
+   */
   async start(): Promise<void> {
     const { bus, controllerId } = this.deps;
+    const incarnation = this.clock.now();
+    const completedGroup = topics.completedIncarnationGroup(controllerId, incarnation);
+    const healthGroup = topics.healthIncarnationGroup(controllerId, incarnation);
     await bus.ensureTopic(topics.completed(controllerId), 'completed');
     await bus.ensureTopic(topics.health, 'health');
     await this.writeHealthAction();
     this.subscriptions.push(
-      await bus.subscribe(topics.completed(controllerId), topics.completed(controllerId), async (v) =>
-        this.state.acknowledged(v),
+      await bus.subscribe(
+        topics.completed(controllerId),
+        completedGroup,
+        async (v) => this.state.acknowledged(v),
+        { startAt: 'latest' },
       ),
-      await bus.subscribe(topics.health, topics.healthGroup(controllerId), async (v) => this.state.pinged(v)),
+      await bus.subscribe(topics.health, healthGroup, async (v) => this.state.pinged(v), {
+        startAt: 'latest',
+      }),
     );
     this.stopTicking = this.clock.every(tickMs, () => this.state.tick());
     this.ready = true;
+    void this.deleteEarlierGroups([completedGroup, healthGroup]);
+  }
+
+  /** Earlier incarnations' groups, once empty, are deleted; Kafka expires any it cannot delete yet. */
+  private async deleteEarlierGroups(keep: readonly string[]): Promise<void> {
+    const { bus, controllerId, logger } = this.deps;
+    try {
+      const ours = [topics.completed(controllerId), topics.healthGroup(controllerId)];
+      const earlier = (group: string) =>
+        !keep.includes(group) &&
+        ours.some((base) => group.startsWith(`${base}.`) && /^\d+$/.test(group.slice(base.length + 1)));
+      const deleted = await bus.deleteIdleGroups(earlier);
+      if (deleted.length > 0) logger.info({ deleted }, "deleted earlier incarnations' consumer groups");
+    } catch (error) {
+      logger.warn({ err: error }, "could not delete earlier incarnations' consumer groups");
+    }
   }
 
   isReady(): boolean {
@@ -121,7 +156,7 @@ export class Controller implements ControllerCore {
     const { activationId } = placed;
     const pending = request.blocking ? this.waiters.expect(activationId) : undefined;
     try {
-      await this.deps.bus.send(topics.invoker(placed.invoker), [placed.message]);
+      await this.publish(placed.invoker, placed.message);
     } catch (error) {
       pending?.cancel();
       this.state.publishFailed(placed);
@@ -159,6 +194,32 @@ export class Controller implements ControllerCore {
     for (const subscription of this.subscriptions.splice(0)) await subscription.stop();
     this.waiters.clear();
     this.state.clear();
+  }
+
+  /**
+   * Publishes within the bound (C: fail fast on a broker outage). On timeout a send still queued is
+   * withdrawn; one already on the wire may yet be delivered and run.
+   */
+  private publish(invoker: number, message: string): Promise<void> {
+    const timeoutMs = this.deps.publishTimeoutMs ?? 5_000;
+    const abort = new AbortController();
+    return new Promise<void>((resolve, reject) => {
+      const cancel = this.clock.after(timeoutMs, () => {
+        const error = new PublishTimeoutError(timeoutMs);
+        abort.abort(error);
+        reject(error);
+      });
+      this.deps.bus.send(topics.invoker(invoker), [message], { signal: abort.signal }).then(
+        () => {
+          cancel();
+          resolve();
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   private sendTestAction(invoker: number, message: string): void {

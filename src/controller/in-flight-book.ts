@@ -10,6 +10,11 @@
 
 export interface InFlightEntry {
   readonly activationId: string;
+  /** The action as its ActivationMessage names it (for the record of an activation that is lost). */
+  readonly action: { readonly path: string; readonly name: string; readonly version: string };
+  /** The invoking subject, as the record names it. */
+  readonly subject: string;
+  readonly cause?: string;
   readonly invoker: number;
   readonly memoryMB: number;
   readonly namespace: string;
@@ -44,6 +49,14 @@ export class InFlightBook {
     for (const entry of this.entries.values()) if (entry.deadline <= now) expired.push(entry);
     for (const entry of expired) this.entries.delete(entry.activationId);
     return expired;
+  }
+
+  /** Removes and returns every entry on `invoker` (it went offline). */
+  takeInvoker(invoker: number): InFlightEntry[] {
+    const taken: InFlightEntry[] = [];
+    for (const entry of this.entries.values()) if (entry.invoker === invoker) taken.push(entry);
+    for (const entry of taken) this.entries.delete(entry.activationId);
+    return taken;
   }
 
   list(): InFlightEntry[] {

@@ -35,9 +35,11 @@ import {
   type Acknowledgement,
   type Identity,
   type PingMessage,
+  type WhiskActivation,
 } from '../protocol/index.js';
 import { buildContent } from './content.js';
 import { forcedCompletionTimeoutMs, InFlightBook, type InFlightEntry } from './in-flight-book.js';
+import { lostActivationRecord, type LossReason } from './lost-activation.js';
 import { InvokerSupervisor, type InvocationResult, type SupervisedInvoker } from './invoker-supervisor.js';
 import type { ControllerMetrics } from './metrics.js';
 import { chooseInvoker, type PlacementPolicies } from './placement.js';
@@ -57,6 +59,8 @@ export interface CoreEffects {
   invokerGone(invoker: number, remaining: readonly number[]): void;
   /** An activation's slot was released by its deadline, without a completion. */
   forcedCompletion(entry: InFlightEntry): void;
+  /** A system-error record for an activation given up on (R15), to be written create-only. */
+  writeRecord(activation: WhiskActivation): void;
 }
 
 export interface StateDeps {
@@ -141,6 +145,9 @@ export class ControllerState {
     this.deps.load.acquire(decision.invoker, memoryMB);
     this.book.add({
       activationId,
+      action: { path: action.namespace, name: action.name, version: action.version },
+      subject: user.subject,
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
       invoker: decision.invoker,
       memoryMB,
       namespace: user.namespace.name,
@@ -295,16 +302,27 @@ export class ControllerState {
   }
 
   private forcedCompletion(entry: InFlightEntry): void {
-    this.deps.load.release(entry.invoker, entry.memoryMB);
-    this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
     this.deps.metrics.forcedCompletions.inc({ invoker: String(entry.invoker) });
     this.supervisor.onInvocationFinished(entry.invoker, 'timeout', this.deps.now());
     this.deps.effects.forcedCompletion(entry);
+    this.giveUp(entry, 'forced-completion');
+  }
+
+  /** Frees the slot, writes the system-error record and answers a caller still waiting (R15). */
+  private giveUp(entry: InFlightEntry, reason: LossReason): void {
+    this.deps.load.release(entry.invoker, entry.memoryMB);
+    this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
+    const record = lostActivationRecord(entry, reason, this.deps.now());
+    this.deps.effects.writeRecord(record);
+    this.deps.effects.deliverResult(entry.activationId, { activation: record });
   }
 
   private statusChanged(invoker: SupervisedInvoker, from: InvokerStatus | undefined): void {
     this.deps.logger.info({ invoker: invoker.id, from, to: invoker.status }, 'invoker status');
     this.deps.metrics.setHealth(invoker.id, invoker.status);
+    if (invoker.status === 'offline') {
+      for (const entry of this.book.takeInvoker(invoker.id)) this.giveUp(entry, 'invoker-offline');
+    }
     this.syncInvokers();
   }
 

@@ -60,6 +60,17 @@ export class NoInvokersError extends Error {
   }
 }
 
+/**
+ * The activation message could not be handed to the broker within the publish bound: the API
+ * answers 503 at once instead of hanging (the activation was not accepted; its slot is free).
+ */
+export class PublishTimeoutError extends Error {
+  readonly retriable = true;
+  constructor(readonly timeoutMs: number) {
+    super(`the activation could not be published within ${timeoutMs} ms`);
+  }
+}
+
 export interface InvokerHealthEntry {
   id: number;
   name: string;

@@ -1,7 +1,8 @@
 /**
  * What the invoker needs from the databases, and nothing more: read an action document by id and
  * revision (from the whisks database), and store an activation record (in the activations
- * database). The CouchDB adapter is in couch-ports.ts; tests may supply their own.
+ * database). The CouchDB adapters are in src/platform/invoker-adapters.ts; tests may supply
+ * their own.
  */
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
 

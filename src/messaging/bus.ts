@@ -22,6 +22,20 @@ export interface SubscribeOptions {
    * the committed offset only moves past a message once every earlier message has finished.
    */
   readonly concurrency?: number;
+  /**
+   * Where a group with no committed offset starts: the oldest retained message (default, Kafka's
+   * `earliest`) or only messages sent from now on (`latest`). A controller's per-incarnation groups
+   * start at the latest: what earlier incarnations left behind is not theirs to handle (R16).
+   */
+  readonly startAt?: 'earliest' | 'latest';
+}
+
+export interface SendOptions {
+  /**
+   * Aborting withdraws the send if it has not been handed to the broker yet, and rejects it. A send
+   * already on the wire cannot be recalled: it may still be delivered.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Subscription {
@@ -33,7 +47,7 @@ export interface MessageBus {
   /** Creates the topic (prefixed) with OpenWhisk's settings for its kind, if it does not exist. */
   ensureTopic(topic: string, kind: TopicKind): Promise<void>;
   /** Publishes values in order to one topic with a null key; resolves when the broker acknowledged. */
-  send(topic: string, values: readonly string[]): Promise<void>;
+  send(topic: string, values: readonly string[], options?: SendOptions): Promise<void>;
   /** Consumes `topic` in consumer group `groupId`; commits an offset only after its handler resolved. */
   subscribe(
     topic: string,
@@ -41,6 +55,11 @@ export interface MessageBus {
     handler: MessageHandler,
     options?: SubscribeOptions,
   ): Promise<Subscription>;
+  /**
+   * Deletes the consumer groups that `select` picks (by their unprefixed name) and that have no
+   * member; answers the names deleted. Groups of a crashed process expire on their own otherwise.
+   */
+  deleteIdleGroups(select: (group: string) => boolean): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -50,4 +69,10 @@ export const topics = {
   completed: (controllerId: string): string => `completed${controllerId}`,
   health: 'health',
   healthGroup: (controllerId: string): string => `health${controllerId}`,
+  /** A controller incarnation's own group on `health` (R16): `health<id>.<startMs>`. */
+  healthIncarnationGroup: (controllerId: string, startMs: number): string =>
+    `health${controllerId}.${startMs}`,
+  /** A controller incarnation's own group on `completed<id>` (R16): `completed<id>.<startMs>`. */
+  completedIncarnationGroup: (controllerId: string, startMs: number): string =>
+    `completed${controllerId}.${startMs}`,
 } as const;

@@ -32,7 +32,14 @@ import {
   type TopicMessages,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicKind } from './bus.js';
+import type {
+  MessageBus,
+  MessageHandler,
+  SendOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicKind,
+} from './bus.js';
 import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { packRequests, type ProduceRequest, type QueuedSend } from './produce-requests.js';
@@ -123,8 +130,10 @@ export class KafkaBus implements MessageBus {
     return done;
   }
 
-  send(topic: string, values: readonly string[]): Promise<void> {
+  send(topic: string, values: readonly string[], options: SendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('message bus is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (values.length === 0) return Promise.resolve();
     const name = this.name(topic);
     const limit = maxMessageBytes(this.kinds.get(name) ?? kindOfTopic(topic));
@@ -135,7 +144,32 @@ export class KafkaBus implements MessageBus {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic: name, values, sizes, limit, parts: 0, failed: false, resolve, reject });
+      const onAbort = () => {
+        // Withdrawn only while still queued; once packed into a request it is the broker's.
+        const index = this.queue.indexOf(queued);
+        if (index < 0) return;
+        this.queue.splice(index, 1);
+        queued.failed = true;
+        reject(signal?.reason);
+      };
+      const queued: QueuedSend = {
+        topic: name,
+        values,
+        sizes,
+        limit,
+        parts: 0,
+        failed: false,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(queued);
       this.schedulePump();
     });
   }
@@ -160,6 +194,7 @@ export class KafkaBus implements MessageBus {
       this.name(topic),
       handler,
       Math.max(1, options.concurrency ?? 1),
+      options.startAt ?? 'earliest',
       this.options.commitIntervalMs ?? 1_000,
       this.logger,
       () => this.subscriptions.delete(subscription),
@@ -174,6 +209,20 @@ export class KafkaBus implements MessageBus {
     return subscription;
   }
 
+  async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
+    const admin = await this.connectAdmin();
+    const { groups } = await admin.listGroups();
+    const candidates = groups
+      .map((g) => g.groupId)
+      .filter((id) => id.startsWith(this.prefix) && select(id.slice(this.prefix.length)));
+    if (candidates.length === 0) return [];
+    const { groups: described } = await admin.describeGroups(candidates);
+    const idle = described.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId);
+    if (idle.length === 0) return [];
+    await admin.deleteGroups(idle);
+    return idle.map((id) => id.slice(this.prefix.length));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -185,11 +234,12 @@ export class KafkaBus implements MessageBus {
     ]);
   }
 
-  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+  private async connectAdmin(): Promise<Admin> {
     if (!this.admin) {
       this.admin = this.kafka.admin();
       this.adminReady = this.admin.connect();
     }
+    const admin = this.admin;
     try {
       await this.adminReady;
     } catch (err) {
@@ -197,7 +247,12 @@ export class KafkaBus implements MessageBus {
       this.adminReady = undefined;
       throw err;
     }
-    const created = await this.admin.createTopics({
+    return admin;
+  }
+
+  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+    const admin = await this.connectAdmin();
+    const created = await admin.createTopics({
       waitForLeaders: true,
       topics: [
         {

@@ -40,6 +40,7 @@ export class KafkaSubscription implements Subscription {
     private readonly topic: string,
     private readonly handler: MessageHandler,
     private readonly concurrency: number,
+    private readonly startAt: 'earliest' | 'latest',
     private readonly commitIntervalMs: number,
     private readonly logger: Logger,
     private readonly onStopped: () => void,
@@ -62,7 +63,7 @@ export class KafkaSubscription implements Subscription {
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.consumer.connect();
-      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      await this.consumer.subscribe({ topic: this.topic, fromBeginning: this.startAt === 'earliest' });
       await this.consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

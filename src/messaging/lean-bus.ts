@@ -14,7 +14,14 @@
  * entries beyond `maxRetainedPerTopic` are dropped (Kafka's retention, by count).
  */
 import type { Logger } from 'pino';
-import type { MessageBus, MessageHandler, SubscribeOptions, Subscription, TopicKind } from './bus.js';
+import type {
+  MessageBus,
+  MessageHandler,
+  SendOptions,
+  SubscribeOptions,
+  Subscription,
+  TopicKind,
+} from './bus.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { checkMessageSize, kindOfTopic, maxMessageBytes } from './topic-config.js';
 
@@ -132,8 +139,9 @@ export class LeanBus implements MessageBus {
     else this.topics.set(topic, newTopic(kind));
   }
 
-  async send(topic: string, values: readonly string[]): Promise<void> {
+  async send(topic: string, values: readonly string[], options: SendOptions = {}): Promise<void> {
     this.assertOpen();
+    options.signal?.throwIfAborted();
     const log = this.topic(topic);
     const limit = maxMessageBytes(log.kind);
     for (const value of values) checkMessageSize(topic, value, limit);
@@ -156,13 +164,27 @@ export class LeanBus implements MessageBus {
     const log = this.topic(topic);
     let group = log.groups.get(groupId);
     if (!group) {
-      group = { committed: log.base, members: [] };
+      const start = options.startAt === 'latest' ? log.base + log.log.length : log.base;
+      group = { committed: start, members: [] };
       log.groups.set(groupId, group);
     }
     const member = new LeanMember(this, log, group, handler, Math.max(1, options.concurrency ?? 1));
     group.members.push(member);
     if (group.members.length === 1) member.start();
     return member;
+  }
+
+  async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const topic of this.topics.values()) {
+      for (const [id, group] of topic.groups) {
+        if (group.members.length === 0 && select(id)) {
+          topic.groups.delete(id);
+          deleted.push(id);
+        }
+      }
+    }
+    return [...new Set(deleted)];
   }
 
   async close(): Promise<void> {

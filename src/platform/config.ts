@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { policyNames } from '../balancer/types.js';
+import type { MessageBusOptions } from '../messaging/index.js';
+import type { CouchOptions } from '../store/couch.js';
 
 const controllerId = z
   .string()
@@ -103,3 +105,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 }
 
 export const configVariables = envNames;
+
+/** The messaging factory's options from the configuration (Kafka when KAFKA_BROKERS is set). */
+export function messageBusOptions(config: Config): MessageBusOptions {
+  return { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logLevel: config.logLevel };
+}
+
+/** CouchDB connection options from the configuration; `url` (the embedded server's) wins over COUCHDB_URL. */
+export function couchOptionsFrom(
+  config: Pick<Config, 'couchdbUrl' | 'couchdbUser' | 'couchdbPassword' | 'dbPrefix'>,
+  url?: string,
+): CouchOptions {
+  const resolved = url ?? config.couchdbUrl;
+  if (!resolved) throw new Error('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
+  return {
+    url: resolved,
+    user: config.couchdbUser,
+    password: config.couchdbPassword,
+    prefix: config.dbPrefix,
+  };
+}

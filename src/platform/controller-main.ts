@@ -6,8 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { openCouch, couchOptionsFrom, connectCouch } from '../store/couch.js';
-import { loadConfig } from './config.js';
+import { openCouch, connectCouch } from '../store/couch.js';
+import { couchOptionsFrom, loadConfig } from './config.js';
 import { createControllerStack } from './controller-stack.js';
 
 async function main(): Promise<void> {

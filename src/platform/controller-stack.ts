@@ -9,15 +9,15 @@ import type express from 'express';
 import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
-import { storePorts } from '../api/adapters.js';
-import { triggerRulePorts } from '../api/trigger-rule-adapters.js';
+import { storePorts } from './api-adapters.js';
+import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
-import type { Config } from './config.js';
+import { messageBusOptions, type Config } from './config.js';
 
 export interface ControllerStack {
   readonly stores: Stores;
@@ -36,7 +36,10 @@ export function createControllerStack(
   logger: Logger,
 ): ControllerStack {
   const stores = createStores(couch, logger);
-  const bus = createMessageBus(config, { logger, clientId: `controller${config.controllerId}` });
+  const bus = createMessageBus(messageBusOptions(config), {
+    logger,
+    clientId: `controller${config.controllerId}`,
+  });
 
   const colorTable = new ColorTable();
   const policyFor = (name: PolicyName) =>
@@ -65,6 +68,14 @@ export function createControllerStack(
     },
     recordPlacement: (placement) => {
       void stores.placements.record(placement);
+    },
+    writeRecord: (activation) => {
+      // Create-only: a record the invoker wrote first wins, and the conflict is expected.
+      void stores.activations.put({
+        ...activation,
+        start: Number(activation.start),
+        end: Number(activation.end),
+      });
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,

@@ -9,10 +9,10 @@
  * signal exits at once.
  */
 import { pino } from 'pino';
-import { createInvoker } from '../invoker/index.js';
 import { createMessageBus } from '../messaging/index.js';
-import { connectCouch, couchOptionsFrom } from '../store/couch.js';
-import { ConfigError, loadConfig } from './config.js';
+import { connectCouch } from '../store/couch.js';
+import { ConfigError, couchOptionsFrom, loadConfig, messageBusOptions } from './config.js';
+import { createInvoker } from './invoker-stack.js';
 
 /** Set once the invoker exists; until then, a parent gone means there is nothing to stop. */
 let stopForParent: (() => void) | undefined;
@@ -58,7 +58,10 @@ async function main(): Promise<void> {
   if (couchOptions.password !== undefined)
     remoteStoreUrl.password = encodeURIComponent(couchOptions.password);
 
-  const bus = createMessageBus(config, { logger, clientId: config.invokerName ?? `invoker${id}` });
+  const bus = createMessageBus(messageBusOptions(config), {
+    logger,
+    clientId: config.invokerName ?? `invoker${id}`,
+  });
   const wired = createInvoker({
     id,
     name: config.invokerName,

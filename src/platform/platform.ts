@@ -13,13 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { Controller } from '../controller/controller.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
-import { createInvoker, type WiredInvoker } from '../invoker/index.js';
 import type { MessageBus } from '../messaging/index.js';
-import { connectCouch, couchOptionsFrom, wellKnownAuth, type Stores } from '../store/index.js';
+import { connectCouch, wellKnownAuth, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
-import { loadConfig, type Config } from './config.js';
+import { couchOptionsFrom, loadConfig, type Config } from './config.js';
 import { createControllerStack } from './controller-stack.js';
 import { couchForConfig } from './embedded-couch.js';
+import { createInvoker, type WiredInvoker } from './invoker-stack.js';
 import { startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
 
 export interface PlatformOptions {

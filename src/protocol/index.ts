@@ -5,3 +5,4 @@ export * from './ping.js';
 export * from './whisk-activation.js';
 export * from './action.js';
 export * from './builders.js';
+export * from './views.js';

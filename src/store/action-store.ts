@@ -6,6 +6,7 @@
  * lists a namespace's packaged actions under its root namespace too, newest first.
  */
 import type nano from 'nano';
+import type { ActionMeta } from '../protocol/index.js';
 import { ddocNames } from './design-docs.js';
 import { isConflict, isNotFound, TOP, type CouchConnection } from './couch.js';
 
@@ -39,18 +40,6 @@ export type ActionInput = Pick<
   '_id' | 'namespace' | 'name' | 'version' | 'publish' | 'exec' | 'parameters' | 'limits' | 'annotations'
 > &
   Partial<Pick<ActionDoc, '_rev' | 'updated' | 'entityType'>> & { [k: string]: unknown };
-
-/** The `actions` view's value: OpenWhisk's ActionMeta summary. */
-export interface ActionMeta {
-  namespace: string;
-  name: string;
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  limits: ActionDoc['limits'];
-  exec: { binary: boolean };
-  updated: number;
-}
 
 export class ActionExistsError extends Error {
   constructor(readonly id: string) {

@@ -7,9 +7,10 @@
  * since/upto bounds (epoch ms, inclusive) and limit/skip.
  */
 import type nano from 'nano';
+import type { ActivationBrief } from '../protocol/index.js';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { ddocNames } from './design-docs.js';
-import { bulkDocs, isNotFound, TOP, type CouchConnection } from './couch.js';
+import { bulkDocs, isNotFound, statusOf, TOP, type CouchConnection } from './couch.js';
 
 /** The fields the store relies on; the rest of the WhiskActivation is kept as it is. */
 export interface ActivationRecord {
@@ -27,21 +28,6 @@ export type ActivationDoc = ActivationRecord & {
   entityType: 'activation';
   updated: number;
 };
-
-/** The view value: OpenWhisk's ActivationBrief (fields absent when undefined). */
-export interface ActivationBrief {
-  namespace: string;
-  name: string;
-  version?: string;
-  publish?: boolean;
-  annotations?: unknown[];
-  activationId: string;
-  start: number;
-  end?: number;
-  duration?: number;
-  cause?: string;
-  statusCode?: number;
-}
 
 export interface ActivationQuery {
   /** `action` or `package/action`. */
@@ -79,6 +65,31 @@ export class ActivationStore {
       entityType: 'activation',
       updated: Date.now(),
     });
+  }
+
+  /**
+   * Replaces whatever record the id holds (R15: the controller's system-error record for an
+   * activation it gave up on yields to the real outcome). Creates it if there is none.
+   */
+  async replace(record: ActivationRecord): Promise<void> {
+    const { _rev: _ignored, ...fields } = record as ActivationRecord & { _rev?: string };
+    const _id = activationDocId(record.namespace, record.activationId);
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.get(record.namespace, record.activationId);
+      try {
+        await this.db.insert({
+          ...fields,
+          _id,
+          ...(existing?._rev ? { _rev: existing._rev } : {}),
+          entityType: 'activation',
+          updated: Date.now(),
+        } as ActivationDoc);
+        return;
+      } catch (err) {
+        // Someone wrote in between (another conflict): read the new revision once more.
+        if (statusOf(err) !== 409 || attempt >= 2) throw err;
+      }
+    }
   }
 
   async get(namespace: string, activationId: string): Promise<ActivationDoc | undefined> {

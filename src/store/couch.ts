@@ -9,28 +9,10 @@
  * real OpenWhisk deployment has already installed its own design documents, which we never replace.
  */
 import nano from 'nano';
-import type { Config } from '../platform/config.js';
+import { databaseNames, type DatabaseKey, type DatabaseNames } from './database-names.js';
 import { designDocuments, type DesignDocument } from './design-docs.js';
 
-export interface DatabaseNames {
-  readonly subjects: string;
-  readonly whisks: string;
-  readonly activations: string;
-  readonly colors: string;
-  readonly placements: string;
-}
-
-export type DatabaseKey = keyof DatabaseNames;
-
-export function databaseNames(prefix: string): DatabaseNames {
-  return {
-    subjects: `${prefix}subjects`,
-    whisks: `${prefix}whisks`,
-    activations: `${prefix}activations`,
-    colors: `${prefix}palette_colors`,
-    placements: `${prefix}palette_placements`,
-  };
-}
+export { databaseNames, type DatabaseKey, type DatabaseNames } from './database-names.js';
 
 export interface CouchOptions {
   readonly url: string;
@@ -43,20 +25,6 @@ export interface CouchConnection {
   readonly server: nano.ServerScope;
   readonly names: DatabaseNames;
   db<D extends object = Record<string, unknown>>(key: DatabaseKey): nano.DocumentScope<D>;
-}
-
-export function couchOptionsFrom(
-  config: Pick<Config, 'couchdbUrl' | 'couchdbUser' | 'couchdbPassword' | 'dbPrefix'>,
-  url?: string,
-): CouchOptions {
-  const resolved = url ?? config.couchdbUrl;
-  if (!resolved) throw new Error('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
-  return {
-    url: resolved,
-    user: config.couchdbUser,
-    password: config.couchdbPassword,
-    prefix: config.dbPrefix,
-  };
 }
 
 /** A nano handle with credentials; touches nothing on the server. */

@@ -5,7 +5,7 @@
  * behaviour described in research/openwhisk-wire.md §5. All views are plain JavaScript map
  * functions with built-in reduces, which pouchdb-server supports as CouchDB does.
  */
-import type { DatabaseKey } from './couch.js';
+import type { DatabaseKey } from './database-names.js';
 
 export interface DesignDocument {
   readonly _id: string;
@@ -32,7 +32,10 @@ const identities = `function (doc) {
   });
 }`;
 
-/** whisks.v2.1.0/actions: the ActionMeta summary under [namespace, updated] and [root ns, updated]. */
+/**
+ * whisks.v2.1.0/actions: the ActionMeta summary (src/protocol/views.ts) under [namespace, updated]
+ * and [root ns, updated].
+ */
 const actions = `function (doc) {
   if (doc.exec === undefined) return;
   try {
@@ -69,7 +72,7 @@ const triggers = entitySummary(
 );
 const rules = entitySummary('doc.trigger !== undefined');
 
-/** The ActivationBrief summary shared by both activation views. */
+/** The ActivationBrief summary (src/protocol/views.ts) shared by both activation views. */
 const activationSummary = `
   var end = doc.end !== 0 ? doc.end : undefined;
   var summary = {

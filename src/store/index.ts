@@ -10,7 +10,7 @@ import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
 import { WhiskEntityStore, type WhiskEntityDoc } from './trigger-rule-store.js';
 
-export { connectCouch, couchOptionsFrom, databaseNames, openCouch, type CouchConnection } from './couch.js';
+export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
 export { ActivationStore, activationDocId } from './activation-store.js';
 export { PlacementStore } from './placement-store.js';

@@ -19,10 +19,22 @@
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
-import type { AssignmentReason, ColorAssignmentListener } from '../balancer/color-table.js';
 import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
+
+/**
+ * Why the table assigned a color: a color seen for the first time, or one moved off its invoker.
+ * The store states the listener it implements itself (the port belongs to its user) rather than
+ * importing the balancer; the composition root hands it to the balancer's ColorTable, and a unit
+ * test keeps both spellings equal.
+ */
+export type AssignmentReason = 'new' | 'reassigned';
+
+/** Told of every decision the table makes itself (not of assignments it adopts). */
+export interface ColorAssignmentListener {
+  onAssignment(color: string, invoker: number, reason: AssignmentReason): void;
+}
 
 /** What we need of the in-memory table (src/balancer's ColorTable); `R` is its view of remaining invokers. */
 export interface ColorTablePort<R> {

@@ -24,6 +24,9 @@ const sources: Record<string, string> = {
   quiet: 'function main(p) { return { quiet: true }; }',
 };
 
+/** Without kcat the judge reads topics with Kafka's ConsoleConsumer: a JVM start and an 8 s idle timeout each. */
+const captureTimeoutMs = 120_000;
+
 describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (captured)', () => {
   let platform: Platform;
   const counts: Record<string, { checked: number; rejected: number }> = {};
@@ -98,34 +101,46 @@ describe.skipIf(skip)('what the running system writes is accepted by OpenWhisk (
     return verdicts;
   };
 
-  it('ActivationMessages read back from invoker<N>', async () => {
-    const prefix = platform.config.kafkaTopicPrefix;
-    const lines = [
-      ...(await captureTopic(`${prefix}invoker0`)),
-      ...(await captureTopic(`${prefix}invoker1`)),
-    ];
-    expect(lines.length).toBeGreaterThan(20);
-    expect(lines.some((l) => l.includes('sid_invokerHealth'))).toBe(true);
-    judge('activation (captured)', 'activation', lines);
-  });
+  it(
+    'ActivationMessages read back from invoker<N>',
+    async () => {
+      const prefix = platform.config.kafkaTopicPrefix;
+      const lines = [
+        ...(await captureTopic(`${prefix}invoker0`)),
+        ...(await captureTopic(`${prefix}invoker1`)),
+      ];
+      expect(lines.length).toBeGreaterThan(20);
+      expect(lines.some((l) => l.includes('sid_invokerHealth'))).toBe(true);
+      judge('activation (captured)', 'activation', lines);
+    },
+    captureTimeoutMs,
+  );
 
-  it('acknowledgements read back from completed<C>, each the class its shape says', async () => {
-    const lines = await captureTopic(
-      `${platform.config.kafkaTopicPrefix}completed${platform.config.controllerId}`,
-    );
-    expect(lines.length).toBeGreaterThan(20);
-    const verdicts = judge('ack (captured)', 'ack', lines, true);
-    const classes = new Set(verdicts.map((v) => v.className));
-    expect(classes).toEqual(
-      new Set(['ResultMessage', 'CompletionMessage', 'CombinedCompletionAndResultMessage']),
-    );
-  });
+  it(
+    'acknowledgements read back from completed<C>, each the class its shape says',
+    async () => {
+      const lines = await captureTopic(
+        `${platform.config.kafkaTopicPrefix}completed${platform.config.controllerId}`,
+      );
+      expect(lines.length).toBeGreaterThan(20);
+      const verdicts = judge('ack (captured)', 'ack', lines, true);
+      const classes = new Set(verdicts.map((v) => v.className));
+      expect(classes).toEqual(
+        new Set(['ResultMessage', 'CompletionMessage', 'CombinedCompletionAndResultMessage']),
+      );
+    },
+    captureTimeoutMs,
+  );
 
-  it('pings read back from health', async () => {
-    const lines = await captureTopic(`${platform.config.kafkaTopicPrefix}health`);
-    expect(lines.length).toBeGreaterThan(2);
-    judge('ping (captured)', 'ping', lines);
-  });
+  it(
+    'pings read back from health',
+    async () => {
+      const lines = await captureTopic(`${platform.config.kafkaTopicPrefix}health`);
+      expect(lines.length).toBeGreaterThan(2);
+      judge('ping (captured)', 'ping', lines);
+    },
+    captureTimeoutMs,
+  );
 
   it('activation records and action documents as stored in CouchDB', async () => {
     const base = `${platform.couchUrl}/${platform.config.dbPrefix}`;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createInvoker, type WiredInvoker } from '../../../src/invoker/index.js';
+import { createInvoker, type WiredInvoker } from '../../../src/platform/invoker-stack.js';
 import { topics } from '../../../src/messaging/bus.js';
 import { LeanBus } from '../../../src/messaging/lean-bus.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CouchActionSource, StoreActivationSink } from '../../../src/invoker/couch-ports.js';
+import { CouchActionSource, StoreActivationSink } from '../../../src/platform/invoker-adapters.js';
 import { Invoker } from '../../../src/invoker/invoker.js';
 import { LeanBus } from '../../../src/messaging/lean-bus.js';
 import { topics } from '../../../src/messaging/bus.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../../src/messaging/bus.js';
 import { KafkaBus } from '../../../src/messaging/kafka-bus.js';
 import { createMessageBus } from '../../../src/messaging/index.js';
-import { loadConfig } from '../../../src/platform/config.js';
+import { loadConfig, messageBusOptions } from '../../../src/platform/config.js';
 import { parseActivationMessage } from '../../../src/protocol/index.js';
 import { waitFor } from '../../unit/messaging/bus-contract.js';
 import {
@@ -113,7 +113,7 @@ describe('OpenWhisk topics on a real Kafka broker', () => {
 
   it('delivers a completion published on completed0 to the controller-side consumer (createMessageBus)', async () => {
     const config = loadConfig({ KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix });
-    const controllerBus = createMessageBus(config, { logger: testLogger() });
+    const controllerBus = createMessageBus(messageBusOptions(config), { logger: testLogger() });
     expect(controllerBus).toBeInstanceOf(KafkaBus);
     const completed = topics.completed('0');
     await controllerBus.ensureTopic(completed, 'completed');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NoInvokersError } from '../../../src/controller/types.js';
+import { NoInvokersError, PublishTimeoutError } from '../../../src/controller/types.js';
 import { forcedCompletionTimeoutMs } from '../../../src/controller/in-flight-book.js';
 import { action, startHarness } from './harness.js';
 
@@ -230,5 +230,61 @@ describe('controller core: replica capacity split', () => {
     h = await startHarness({ invokers: [{ id: 0, userMemoryMB: 1024 }] });
     await h.heartbeat();
     expect(h.load.view().map((v) => v.capacityMB)).toEqual([1024]);
+  });
+});
+
+describe('controller core: activations given up on get a system-error record (R15)', () => {
+  it('an invoker declared offline: every activation it held is answered with a system error and recorded', async () => {
+    h = await startHarness({ invokers: [{ id: 0, script: () => 'silent' }] });
+    await h.heartbeat();
+    const blocking = h.invoke(h.request(action('a'), { __palette_color: 'x' }, true, 60_000), 20_000);
+    await h.invoke(h.request(action('b'), {}, false));
+    expect(inFlightOn(h, 0)).toBe(2);
+    const outcome = await blocking; // no pings: offline after 10 s, long before the 60 s wait ends
+    expect(h.status(0)).toBe('offline');
+    expect(outcome.kind).toBe('completed');
+    if (outcome.kind === 'completed') {
+      expect(outcome.activation.response.statusCode).toBe(3);
+      expect(outcome.activation.response.result).toEqual({ error: expect.stringContaining('went offline') });
+    }
+    expect(h.records.map((r) => r.name).sort()).toEqual(['a', 'b']);
+    expect(h.records.every((r) => r.response.statusCode === 3 && r.subject === 'guest')).toBe(true);
+    expect(h.controller.inFlight()).toHaveLength(0);
+    expect(inFlightOn(h, 0)).toBe(0);
+  });
+
+  it('a forced completion writes the record too', async () => {
+    h = await startHarness({ invokers: [{ id: 0, script: () => 'silent' }] });
+    await h.heartbeat();
+    await h.invoke(h.request(action('a', 256, 1_000), {}, false));
+    for (let t = 0; t < forcedCompletionTimeoutMs(1_000) + 2_000; t += 1_000) await h.heartbeat();
+    expect(h.records).toHaveLength(1);
+    expect(h.records[0]!.response.result).toEqual({ error: expect.stringContaining('forced-completion') });
+  });
+
+  it('completed activations get no such record', async () => {
+    h = await startHarness({ invokers: [{ id: 0 }] });
+    await h.heartbeat();
+    await h.invoke(h.request(action('a')));
+    for (let t = 0; t < 15_000; t += 1_000) await h.clock.advance(1_000);
+    expect(h.status(0)).toBe('offline');
+    expect(h.records).toHaveLength(0);
+  });
+});
+
+describe('controller core: a broker that does not take the message', () => {
+  it('the publish gives up after 5 s with PublishTimeoutError, frees the slot and withdraws the send', async () => {
+    h = await startHarness({ invokers: [{ id: 0 }] });
+    await h.heartbeat();
+    let signal: AbortSignal | undefined;
+    vi.spyOn(h.bus, 'send').mockImplementationOnce((_topic, _values, options) => {
+      signal = options?.signal;
+      return new Promise(() => {});
+    });
+    await expect(h.invoke(h.request(action('a')), 6_000)).rejects.toBeInstanceOf(PublishTimeoutError);
+    expect(signal?.aborted).toBe(true);
+    expect(h.controller.inFlight()).toHaveLength(0);
+    expect(inFlightOn(h, 0)).toBe(0);
+    expect(h.placements).toHaveLength(0);
   });
 });

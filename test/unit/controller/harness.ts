@@ -64,6 +64,7 @@ export async function startHarness(options: HarnessOptions) {
   const stored = new Map<string, WhiskActivation>();
   const gone: { invoker: number; remaining: readonly number[] }[] = [];
   const seen: number[] = [];
+  const records: WhiskActivation[] = [];
   let ids = 0;
   const policy = options.policy ?? 'consistent-hash';
   const baseline = options.baseline ?? 'openwhisk-sharding';
@@ -80,6 +81,8 @@ export async function startHarness(options: HarnessOptions) {
     putHealthAction: async () => {},
     recordPlacement: (p) => placements.push(p),
     getActivation: async (_ns, id) => stored.get(id),
+    writeRecord: (activation) => records.push(activation),
+    publishTimeoutMs: 5_000,
     onInvokerGone: (invoker, remaining) => gone.push({ invoker, remaining }),
     onInvokerSeen: (invoker) => seen.push(invoker),
     metrics,
@@ -137,6 +140,7 @@ export async function startHarness(options: HarnessOptions) {
     controller,
     invokers,
     placements,
+    records,
     stored,
     gone,
     seen,

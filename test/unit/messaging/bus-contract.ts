@@ -56,6 +56,48 @@ export function describeBusContract(name: string, makeBus: () => MessageBus, opt
       expect(received).toEqual(values);
     });
 
+    it('a new group that starts at the latest offset sees only what is sent after it joined', async () => {
+      const topic = freshCompletedTopic();
+      await bus.ensureTopic(topic, 'completed');
+      await bus.send(topic, ['old-1', 'old-2']);
+      const received: string[] = [];
+      const sub = await bus.subscribe(topic, `${topic}.1`, async (v) => void received.push(v), {
+        startAt: 'latest',
+      });
+      await bus.send(topic, ['new-1', 'new-2']);
+      await waitFor(() => received.length >= 2, timeoutMs, 'the new values');
+      await sub.stop();
+      expect(received).toEqual(['new-1', 'new-2']);
+    });
+
+    it('deletes the idle groups it is asked to, and no group with a member', async () => {
+      const topic = freshCompletedTopic();
+      await bus.ensureTopic(topic, 'completed');
+      const seen: string[] = [];
+      const old = await bus.subscribe(topic, `${topic}.100`, async (v) => void seen.push(v));
+      await bus.send(topic, ['x']);
+      await waitFor(() => seen.length >= 1, timeoutMs, 'one value');
+      await old.stop();
+      const live = await bus.subscribe(topic, `${topic}.200`, async () => {});
+      const deleted = await bus.deleteIdleGroups((group) => group.startsWith(`${topic}.`));
+      await live.stop();
+      expect(deleted).toEqual([`${topic}.100`]);
+    });
+
+    it('a send whose signal is already aborted is rejected and never delivered', async () => {
+      const topic = freshCompletedTopic();
+      await bus.ensureTopic(topic, 'completed');
+      const abort = new AbortController();
+      abort.abort(new Error('withdrawn'));
+      await expect(bus.send(topic, ['never'], { signal: abort.signal })).rejects.toThrow('withdrawn');
+      const received: string[] = [];
+      const sub = await bus.subscribe(topic, topic, async (v) => void received.push(v));
+      await bus.send(topic, ['after']);
+      await waitFor(() => received.length >= 1, timeoutMs, 'the later value');
+      await sub.stop();
+      expect(received).toEqual(['after']);
+    });
+
     it('gives every consumer group every message', async () => {
       const topic = freshCompletedTopic();
       await bus.ensureTopic(topic, 'completed');

@@ -18,34 +18,46 @@ afterEach(async () => {
   }
 });
 
-/** A loopback server that answers 200 with a JSON content type, sends half a body, then stalls. */
-async function stallingServer(): Promise<string> {
+/**
+ * A loopback server that answers 200 with a JSON content type, sends half a body, then stalls.
+ * `bodyStarted()` resolves once it has written that half for the next request, so a test aborts
+ * while the body is being read (a fixed delay raced the headers on a loaded machine).
+ */
+async function stallingServer(): Promise<{ url: string; bodyStarted: () => Promise<void> }> {
+  let started: () => void = () => {};
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"results":[');
+    res.write('{"results":[', () => started());
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodyStarted: () =>
+      new Promise<void>((resolve) => {
+        started = () => setTimeout(resolve, 50);
+      }),
+  };
 }
 
 describe('couchRequest', () => {
   it('fails (retriably) when aborted while the body is read, where nano alone resolves with ""', async () => {
-    const couch = openCouch({ url: await stallingServer(), prefix: 't_' });
+    const server = await stallingServer();
+    const couch = openCouch({ url: server.url, prefix: 't_' });
     const options = { db: couch.names.colors, path: '_changes' };
 
     const bare = new AbortController();
+    void server.bodyStarted().then(() => bare.abort());
     const bareRequest = couch.server.request({
       ...options,
       signal: bare.signal,
     } as never) as Promise<unknown>;
-    setTimeout(() => bare.abort(), 100);
     // The behaviour the wrapper exists for: nano reports an aborted body as an empty success.
     await expect(bareRequest).resolves.toBe('');
 
     const aborted = new AbortController();
+    void server.bodyStarted().then(() => aborted.abort());
     const wrapped = couchRequest(couch, options, aborted.signal);
-    setTimeout(() => aborted.abort(), 100);
     const err = await wrapped.then(
       () => undefined,
       (e: unknown) => e,

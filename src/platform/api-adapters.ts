@@ -1,5 +1,6 @@
 /**
- * The API's ports over src/store's CouchDB stores. Identities become OpenWhisk's wire Identity
+ * The API's ports over src/store's CouchDB stores: composition, so it lives here rather than in
+ * src/api (which knows only its ports) or src/store (which knows nothing of the API). Identities become OpenWhisk's wire Identity
  * (`authkey.api_key`, the four user rights), which the controller embeds in every ActivationMessage.
  */
 import type { ActionDocument, ActivationDocument, Identity } from '../protocol/index.js';
@@ -8,15 +9,7 @@ import { ActionExistsError, entityDocId } from '../store/action-store.js';
 import type { ActivationStore } from '../store/activation-store.js';
 import type { PlacementStore } from '../store/placement-store.js';
 import type { SubjectStore } from '../store/subject-store.js';
-import type {
-  ActionMeta,
-  ActionPort,
-  ActivationBrief,
-  ActivationPort,
-  PlacementInfo,
-  PlacementPort,
-  SubjectPort,
-} from './ports.js';
+import type { ActionPort, ActivationPort, PlacementInfo, PlacementPort, SubjectPort } from '../api/ports.js';
 
 /** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
 const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
@@ -59,9 +52,7 @@ export function actionPort(store: ActionStore): ActionPort {
     async delete(doc) {
       await store.delete(doc._id);
     },
-    async list(namespace, page) {
-      return (await store.list(namespace, page)) as unknown as ActionMeta[];
-    },
+    list: (namespace, page) => store.list(namespace, page),
     count: (namespace) => store.count(namespace),
   };
 }
@@ -87,9 +78,7 @@ export function activationPort(store: ActivationStore): ActivationPort {
     },
     getMany: (namespace, ids) =>
       readAll(ids, 16, async (id) => (await store.get(namespace, id)) as ActivationDocument | undefined),
-    async list(namespace, query) {
-      return (await store.list(namespace, query)) as ActivationBrief[];
-    },
+    list: (namespace, query) => store.list(namespace, query),
     async listDocs(namespace, query) {
       return (await store.listDocs(namespace, query)) as ActivationDocument[];
     },

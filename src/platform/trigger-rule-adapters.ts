@@ -1,15 +1,14 @@
 /**
- * The API's trigger, rule and fire-record ports over src/store (kept apart from adapters.ts, which
- * is moving). The trigger's record goes through the activation store's batch writer: `_bulk_docs`
+ * The API's trigger, rule and fire-record ports over src/store (beside api-adapters.ts). The trigger's record goes through the activation store's batch writer: `_bulk_docs`
  * without `_rev`, so it is create-only.
  */
 import type { Logger } from 'pino';
 import type { ActivationStore } from '../store/activation-store.js';
 import type { PlacementStore } from '../store/placement-store.js';
 import type { WhiskEntityDoc, WhiskEntityStore } from '../store/trigger-rule-store.js';
-import type { FireRecordPort, WhiskEntityPort } from './ports.js';
-import type { TriggerRuleDeps } from './trigger-rule-api.js';
-import { entityDocId, type RuleDocument, type TriggerDocument } from './trigger-rule-doc.js';
+import type { FireRecordPort, WhiskEntityPort } from '../api/ports.js';
+import type { TriggerRuleDeps } from '../api/trigger-rule-api.js';
+import { entityDocId, type RuleDocument, type TriggerDocument } from '../api/trigger-rule-doc.js';
 
 export function whiskEntityPort<D extends { _id: string }>(
   store: WhiskEntityStore<WhiskEntityDoc>,

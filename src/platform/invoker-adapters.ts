@@ -1,5 +1,6 @@
 /**
- * The invoker's database ports over CouchDB. Actions are read straight from the whisks database
+ * The invoker's database ports over CouchDB. They live with the composition root, as the API's do:
+ * src/invoker knows only the wire and its own ports, never src/store. Actions are read straight from the whisks database
  * because the invoker needs what the action store does not offer: a read at a given revision, and
  * code stored as an attachment. As OpenWhisk's invoker does, documents read at a known revision
  * are cached (a revision never changes), and a read without revision always goes to the database.
@@ -20,7 +21,7 @@ import {
   type ActionSource,
   type ActivationSink,
   type ExecutableAction,
-} from './ports.js';
+} from '../invoker/ports.js';
 
 /** Decodes `exec.code` into the string the runtime's /init takes. */
 export async function resolveCode(
