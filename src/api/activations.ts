@@ -49,7 +49,7 @@ export function withPlacement<T extends { annotations?: unknown }>(
   const added: KeyValue[] = [];
   if (placement.color !== undefined) added.push({ key: 'palette.color', value: placement.color });
   added.push({ key: 'palette.policy', value: placement.policy });
-  // Sequences and triggers ran on no invoker (R7): their records carry color and policy only.
+  // A sequence's or trigger's placement has no invoker: the controller ran it (R7).
   if (placement.invoker !== undefined) added.push({ key: 'palette.invoker', value: placement.invoker });
   if (placement.home !== undefined) added.push({ key: 'palette.home', value: placement.home });
   return { ...record, annotations: [...own, ...added] };

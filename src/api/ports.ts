@@ -58,7 +58,7 @@ export interface ActivationPort {
 export interface PlacementInfo {
   color?: string;
   policy: string;
-  /** Absent for sequences and triggers, which the controller runs itself (R7). */
+  /** Absent for sequences and triggers (the controller runs them; R7). */
   invoker?: number;
   home?: number;
 }

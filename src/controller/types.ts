@@ -43,6 +43,7 @@ export interface Placement {
   action: string;
   color?: string;
   policy: string;
+  /** Where it ran; absent for sequences and triggers, which the controller runs itself (R7). */
   invoker?: number;
   home?: number;
   forced: boolean;

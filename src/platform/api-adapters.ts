@@ -93,9 +93,9 @@ export function placementPort(store: PlacementStore): PlacementPort {
       const out = new Map<string, PlacementInfo>();
       for (const [id, p] of found) {
         const info: PlacementInfo = { policy: p.policy };
+        if (p.color !== undefined) info.color = p.color;
         if (p.invoker !== undefined) info.invoker = p.invoker;
         if (p.home !== undefined) info.home = p.home;
-        if (p.color !== undefined) info.color = p.color;
         out.set(id, info);
       }
       return out;

@@ -12,13 +12,20 @@ import { bulkDocs, isNotFound, TOP, type CouchConnection } from './couch.js';
 
 export interface Placement {
   readonly activationId: string;
+  /** What was activated; absent means an action. Sequences and triggers have no invoker (R7). */
+  readonly kind?: 'action' | 'sequence' | 'trigger';
+  /** The activation that caused this one (a sequence's component), if any. */
+  readonly cause?: string;
   /** The invoking user's namespace. */
   readonly namespace: string;
+  /** The activated entity, `namespace[/package]/name`. */
+  readonly action?: string;
   /** Absent for an uncolored invocation. */
   readonly color?: string;
   readonly policy: string;
-  invoker?: number;
-  home?: number;
+  /** Absent for sequences and triggers: the controller runs them itself. */
+  readonly invoker?: number;
+  readonly home?: number;
   readonly forced: boolean;
   readonly spilled: boolean;
   readonly controller: string;
