@@ -16,6 +16,17 @@ export default defineConfig({
           globalSetup: ['test/setup/global.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/setup/global.ts'],
+          // One file at a time (R4): scenarios start processes and load the machine.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
     ],
   },
 });

@@ -9,7 +9,8 @@
  *   string shared by all requests of a color would instead be a cache miss per decision that no
  *   production request pays).
  * - One view of 24 healthy invokers (capacity 32 GB, fixed-seed in-flight loads of 0..8
- *   activations), the same array on every call, as LoadTracker.view() provides.
+ *   activations), the same array on every call, as LoadTracker.view() provides; the policy is told
+ *   the members once, before the warm-up, as LoadTracker.onMembersChanged does.
  * - Each policy runs in its own child process (fresh V8: no policy inherits another's deoptimized
  *   call sites), decides the whole stream once to warm up (least-assigned fills its table then),
  *   then 5 timed rounds; the median round counts. Two such passes over all policies, the better kept.
@@ -118,6 +119,7 @@ function measure(label: string): void {
   const contender = contenders.find(([name]) => name === label);
   if (!contender) throw new Error(`unknown contender ${label}`);
   const policy = contender[1](mulberry32(SEED + 1));
+  policy.setMembers(view.map((v) => v.id));
   round(policy, stream, view);
   const rates = Array.from({ length: ROUNDS }, () => round(policy, stream, view));
   console.log(JSON.stringify({ rates, sink: sink % 1000 }));

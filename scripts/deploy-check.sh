@@ -198,6 +198,8 @@ expect(not unknown, f"env vars config.ts does not read: {unknown}")
 expect(env["PALETTE_POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name",
        "PALETTE_POD_NAME must come from the pod name")
 expect("PALETTE_CONTROLLER_ID" not in env, "a fixed PALETTE_CONTROLLER_ID would give every replica the same id")
+expect(env.get("PALETTE_HOST", {}).get("value") == "0.0.0.0",
+       "PALETTE_HOST must be 0.0.0.0 in the chart: the default (127.0.0.1) is unreachable through the Service (R24)")
 expect(c["command"][:2] == ["/bin/sh", "-c"] and "exec node dist/platform/controller-main.js" in c["command"][2],
        "container command must exec node dist/platform/controller-main.js")
 port = int(env["PALETTE_PORT"]["value"])

@@ -187,6 +187,7 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
     inFlight: 0,
   }));
   const viewArray: readonly InvokerView[] = views;
+  policy.setMembers(views.map((v) => v.id));
   const slots = Math.max(1, Math.floor(options.capacityMB / options.memoryMB));
   const pools = Array.from({ length: n }, () => ({
     containers: [] as Container[],

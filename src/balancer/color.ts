@@ -5,7 +5,7 @@
  * - A color is a string of 1 to 256 characters (Unicode code points). Anything else, including
  *   null, is rejected with a ColorError, which the API turns into a 400.
  * - `__palette_color` is a platform-owned reserved name, like OpenWhisk's `__OW_*`: it is routing
- *   metadata, so the action never receives it (`withoutColor`).
+ *   metadata, so the action never receives it (the controller removes it from the arguments).
  */
 export const COLOR_KEY = '__palette_color';
 export const MAX_COLOR_LENGTH = 256;
@@ -69,11 +69,4 @@ export function resolveColor(
   }
   const annotation = annotations.find((a) => a.key === COLOR_KEY);
   return annotation === undefined ? undefined : validateColor(annotation.value, 'annotation');
-}
-
-/** The parameters the action receives: `params` without `__palette_color` (same object if absent). */
-export function withoutColor<T>(params: T): T {
-  if (!isRecord(params) || !Object.prototype.hasOwnProperty.call(params, COLOR_KEY)) return params;
-  const { [COLOR_KEY]: _color, ...rest } = params;
-  return rest as T;
 }

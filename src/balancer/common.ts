@@ -1,11 +1,12 @@
 /**
- * What every policy shares: string hashes that are identical in every process, the health and
- * capacity tests, OpenWhisk's overload fallback, and an index from invoker id to its view.
+ * What every policy shares: string hashes that are identical in every process, the capacity test,
+ * OpenWhisk's overload fallback, the member set with its index from invoker id to view position,
+ * and the walk of a preference order that bounded loads builds on.
  *
  * Hashes work on UTF-16 code units (what `charCodeAt` returns), as Java's String.hashCode does,
  * so a color hashes the same way however the JSON that carried it was encoded.
  */
-import type { Decision, InvokerView, OrderedPolicy, PlacementRequest } from './types.js';
+import type { Decision, InvokerView, PlacementRequest, Policy } from './types.js';
 
 /** A uniform random number in [0, 1). Injected so tests can pin the overload fallback. */
 export type RandomSource = () => number;
@@ -42,34 +43,22 @@ export function fmix32(x: number): number {
   return h >>> 0;
 }
 
-/** Only Healthy invokers take work (OpenWhisk's `InvokerState.isUsable`). */
-export function isUsable(view: InvokerView): boolean {
-  return view.status === 'healthy';
-}
-
-/** OpenWhisk's `tryAcquire(memMB)` on the invoker's memory semaphore, without acquiring. */
-export function hasRoom(view: InvokerView, memoryMB: number): boolean {
-  return view.inFlightMB + memoryMB <= view.capacityMB;
-}
-
-/** A healthy invoker that can take `memoryMB` now. */
-export function canTake(view: InvokerView, memoryMB: number): boolean {
-  return view.status === 'healthy' && view.inFlightMB + memoryMB <= view.capacityMB;
-}
-
 /**
  * OpenWhisk's overload path (ShardingContainerPoolBalancer.schedule): when no healthy invoker has
  * room, a uniformly random healthy invoker takes the activation anyway. Undefined if none is healthy.
+ * Only `invokers[0..end)` count (OpenWhisk's sharding forces among its managed invokers only).
  */
 export function randomHealthy(
   invokers: readonly InvokerView[],
   random: RandomSource,
+  end = invokers.length,
 ): InvokerView | undefined {
   let healthy = 0;
-  for (const view of invokers) if (view.status === 'healthy') healthy++;
+  for (let i = 0; i < end; i++) if (invokers[i]!.status === 'healthy') healthy++;
   if (healthy === 0) return undefined;
   let pick = Math.min(healthy - 1, Math.floor(random() * healthy));
-  for (const view of invokers) {
+  for (let i = 0; i < end; i++) {
+    const view = invokers[i]!;
     if (view.status !== 'healthy') continue;
     if (pick === 0) return view;
     pick--;
@@ -84,55 +73,125 @@ export function checkInvokerId(id: number): void {
 }
 
 /**
- * Maps invoker ids to their entry in the caller's view array and keeps the sorted id set, so a
- * policy can tell a membership change (rebuild its table) from a load change (nothing to do).
- * The check is by array identity: callers pass a new array when membership changes (LoadTracker
- * does), and the same array, updated in place, while only loads and statuses change.
+ * A policy's members as `setMembers` gave them: the sorted id set and each id's position in a view
+ * that keeps the Policy contract (exactly the members, ascending by id), so finding an invoker's
+ * load is one array read instead of a search, and no call has to work out the membership again.
  */
-export class ViewIndex {
-  private lastArray: readonly InvokerView[] | undefined;
-  private lastLength = -1;
-  private position = new Int32Array(0);
-  /** Invoker ids present in the view, ascending. */
+export class Members {
+  /** The member ids, ascending. */
   ids: readonly number[] = [];
-  /** Bumped whenever `ids` changes. */
+  /** Bumped whenever `ids` changes, so policies can cache what they derive from it. */
   generation = 0;
+  private position = new Int32Array(0);
+  private neutral: { generation: number; view: readonly InvokerView[] } | undefined;
 
-  /** Refreshes the index for `invokers`; returns true when the id set changed. */
-  sync(invokers: readonly InvokerView[]): boolean {
-    if (invokers === this.lastArray && invokers.length === this.lastLength) return false;
-    this.lastArray = invokers;
-    this.lastLength = invokers.length;
-    let maxId = -1;
-    for (const view of invokers) {
-      checkInvokerId(view.id);
-      if (view.id > maxId) maxId = view.id;
-    }
-    const position = new Int32Array(maxId + 1).fill(-1);
-    invokers.forEach((view, i) => {
-      if (position[view.id] !== -1) throw new RangeError(`invoker id ${view.id} appears twice in the view`);
-      position[view.id] = i;
+  /** Takes a new id set (any order); false, and nothing changes, when it is the current one. */
+  set(ids: readonly number[]): boolean {
+    const sorted = [...ids].sort((a, b) => a - b);
+    sorted.forEach((id, i) => {
+      checkInvokerId(id);
+      if (i > 0 && sorted[i - 1] === id)
+        throw new RangeError(`invoker id ${id} appears twice in the members`);
     });
+    if (sorted.length === this.ids.length && sorted.every((id, i) => id === this.ids[i])) return false;
+    const position = new Int32Array(sorted.length === 0 ? 0 : sorted[sorted.length - 1]! + 1).fill(-1);
+    sorted.forEach((id, i) => (position[id] = i));
+    this.ids = sorted;
     this.position = position;
-    const ids = invokers.map((v) => v.id).sort((a, b) => a - b);
-    const changed = ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i]);
-    if (changed) {
-      this.ids = ids;
-      this.generation++;
-    }
-    return changed;
+    this.generation++;
+    return true;
   }
 
-  /** The view of invoker `id` in the array last synced, or undefined if it is not there. */
-  viewOf(id: number): InvokerView | undefined {
-    const i = id < this.position.length ? this.position[id]! : -1;
-    return i < 0 ? undefined : this.lastArray![i];
+  get size(): number {
+    return this.ids.length;
   }
 
-  /** One more than the largest id in the view (size for per-id typed arrays). */
+  has(id: number): boolean {
+    return this.positionOf(id) >= 0;
+  }
+
+  /** Where member `id` sits in the view, or -1 if it is not a member. */
+  positionOf(id: number): number {
+    return id >= 0 && id < this.position.length ? this.position[id]! : -1;
+  }
+
+  /** One more than the largest member id (size for per-id typed arrays). */
   get idLimit(): number {
     return this.position.length;
   }
+
+  /**
+   * Refuses a view that cannot be the members' view. Only the length is compared: a full check
+   * would cost a pass over the view per decision, which is what being told about membership saves.
+   */
+  check(view: readonly InvokerView[]): void {
+    if (view.length !== this.ids.length) {
+      throw new RangeError(
+        `the view lists ${view.length} invokers but the policy has ${this.ids.length} members: ` +
+          'the view must list exactly the members, ascending by id (call setMembers when the invoker set changes)',
+      );
+    }
+  }
+
+  /** Member `id`'s entry in `view`; throws if the view does not hold it where the contract puts it. */
+  viewOf(view: readonly InvokerView[], id: number): InvokerView {
+    const entry = view[this.positionOf(id)];
+    if (entry === undefined || entry.id !== id) {
+      throw new RangeError(
+        `member ${id} is not at its place in the view: the view must list exactly the members, ` +
+          'ascending by id (call setMembers when the invoker set changes)',
+      );
+    }
+    return entry;
+  }
+
+  /**
+   * The members as an idle, healthy view: what a preference order is walked over when health and
+   * load must not count (`Policy.order`). Cached until the members change.
+   */
+  neutralView(): readonly InvokerView[] {
+    if (this.neutral?.generation !== this.generation) {
+      const view = this.ids.map((id): InvokerView => ({
+        id,
+        status: 'healthy',
+        capacityMB: 0,
+        inFlightMB: 0,
+        inFlight: 0,
+      }));
+      this.neutral = { generation: this.generation, view };
+    }
+    return this.neutral.view;
+  }
+}
+
+/** The outcome of walking a policy's preference order: its home and the first accepted invoker. */
+export interface CandidateSearch {
+  readonly home: number;
+  /** The first invoker in the order that `accept` took, or -1 when none did. */
+  readonly chosen: number;
+}
+
+/**
+ * What a hashing policy offers the wrappers inside src/balancer (bounded loads): its preference
+ * order walked with the wrapper's own acceptance rule, without allocating, so a wrapper decides at
+ * the policy's own speed instead of re-implementing it. Callers outside the balancer see `Policy`
+ * only; `order` is this walk's allocating form.
+ */
+export interface OrderedPolicy extends Policy {
+  /**
+   * The first invoker of the order (the home), without walking further; undefined when there is
+   * none (no members, or a new color and nothing healthy to assign it to). The fast path.
+   */
+  homeView(request: PlacementRequest, view: readonly InvokerView[]): InvokerView | undefined;
+  /**
+   * Walks the order and stops at the first invoker `accept` takes. Undefined without members.
+   * Allocates nothing beyond the result.
+   */
+  search(
+    request: PlacementRequest,
+    view: readonly InvokerView[],
+    accept: (view: InvokerView, request: PlacementRequest) => boolean,
+  ): CandidateSearch | undefined;
 }
 
 /** The base acceptance rule of every policy: healthy and room for the action's memory. */
@@ -168,8 +227,9 @@ export function forcedDecision(
   invokers: readonly InvokerView[],
   home: number,
   random: RandomSource,
+  end = invokers.length,
 ): Decision | undefined {
-  const pick = randomHealthy(invokers, random);
+  const pick = randomHealthy(invokers, random, end);
   if (pick === undefined) return undefined;
   return { invoker: pick.id, home, forced: true, spilled: pick.id !== home };
 }
@@ -210,14 +270,17 @@ export class VisitedInvokers {
   }
 }
 
-/** An ordered policy's whole preference order, by walking it with an acceptor that takes nobody. */
-export function candidateOrder(
+/**
+ * An ordered policy's whole preference order: its walk over the members' neutral view with an
+ * acceptor that takes nobody (so health and load do not count).
+ */
+export function walkOrder(
   policy: Pick<OrderedPolicy, 'search'>,
   request: PlacementRequest,
-  invokers: readonly InvokerView[],
+  members: Members,
 ): number[] {
   const order: number[] = [];
-  policy.search(request, invokers, (view) => {
+  policy.search(request, members.neutralView(), (view) => {
     order.push(view.id);
     return false;
   });

@@ -3,9 +3,12 @@
  * name (PALETTE_POLICY, PALETTE_BASELINE). Hashing policies (consistent-hash, bucket-hash,
  * least-assigned) come wrapped in bounded loads when `boundFactor` > 0; random, round-robin and
  * openwhisk-sharding ignore it (OpenWhisk's sharding has its own capacity rule).
+ *
+ * A new policy has no members: tell it the invoker ids with `setMembers` before `choose`
+ * (LoadTracker.onMembersChanged does it whenever the invoker set changes).
  */
 import { ColorTable } from './color-table.js';
-import type { RandomSource } from './common.js';
+import type { OrderedPolicy, RandomSource } from './common.js';
 import { BoundedLoadsPolicy } from './policies/bounded-loads.js';
 import { BucketHashPolicy } from './policies/bucket-hash.js';
 import { ConsistentHashPolicy } from './policies/consistent-hash.js';
@@ -13,7 +16,7 @@ import { LeastAssignedPolicy } from './policies/least-assigned.js';
 import { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
 import { RandomPolicy } from './policies/random.js';
 import { RoundRobinPolicy } from './policies/round-robin.js';
-import { policyNames, type OrderedPolicy, type Policy, type PolicyName } from './types.js';
+import { policyNames, type Policy, type PolicyName } from './types.js';
 
 export interface PolicyOptions {
   /** Bounded-loads factor c (PALETTE_BOUND); 0 or absent: no bound. Must be 0 or >= 1. */
@@ -60,14 +63,7 @@ export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Pol
 
 export { ColorTable } from './color-table.js';
 export type { AssignmentReason, ColorAssignmentListener } from './color-table.js';
-export {
-  ColorError,
-  COLOR_KEY,
-  MAX_COLOR_LENGTH,
-  resolveColor,
-  validateColor,
-  withoutColor,
-} from './color.js';
+export { ColorError, COLOR_KEY, MAX_COLOR_LENGTH, resolveColor, validateColor } from './color.js';
 export type { RandomSource } from './common.js';
 export { invokerSlotMB, LoadTracker } from './load-tracker.js';
 export { BoundedLoadsPolicy } from './policies/bounded-loads.js';

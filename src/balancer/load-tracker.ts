@@ -2,8 +2,10 @@
  * The controller's per-invoker bookkeeping that policies read: status, capacity and this
  * controller's in-flight activations (OpenWhisk's invokerSlots semaphores, without concurrency).
  *
- * `view()` returns the same array, updated in place, until the invoker set changes; then a new
- * array. Policies cache their tables by array identity, so this keeps decisions cheap.
+ * The tracker defines membership: the invokers in its view. Policies are told when that set
+ * changes (`onMembersChanged` -> Policy.setMembers) and rebuild their tables then, never per call.
+ * `view()` lists exactly the members, ascending by id, as Policy.choose requires; it returns the
+ * same array, updated in place, while only statuses and loads change, so reading it allocates nothing.
  */
 import { checkInvokerId } from './common.js';
 import type { InvokerStatus, InvokerView } from './types.js';
@@ -24,9 +26,27 @@ interface Entry {
   inFlight: number;
 }
 
+/** Told the member ids, ascending, whenever the invoker set changes. */
+export type MembersListener = (ids: readonly number[]) => void;
+
 export class LoadTracker {
   private readonly entries = new Map<number, Entry>();
   private current: Entry[] = [];
+  private readonly listeners: MembersListener[] = [];
+
+  /**
+   * Calls `listener` at once with the current member ids, then after every change of the invoker
+   * set (an invoker added or removed; never for a status or load change). Subscribing late is
+   * therefore safe. Returns a function that unsubscribes.
+   */
+  onMembersChanged(listener: MembersListener): () => void {
+    this.listeners.push(listener);
+    listener(this.memberIds());
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
 
   /** Adds an invoker or updates its status and capacity, keeping its in-flight load. */
   upsert(id: number, status: InvokerStatus, capacityMB: number): void {
@@ -73,7 +93,7 @@ export class LoadTracker {
     entry.inFlight = Math.max(0, entry.inFlight - 1);
   }
 
-  /** The live view, ascending by id: same array until the invoker set changes. */
+  /** The live view: exactly the members, ascending by id; the same array until the invoker set changes. */
   view(): readonly InvokerView[] {
     return this.current;
   }
@@ -83,7 +103,13 @@ export class LoadTracker {
     return this.current.map((e) => Object.freeze({ ...e }));
   }
 
+  private memberIds(): number[] {
+    return this.current.map((e) => e.id);
+  }
+
   private rebuild(): void {
     this.current = [...this.entries.values()].sort((a, b) => a.id - b.id);
+    // Each listener gets its own copy: a policy may keep the array it is given.
+    for (const listener of this.listeners) listener(this.memberIds());
   }
 }

@@ -50,46 +50,36 @@ export const policyNames = [
 ] as const;
 export type PolicyName = (typeof policyNames)[number];
 
+/**
+ * A placement policy. Membership and load reach it by two different roads:
+ * - `setMembers` tells it which invokers exist. It is called whenever the invoker set changes
+ *   (LoadTracker.onMembersChanged), and it is where a policy rebuilds its tables (ring, buckets,
+ *   OpenWhisk's status vector, the index from invoker id to view position). Setting the same set
+ *   again rebuilds nothing.
+ * - `choose` reads health and load from the view, which must list exactly the members, ascending
+ *   by id (LoadTracker.view() does). The policy trusts that contract instead of re-deriving the
+ *   membership on every call; a view whose length differs from the member count is refused with a
+ *   RangeError (the caller forgot to call `setMembers`).
+ */
 export interface Policy {
   readonly name: string;
   /**
+   * The invoker ids from now on, in any order (the policy sorts them). Throws a RangeError for a
+   * duplicate or an id outside 0..MAX_INVOKER_ID.
+   */
+  setMembers(ids: readonly number[]): void;
+  /**
    * Picks an invoker for one activation, or undefined when no invoker is healthy.
-   * Must not mutate `invokers`; the caller accounts the load of the returned decision.
+   * `view` lists exactly the members, ascending by id. Must not mutate `view`; the caller
+   * accounts the load of the returned decision.
    */
-  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined;
-}
-
-/** The outcome of walking a policy's preference order: its home and the first accepted invoker. */
-export interface CandidateSearch {
-  readonly home: number;
-  /** The first invoker in the order that `accept` took, or -1 when none did. */
-  readonly chosen: number;
-}
-
-/**
- * A policy with a deterministic preference order per request (home first, then every other
- * invoker in the view exactly once, ignoring health and load). Wrappers such as bounded loads walk
- * this order with their own acceptance rule instead of re-implementing the policy.
- */
-export interface OrderedPolicy extends Policy {
+  choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined;
   /**
-   * The first invoker of the order (the home), without walking further; undefined when there is
-   * none (empty view, or a new color and nothing healthy to assign it to). The fast path.
+   * The policy's preference order for `request`, ignoring health and load: the home first, then
+   * every other member once (empty without members). `choose` takes the first healthy invoker
+   * with room in this order (bounded loads: also under the bound). Exceptions, documented on each
+   * policy: random answers a fresh random order, round-robin the order of the current turn,
+   * OpenWhisk's sharding only its managed invokers. Allocates: not for the hot path.
    */
-  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined;
-  /** The whole order as invoker ids; allocates, meant for tests and diagnostics. */
-  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[];
-  /**
-   * Walks the order and stops at the first invoker `accept` takes. Undefined when the view is empty.
-   * This is the hot path: it allocates nothing beyond the result.
-   */
-  search(
-    request: PlacementRequest,
-    invokers: readonly InvokerView[],
-    accept: (view: InvokerView, request: PlacementRequest) => boolean,
-  ): CandidateSearch | undefined;
-}
-
-export function isOrderedPolicy(policy: Policy): policy is OrderedPolicy {
-  return typeof (policy as Partial<OrderedPolicy>).search === 'function';
+  order(request: PlacementRequest): Iterable<number>;
 }

@@ -20,6 +20,8 @@ const intFrom = (min: number) => z.coerce.number().int().min(min);
 
 const configSchema = z.object({
   port: intFrom(0).max(65535).default(3233),
+  /** Where the REST API listens (R24): loopback unless a container must be reached from outside. */
+  host: z.string().min(1).default('127.0.0.1'),
   controllerId: controllerId.default('palette0'),
   policy: policy.default('consistent-hash'),
   baseline: policy.default('openwhisk-sharding'),
@@ -61,6 +63,7 @@ export type Config = z.infer<typeof configSchema>;
 
 const envNames: Record<keyof Config, string> = {
   port: 'PALETTE_PORT',
+  host: 'PALETTE_HOST',
   controllerId: 'PALETTE_CONTROLLER_ID',
   policy: 'PALETTE_POLICY',
   baseline: 'PALETTE_BASELINE',

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw new Error('invalid configuration: KAFKA_BROKERS is required to run a controller process');
   const couchOptions = couchOptionsFrom(config);
   const stack = createControllerStack(config, openCouch(couchOptions), logger);
-  const server = stack.app.listen(config.port, '0.0.0.0');
+  const server = stack.app.listen(config.port, config.host);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   logger.info({ port: (server.address() as AddressInfo).port }, 'controller API listening');
 

@@ -52,6 +52,16 @@ export function createControllerStack(
         })
       : undefined;
 
+  // The tracker defines membership (the invokers it tracks); both policies follow it, so their
+  // tables change when the invoker set does and `choose` finds them ready for the tracker's view.
+  const load = new LoadTracker();
+  const colored = policyFor(config.policy);
+  const uncolored = policyFor(config.baseline);
+  load.onMembersChanged((ids) => {
+    colored.setMembers(ids);
+    uncolored.setMembers(ids);
+  });
+
   const metrics = new ControllerMetrics({ defaultMetrics: true });
   const controller = new Controller({
     controllerId: config.controllerId,
@@ -59,10 +69,10 @@ export function createControllerStack(
     invokerGoneMs: config.invokerGoneSeconds * 1_000,
     bus,
     policies: {
-      colored: { name: config.policy, policy: policyFor(config.policy) },
-      uncolored: { name: config.baseline, policy: policyFor(config.baseline) },
+      colored: { name: config.policy, policy: colored },
+      uncolored: { name: config.baseline, policy: uncolored },
     },
-    load: new LoadTracker(),
+    load,
     putHealthAction: async (doc: ActionDocument) => {
       await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
     },

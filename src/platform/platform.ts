@@ -110,7 +110,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await stores.subjects.seedWellKnown();
     await stack.startTable();
     const server: Server = await new Promise((resolve) => {
-      const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+      const s = app.listen(config.port, config.host, () => resolve(s));
     });
     cleanups.push(
       () =>

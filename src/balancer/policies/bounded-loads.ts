@@ -1,10 +1,11 @@
 /**
  * Bounded loads (Mirrokni, Thorup and Zadimoghaddam 2018; HAProxy's hash-balance-factor, Envoy's
- * hash_balance_factor) as a wrapper over any ordered policy. With factor c, no healthy invoker
- * takes an activation that would put it above ceil(c x mean) in-flight activations, where mean is
- * (in-flight on healthy invokers + 1) / healthy invokers, the new activation included. A color
- * whose home is at the bound overflows to the next candidate in the wrapped policy's own order, so
- * the overflow is as deterministic and as sticky as the policy itself.
+ * hash_balance_factor) as a wrapper over any hashing policy (an OrderedPolicy, src/balancer/common.ts).
+ * With factor c, no healthy invoker takes an activation that would put it above ceil(c x mean)
+ * in-flight activations, where mean is (in-flight on healthy invokers + 1) / healthy invokers, the
+ * new activation included. A color whose home is at the bound overflows to the next candidate in
+ * the wrapped policy's own order, so the overflow is as deterministic and as sticky as the policy
+ * itself.
  *
  * With c >= 1 some healthy invoker is always under the bound. If every one under it is out of
  * memory, the first healthy invoker with room in the policy's order takes the activation (the bound
@@ -17,15 +18,15 @@
  * result before the invoker's completion frees the slot) would spill on every call of a closed loop,
  * buying no balance and losing its cache.
  */
-import { canTakeRequest, decideInOrder, type RandomSource } from '../common.js';
-import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+import { canTakeRequest, decideInOrder, type OrderedPolicy, type RandomSource } from '../common.js';
+import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
 
 /** The most in-flight activations an invoker may hold after taking one more. */
 export function loadBound(factor: number, totalInFlight: number, healthyInvokers: number, floor = 0): number {
   return Math.max(floor, Math.ceil((factor * (totalInFlight + 1)) / healthyInvokers));
 }
 
-export class BoundedLoadsPolicy implements OrderedPolicy {
+export class BoundedLoadsPolicy implements Policy {
   readonly name: string;
   /** The bound of the decision in progress; read by `underBound`, which is allocated once. */
   private bound = 0;
@@ -44,8 +45,15 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
     this.name = inner.name;
   }
 
+  /** The wrapped policy keeps the tables; the bound itself depends on the view only. */
+  setMembers(ids: readonly number[]): void {
+    this.inner.setMembers(ids);
+  }
+
   choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
     if (this.factor === 0) return decideInOrder(this.inner, request, invokers, this.random);
+    // First, so that a view not matching the members is refused even when nothing is healthy.
+    const home = this.inner.homeView(request, invokers);
     let healthy = 0;
     let total = 0;
     for (const view of invokers) {
@@ -55,7 +63,6 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
     }
     if (healthy === 0) return undefined;
     this.bound = loadBound(this.factor, total, healthy, this.floor);
-    const home = this.inner.homeView(request, invokers);
     if (home !== undefined && this.underBound(home, request)) {
       return { invoker: home.id, home: home.id, forced: false, spilled: false };
     }
@@ -67,19 +74,8 @@ export class BoundedLoadsPolicy implements OrderedPolicy {
     return decideInOrder(this.inner, request, invokers, this.random);
   }
 
-  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
-    return this.inner.homeView(request, invokers);
-  }
-
-  search(
-    request: PlacementRequest,
-    invokers: readonly InvokerView[],
-    accept: (view: InvokerView, request: PlacementRequest) => boolean,
-  ): CandidateSearch | undefined {
-    return this.inner.search(request, invokers, accept);
-  }
-
-  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    return this.inner.candidates(request, invokers);
+  /** The wrapped policy's order: the bound changes where an activation lands, not the preference. */
+  order(request: PlacementRequest): Iterable<number> {
+    return this.inner.order(request);
   }
 }

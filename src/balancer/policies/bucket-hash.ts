@@ -18,15 +18,17 @@
  * hash, so the overflow of one invoker spreads over all others instead of piling onto a neighbour.
  */
 import {
-  candidateOrder,
   decideInOrder,
+  Members,
   placementKey,
   stableHash32,
-  ViewIndex,
   VisitedInvokers,
+  walkOrder,
+  type CandidateSearch,
+  type OrderedPolicy,
   type RandomSource,
 } from '../common.js';
-import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+import type { Decision, InvokerView, PlacementRequest } from '../types.js';
 
 export const BUCKETS = 16_384;
 const BUCKET_MASK = BUCKETS - 1;
@@ -35,7 +37,7 @@ const UNASSIGNED = 0xffff;
 export class BucketHashPolicy implements OrderedPolicy {
   readonly name = 'bucket-hash';
   private readonly random: RandomSource;
-  private readonly index = new ViewIndex();
+  private readonly members = new Members();
   private readonly table = new Uint16Array(BUCKETS).fill(UNASSIGNED);
   /** Buckets each member owns, in the order it got them. */
   private readonly owned = new Map<number, number[]>();
@@ -47,29 +49,46 @@ export class BucketHashPolicy implements OrderedPolicy {
     this.random = options.random ?? Math.random;
   }
 
-  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
-    return decideInOrder(this, request, invokers, this.random);
+  /** Moves the buckets that must move when the set of invoker ids changed (see the header). */
+  setMembers(ids: readonly number[]): void {
+    if (!this.members.set(ids)) return;
+    const next = new Set(this.members.ids);
+    const fresh = this.owned.size === 0;
+    const leaving = [...this.owned.keys()].filter((id) => !next.has(id)).sort((a, b) => a - b);
+    for (const id of leaving) this.leave(id);
+    for (const id of this.members.ids) if (!this.owned.has(id)) this.join(id, fresh);
+    this.visited.resize(this.members.idLimit);
   }
 
-  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
-    this.sync(invokers);
+  choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined {
+    return decideInOrder(this, request, view, this.random);
+  }
+
+  /** The owners of the request's bucket walk (b, b+s, b+2s, ...), each once. */
+  order(request: PlacementRequest): number[] {
+    return walkOrder(this, request, this.members);
+  }
+
+  homeView(request: PlacementRequest, view: readonly InvokerView[]): InvokerView | undefined {
+    this.members.check(view);
     if (this.owned.size === 0) return undefined;
-    return this.index.viewOf(this.table[stableHash32(placementKey(request)) & BUCKET_MASK]!);
+    return this.members.viewOf(view, this.table[stableHash32(placementKey(request)) & BUCKET_MASK]!);
   }
 
   search(
     request: PlacementRequest,
-    invokers: readonly InvokerView[],
+    view: readonly InvokerView[],
     accept: (view: InvokerView, request: PlacementRequest) => boolean,
   ): CandidateSearch | undefined {
-    this.sync(invokers);
+    const members = this.members;
+    members.check(view);
     const n = this.owned.size;
     if (n === 0) return undefined;
     const h = stableHash32(placementKey(request));
     let bucket = h & BUCKET_MASK;
     const table = this.table;
     const home = table[bucket]!;
-    if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
+    if (accept(members.viewOf(view, home), request)) return { home, chosen: home };
     const stride = ((h >>> 14) | 1) & BUCKET_MASK;
     const visited = this.visited;
     visited.begin(home);
@@ -80,13 +99,9 @@ export class BucketHashPolicy implements OrderedPolicy {
       const id = table[bucket]!;
       if (!visited.visit(id)) continue;
       distinct++;
-      if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+      if (accept(members.viewOf(view, id), request)) return { home, chosen: id };
     }
     return { home, chosen: -1 };
-  }
-
-  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    return candidateOrder(this, request, invokers);
   }
 
   /** The bucket a key hashes to. */
@@ -94,31 +109,28 @@ export class BucketHashPolicy implements OrderedPolicy {
     return stableHash32(key) & BUCKET_MASK;
   }
 
-  /** A copy of the bucket -> invoker table for the current membership. */
-  bucketTable(invokers: readonly InvokerView[]): Uint16Array {
-    this.sync(invokers);
+  /** A copy of the bucket -> invoker table for the current members. */
+  bucketTable(): Uint16Array {
     return this.table.slice();
   }
 
   /** Buckets held per invoker id. */
-  bucketCounts(invokers: readonly InvokerView[]): Map<number, number> {
-    this.sync(invokers);
+  bucketCounts(): Map<number, number> {
     return new Map([...this.owned].map(([id, buckets]) => [id, buckets.length]));
   }
 
   /**
-   * Replaces the table with one shared by another replica. Every bucket must name an invoker in
-   * `invokers`; the per-invoker order used by later moves becomes ascending bucket order.
+   * Replaces the table with one shared by another replica. Every bucket must name a member (call
+   * `setMembers` first); the per-invoker order used by later moves becomes ascending bucket order.
    */
-  adoptTable(table: ArrayLike<number>, invokers: readonly InvokerView[]): void {
-    this.sync(invokers);
+  adoptTable(table: ArrayLike<number>): void {
     if (table.length !== BUCKETS)
       throw new RangeError(`a bucket table has ${BUCKETS} entries, got ${table.length}`);
-    const owned = new Map<number, number[]>(this.index.ids.map((id) => [id, []]));
+    const owned = new Map<number, number[]>(this.members.ids.map((id) => [id, []]));
     for (let b = 0; b < BUCKETS; b++) {
       const list = owned.get(table[b]!);
       if (list === undefined)
-        throw new RangeError(`bucket ${b} names invoker ${table[b]}, which is not in the view`);
+        throw new RangeError(`bucket ${b} names invoker ${table[b]}, which is not a member`);
       list.push(b);
     }
     this.owned.clear();
@@ -126,16 +138,6 @@ export class BucketHashPolicy implements OrderedPolicy {
       this.owned.set(id, list);
       for (const b of list) this.table[b] = id;
     }
-  }
-
-  private sync(invokers: readonly InvokerView[]): void {
-    if (!this.index.sync(invokers)) return;
-    const next = new Set(this.index.ids);
-    const fresh = this.owned.size === 0;
-    const leaving = [...this.owned.keys()].filter((id) => !next.has(id)).sort((a, b) => a - b);
-    for (const id of leaving) this.leave(id);
-    for (const id of this.index.ids) if (!this.owned.has(id)) this.join(id, fresh);
-    this.visited.resize(this.index.idLimit);
   }
 
   private join(id: number, fresh: boolean): void {

@@ -12,24 +12,26 @@
  *   say is skewed for similar strings (`user1`, `user2`, ... are typical colors).
  *
  * The `consistent-hash` package owns the ring: invokers are added to and removed from it only when
- * the invoker set changes. From its points we then build a sorted Uint32Array with a jump table, so
- * a lookup is one hash, one table read and a short scan, with no allocation. The preference order
+ * the invoker set changes (`setMembers`). From its points we then build a sorted Uint32Array with a
+ * jump table, so a lookup is one hash, one table read and a short scan, with no allocation. The preference order
  * for a color (for skipping unhealthy or full invokers, and for bounded loads) is the distinct
  * owners met walking clockwise from its position: skipping an invoker sends its colors exactly
  * where removing it from the ring would.
  */
 import ConsistentHash from 'consistent-hash';
 import {
-  candidateOrder,
   decideInOrder,
   fmix32,
+  Members,
   placementKey,
   stableHash32,
-  ViewIndex,
   VisitedInvokers,
+  walkOrder,
+  type CandidateSearch,
+  type OrderedPolicy,
   type RandomSource,
 } from '../common.js';
-import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+import type { Decision, InvokerView, PlacementRequest } from '../types.js';
 
 /** The largest prime below 2^28: far more positions than points, so collisions stay rare. */
 export const RING_RANGE = 268_435_399;
@@ -77,9 +79,8 @@ export class ConsistentHashPolicy implements OrderedPolicy {
   readonly name = 'consistent-hash';
   private readonly random: RandomSource;
   private readonly pointsPerInvoker: number;
-  private readonly index = new ViewIndex();
+  private readonly members = new Members();
   private readonly ring: ConsistentHash<number>;
-  private members: readonly number[] = [];
   private table: RingTable = buildTable(new ConsistentHash<number>({ range: RING_RANGE }));
   private readonly visited = new VisitedInvokers();
   /** How many times the ring was rebuilt (membership changes seen). */
@@ -91,36 +92,60 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     this.ring = new ConsistentHash<number>({ range: RING_RANGE });
   }
 
-  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
-    return decideInOrder(this, request, invokers, this.random);
+  /** Rebuilds the ring when the set of invoker ids changed. */
+  setMembers(ids: readonly number[]): void {
+    const previous = this.members.ids;
+    if (!this.members.set(ids)) return;
+    const next = this.members.ids;
+    const nextSet = new Set(next);
+    const previousSet = new Set(previous);
+    for (const id of previous) if (!nextSet.has(id)) this.ring.remove(id);
+    // The package's remove() drops its point map until the next read, and an add() before that read
+    // would write into the dropped map: read once (any node) so it is rebuilt now.
+    this.ring.getPoints(-1);
+    for (const id of next) {
+      if (!previousSet.has(id))
+        this.ring.add(id, this.pointsPerInvoker, controlPoints(id, this.pointsPerInvoker));
+    }
+    this.table = buildTable(this.ring);
+    this.visited.resize(this.members.idLimit);
+    this.rebuilds++;
   }
 
-  /** The owner of a key's position, ignoring health and load. Undefined for an empty view. */
-  home(key: string, invokers: readonly InvokerView[]): number | undefined {
-    this.sync(invokers);
+  choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined {
+    return decideInOrder(this, request, view, this.random);
+  }
+
+  /** The owners met walking clockwise from the request's position, each once. */
+  order(request: PlacementRequest): number[] {
+    return walkOrder(this, request, this.members);
+  }
+
+  /** The owner of a key's position, ignoring health and load. Undefined without members. */
+  home(key: string): number | undefined {
     return this.table.owners.length === 0 ? undefined : this.ownerAt(ringPosition(key));
   }
 
-  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
-    this.sync(invokers);
-    const { owners } = this.table;
-    if (owners.length === 0) return undefined;
-    return this.index.viewOf(this.ownerAt(ringPosition(placementKey(request))));
+  homeView(request: PlacementRequest, view: readonly InvokerView[]): InvokerView | undefined {
+    this.members.check(view);
+    if (this.table.owners.length === 0) return undefined;
+    return this.members.viewOf(view, this.ownerAt(ringPosition(placementKey(request))));
   }
 
   search(
     request: PlacementRequest,
-    invokers: readonly InvokerView[],
+    view: readonly InvokerView[],
     accept: (view: InvokerView, request: PlacementRequest) => boolean,
   ): CandidateSearch | undefined {
-    this.sync(invokers);
+    const members = this.members;
+    members.check(view);
     const { owners } = this.table;
     const len = owners.length;
     if (len === 0) return undefined;
     const start = this.locate(ringPosition(placementKey(request)));
     const home = owners[start]!;
-    if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
-    const n = this.members.length;
+    if (accept(members.viewOf(view, home), request)) return { home, chosen: home };
+    const n = members.size;
     const visited = this.visited;
     visited.begin(home);
     let distinct = 1;
@@ -129,24 +154,18 @@ export class ConsistentHashPolicy implements OrderedPolicy {
       const id = owners[i]!;
       if (!visited.visit(id)) continue;
       distinct++;
-      if (accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+      if (accept(members.viewOf(view, id), request)) return { home, chosen: id };
     }
     return { home, chosen: -1 };
   }
 
-  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    return candidateOrder(this, request, invokers);
-  }
-
   /** The package's ring (read-only use: tests compare it with the lookup table). */
-  packageRing(invokers: readonly InvokerView[]): ConsistentHash<number> {
-    this.sync(invokers);
+  packageRing(): ConsistentHash<number> {
     return this.ring;
   }
 
-  /** The lookup table for the current membership (tests, diagnostics). */
-  ringTable(invokers: readonly InvokerView[]): RingTable {
-    this.sync(invokers);
+  /** The lookup table for the current members (tests, diagnostics). */
+  ringTable(): RingTable {
     return this.table;
   }
 
@@ -162,26 +181,6 @@ export class ConsistentHashPolicy implements OrderedPolicy {
     const len = positions.length;
     while (i < len && positions[i]! < position) i++;
     return i === len ? 0 : i;
-  }
-
-  /** Rebuilds the ring only when the set of invoker ids changed. */
-  private sync(invokers: readonly InvokerView[]): void {
-    if (!this.index.sync(invokers)) return;
-    const next = this.index.ids;
-    const nextSet = new Set(next);
-    const previous = new Set(this.members);
-    for (const id of this.members) if (!nextSet.has(id)) this.ring.remove(id);
-    // The package's remove() drops its point map until the next read, and an add() before that read
-    // would write into the dropped map: read once (any node) so it is rebuilt now.
-    this.ring.getPoints(-1);
-    for (const id of next) {
-      if (!previous.has(id))
-        this.ring.add(id, this.pointsPerInvoker, controlPoints(id, this.pointsPerInvoker));
-    }
-    this.members = next;
-    this.table = buildTable(this.ring);
-    this.visited.resize(this.index.idLimit);
-    this.rebuilds++;
   }
 }
 

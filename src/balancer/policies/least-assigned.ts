@@ -4,7 +4,7 @@
  * invoker moves no color, and a lost one moves only its own (ColorTable.removeInvoker, called by the
  * controller once the invoker is gone for good). The table is persisted through the listener port.
  *
- * - A color whose invoker is no longer in the view at all (a stale record) is reassigned on use
+ * - A color whose invoker is no longer a member at all (a stale record) is reassigned on use
  *   (listener reason 'reassigned').
  * - Preference order: the color's invoker, then the others by fewest colors (ties: lowest id). An
  *   unhealthy or full home spills along it for this activation only; the table does not change.
@@ -13,14 +13,22 @@
  *   same order.
  */
 import { ColorTable } from '../color-table.js';
-import { decideInOrder, placementKey, stableHash32, ViewIndex, type RandomSource } from '../common.js';
-import type { CandidateSearch, Decision, InvokerView, OrderedPolicy, PlacementRequest } from '../types.js';
+import {
+  decideInOrder,
+  Members,
+  placementKey,
+  stableHash32,
+  type CandidateSearch,
+  type OrderedPolicy,
+  type RandomSource,
+} from '../common.js';
+import type { Decision, InvokerView, PlacementRequest } from '../types.js';
 
 export class LeastAssignedPolicy implements OrderedPolicy {
   readonly name = 'least-assigned';
   readonly table: ColorTable;
   private readonly random: RandomSource;
-  private readonly index = new ViewIndex();
+  private readonly members = new Members();
   private readonly healthy: number[] = [];
 
   constructor(options: { table?: ColorTable; random?: RandomSource } = {}) {
@@ -28,56 +36,77 @@ export class LeastAssignedPolicy implements OrderedPolicy {
     this.random = options.random ?? Math.random;
   }
 
-  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
-    return decideInOrder(this, request, invokers, this.random);
+  /** Only the member set changes: colors stay where the table has them (see the header). */
+  setMembers(ids: readonly number[]): void {
+    this.members.set(ids);
   }
 
-  homeView(request: PlacementRequest, invokers: readonly InvokerView[]): InvokerView | undefined {
-    this.index.sync(invokers);
-    if (this.index.ids.length === 0) return undefined;
-    const home = this.homeOf(request, invokers);
-    return home === undefined ? undefined : this.index.viewOf(home);
+  choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined {
+    return decideInOrder(this, request, view, this.random);
+  }
+
+  /**
+   * The color's invoker, then the others by fewest colors. A color without an invoker among the
+   * members starts with the one `choose` would give it if every member were healthy; the table is
+   * not written (asking for the order assigns nothing).
+   */
+  order(request: PlacementRequest): number[] {
+    const ids = this.members.ids;
+    if (ids.length === 0) return [];
+    const home = this.plannedHome(request);
+    return [home, ...this.orderByCount().filter((id) => id !== home)];
+  }
+
+  homeView(request: PlacementRequest, view: readonly InvokerView[]): InvokerView | undefined {
+    this.members.check(view);
+    if (this.members.size === 0) return undefined;
+    const home = this.homeOf(request, view);
+    return home === undefined ? undefined : this.members.viewOf(view, home);
   }
 
   search(
     request: PlacementRequest,
-    invokers: readonly InvokerView[],
+    view: readonly InvokerView[],
     accept: (view: InvokerView, request: PlacementRequest) => boolean,
   ): CandidateSearch | undefined {
-    this.index.sync(invokers);
-    const ids = this.index.ids;
-    if (ids.length === 0) return undefined;
-    const home = this.homeOf(request, invokers);
+    const members = this.members;
+    members.check(view);
+    if (members.size === 0) return undefined;
+    const home = this.homeOf(request, view);
     if (home === undefined) return { home: -1, chosen: -1 };
-    if (accept(this.index.viewOf(home)!, request)) return { home, chosen: home };
+    if (accept(members.viewOf(view, home), request)) return { home, chosen: home };
     for (const id of this.orderByCount()) {
-      if (id !== home && accept(this.index.viewOf(id)!, request)) return { home, chosen: id };
+      if (id !== home && accept(members.viewOf(view, id), request)) return { home, chosen: id };
     }
     return { home, chosen: -1 };
   }
 
-  candidates(request: PlacementRequest, invokers: readonly InvokerView[]): number[] {
-    this.index.sync(invokers);
-    const home = this.homeOf(request, invokers);
-    return home === undefined ? [] : [home, ...this.orderByCount().filter((id) => id !== home)];
-  }
-
-  /** The color's invoker, assigning it among healthy invokers if it has none in the view. */
-  private homeOf(request: PlacementRequest, invokers: readonly InvokerView[]): number | undefined {
-    const ids = this.index.ids;
+  /** The color's invoker, assigning it among healthy invokers if it has none among the members. */
+  private homeOf(request: PlacementRequest, view: readonly InvokerView[]): number | undefined {
+    const ids = this.members.ids;
     if (request.color === undefined) return ids[stableHash32(placementKey(request)) % ids.length];
     const current = this.table.get(request.color);
-    if (current !== undefined && this.index.viewOf(current) !== undefined) return current;
+    if (current !== undefined && this.members.has(current)) return current;
     const healthy = this.healthy;
     healthy.length = 0;
-    for (const view of invokers) if (view.status === 'healthy') healthy.push(view.id);
+    // viewOf checks every entry: a view of other invokers must not get a color into the table.
+    for (const id of ids) if (this.members.viewOf(view, id).status === 'healthy') healthy.push(id);
     if (healthy.length === 0) return current === undefined ? undefined : this.leastOfAll();
     return this.table.assign(request.color, healthy, current === undefined ? 'new' : 'reassigned');
   }
 
-  /** With no healthy invoker and a stale record, any present id will do: the walk then finds none. */
+  /** `homeOf` with every member healthy and without writing the table. Members must not be empty. */
+  private plannedHome(request: PlacementRequest): number {
+    const ids = this.members.ids;
+    if (request.color === undefined) return ids[stableHash32(placementKey(request)) % ids.length]!;
+    const current = this.table.get(request.color);
+    if (current !== undefined && this.members.has(current)) return current;
+    return this.leastOfAll()!;
+  }
+
+  /** With no healthy invoker and a stale record, any member will do: the walk then finds none. */
   private leastOfAll(): number | undefined {
-    return this.table.leastAssigned(this.index.ids);
+    return this.table.leastAssigned(this.members.ids);
   }
 
   /** Every id by fewest colors, then id; cached until the table or the membership changes. */
@@ -86,12 +115,12 @@ export class LeastAssignedPolicy implements OrderedPolicy {
   private byCountGeneration = -1;
 
   private orderByCount(): readonly number[] {
-    if (this.byCountVersion !== this.table.version || this.byCountGeneration !== this.index.generation) {
-      this.byCount = [...this.index.ids].sort(
+    if (this.byCountVersion !== this.table.version || this.byCountGeneration !== this.members.generation) {
+      this.byCount = [...this.members.ids].sort(
         (a, b) => this.table.countFor(a) - this.table.countFor(b) || a - b,
       );
       this.byCountVersion = this.table.version;
-      this.byCountGeneration = this.index.generation;
+      this.byCountGeneration = this.members.generation;
     }
     return this.byCount;
   }

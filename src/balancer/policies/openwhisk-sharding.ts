@@ -17,7 +17,7 @@
  *
  * Concurrency > 1 (NestedSemaphore's shared containers) is not modelled: a request takes its memory.
  */
-import { forcedDecision, javaStringHashCode, ViewIndex, type RandomSource } from '../common.js';
+import { forcedDecision, javaStringHashCode, Members, type RandomSource } from '../common.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
 
 export interface ShardingOptions {
@@ -69,70 +69,82 @@ export function probeOrder(
   return order;
 }
 
-const offline = (id: number): InvokerView => ({
-  id,
-  status: 'offline',
-  capacityMB: 0,
-  inFlightMB: 0,
-  inFlight: 0,
-});
-
 export class OpenWhiskShardingPolicy implements Policy {
   readonly name = 'openwhisk-sharding';
   private readonly managedFraction: number;
   private readonly random: RandomSource;
-  private readonly index = new ViewIndex();
-  /** The managed slice of OpenWhisk's status vector, refreshed on every new view array. */
-  private managed: InvokerView[] = [];
+  private readonly members = new Members();
+  /**
+   * The managed slice of OpenWhisk's status vector (indexed by invoker id), as positions in the
+   * view; -1 for the Offline placeholder of an id that is not a member. Rebuilt by `setMembers`.
+   */
+  private managed = new Int32Array(0);
+  /** The managed members are the view's first `managedInView` entries (the view is ascending by id). */
+  private managedInView = 0;
   private stepSizes: number[] = [];
-  private lastArray: readonly InvokerView[] | undefined;
-  private lastLength = -1;
 
   constructor(options: ShardingOptions = {}) {
     this.managedFraction = Math.max(0, Math.min(1, options.managedFraction ?? 1));
     this.random = options.random ?? Math.random;
   }
 
-  choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
-    this.refresh(invokers);
-    const list = this.managed;
-    const n = list.length;
+  setMembers(ids: readonly number[]): void {
+    if (!this.members.set(ids)) return;
+    const size = this.members.idLimit;
+    const managedCount = size === 0 ? 0 : Math.max(1, Math.ceil(size * this.managedFraction));
+    const managed = new Int32Array(managedCount);
+    let inView = 0;
+    for (let id = 0; id < managedCount; id++) {
+      managed[id] = this.members.positionOf(id);
+      if (managed[id]! >= 0) inView++;
+    }
+    // OpenWhisk recomputes step sizes only when the list size changes (the first time included).
+    if (managedCount !== this.managed.length || this.stepSizes.length === 0) {
+      this.stepSizes = pairwiseCoprimeNumbersUntil(managedCount);
+    }
+    this.managed = managed;
+    this.managedInView = inView;
+  }
+
+  choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined {
+    this.members.check(view);
+    const managed = this.managed;
+    const n = managed.length;
     if (n === 0) return undefined;
     const hash = generateHash(request.namespace, request.action);
     const home = indexOf(hash, n);
     const step = this.stepSizes[indexOf(hash, this.stepSizes.length)]!;
     let index = home;
     for (let stepsDone = 0; stepsDone <= n + 1; stepsDone++) {
-      const view = list[index]!;
-      if (view.status === 'healthy' && view.inFlightMB + request.memoryMB <= view.capacityMB) {
-        return { invoker: view.id, home, forced: false, spilled: view.id !== home };
+      const position = managed[index]!;
+      // A placeholder (position -1) is Offline: OpenWhisk probes it and moves on.
+      if (position >= 0) {
+        const entry = view[position]!;
+        if (entry.status === 'healthy' && entry.inFlightMB + request.memoryMB <= entry.capacityMB) {
+          return { invoker: entry.id, home, forced: false, spilled: entry.id !== home };
+        }
       }
       index = (index + step) % n;
     }
-    return forcedDecision(list, home, this.random);
+    return forcedDecision(view, home, this.random, this.managedInView);
   }
 
-  /** The managed invokers (placeholders included) in OpenWhisk's order, for tests. */
-  managedInvokers(invokers: readonly InvokerView[]): readonly InvokerView[] {
-    this.refresh(invokers);
-    return this.managed;
+  /**
+   * OpenWhisk's probe order over the managed invokers, each once, without the placeholders of
+   * missing ids: it starts with the decision's home only when the home is a member. Members beyond
+   * the managed fraction (OpenWhisk's blackbox invokers) are not in it: this policy never uses them.
+   */
+  order(request: PlacementRequest): number[] {
+    const n = this.managed.length;
+    if (n === 0) return [];
+    const hash = generateHash(request.namespace, request.action);
+    return probeOrder(hash, n, this.stepSizes)
+      .slice(0, n)
+      .filter((id) => this.managed[id]! >= 0);
   }
 
-  private refresh(invokers: readonly InvokerView[]): void {
-    if (invokers === this.lastArray && invokers.length === this.lastLength) return;
-    this.lastArray = invokers;
-    this.lastLength = invokers.length;
-    const before = this.index.generation;
-    const lengthBefore = this.managed.length;
-    this.index.sync(invokers);
-    const size = this.index.idLimit;
-    const managedCount = size === 0 ? 0 : Math.max(1, Math.ceil(size * this.managedFraction));
-    const managed: InvokerView[] = new Array<InvokerView>(managedCount);
-    for (let id = 0; id < managedCount; id++) managed[id] = this.index.viewOf(id) ?? offline(id);
-    this.managed = managed;
-    // OpenWhisk recomputes step sizes only when the list size changes.
-    if (before !== this.index.generation || lengthBefore !== managedCount) {
-      this.stepSizes = pairwiseCoprimeNumbersUntil(managedCount);
-    }
+  /** OpenWhisk's managed status vector as ids, undefined for a placeholder (tests). */
+  managedInvokers(): (number | undefined)[] {
+    return [...this.managed].map((position, id) => (position >= 0 ? id : undefined));
   }
 }

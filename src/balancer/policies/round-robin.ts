@@ -4,16 +4,22 @@
  * one that is, and the turn continues after it. When none has room, a random healthy invoker
  * takes it (forced), as OpenWhisk. The counter is per process: replicas need not agree for a locality-oblivious policy.
  */
-import { canTakeRequest, forcedDecision, type RandomSource } from '../common.js';
+import { canTakeRequest, forcedDecision, Members, type RandomSource } from '../common.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
 
 export class RoundRobinPolicy implements Policy {
   readonly name = 'round-robin';
+  private readonly members = new Members();
   private next = 0;
 
   constructor(private readonly random: RandomSource = Math.random) {}
 
+  setMembers(ids: readonly number[]): void {
+    this.members.set(ids);
+  }
+
   choose(request: PlacementRequest, invokers: readonly InvokerView[]): Decision | undefined {
+    this.members.check(invokers);
     const n = invokers.length;
     if (n === 0) return undefined;
     const start = this.next % n;
@@ -29,5 +35,15 @@ export class RoundRobinPolicy implements Policy {
       }
     }
     return forcedDecision(invokers, home, this.random);
+  }
+
+  /**
+   * The order of the current turn: the member whose turn it is, then the rest in id order, wrapping.
+   * It does not take the turn: the next `choose` starts from the same member.
+   */
+  order(_request: PlacementRequest): number[] {
+    const ids = this.members.ids;
+    const start = ids.length === 0 ? 0 : this.next % ids.length;
+    return [...ids.slice(start), ...ids.slice(0, start)];
   }
 }

@@ -16,6 +16,7 @@ describe('bounded loads floor', () => {
 
   it('without a floor a closed loop spills while its previous call still holds a slot', () => {
     const policy = createPolicy('consistent-hash', { boundFactor: 1.25, boundFloor: 0 });
+    policy.setMembers([0, 1, 2, 3]);
     const home = policy.choose(request, views([0, 0, 0, 0]))!.invoker;
     const loads = [0, 0, 0, 0];
     loads[home] = 1;
@@ -24,6 +25,7 @@ describe('bounded loads floor', () => {
 
   it('with floor 2 it stays home; above the floor the bound applies again', () => {
     const policy = createPolicy('consistent-hash', { boundFactor: 1.25, boundFloor: 2 });
+    policy.setMembers([0, 1, 2, 3]);
     const home = policy.choose(request, views([0, 0, 0, 0]))!.invoker;
     const loads = [0, 0, 0, 0];
     loads[home] = 1;

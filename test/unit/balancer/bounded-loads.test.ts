@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canTakeRequest } from '../../../src/balancer/common.js';
+import { canTakeRequest, type OrderedPolicy } from '../../../src/balancer/common.js';
 import { BoundedLoadsPolicy, loadBound } from '../../../src/balancer/policies/bounded-loads.js';
 import { BucketHashPolicy } from '../../../src/balancer/policies/bucket-hash.js';
 import { ConsistentHashPolicy } from '../../../src/balancer/policies/consistent-hash.js';
 import { LeastAssignedPolicy } from '../../../src/balancer/policies/least-assigned.js';
-import type { InvokerView, OrderedPolicy } from '../../../src/balancer/types.js';
-import { arbitraryRequest, arbitraryView, colored, healthyView, range, seeded } from './helpers.js';
+import type { InvokerView } from '../../../src/balancer/types.js';
+import {
+  arbitraryRequest,
+  arbitraryView,
+  colored,
+  healthyView,
+  idsOf,
+  range,
+  seeded,
+  withMembers,
+} from './helpers.js';
 
 const inners: [string, () => OrderedPolicy][] = [
   ['consistent-hash', () => new ConsistentHashPolicy({ random: seeded(1) })],
@@ -34,6 +43,8 @@ describe.each(inners)('bounded loads over %s', (_name, make) => {
         fc.double({ min: 1, max: 3, noNaN: true }),
         (view, request, c) => {
           const bounded = new BoundedLoadsPolicy(inner, c, seeded(2));
+          // Both wrap the same inner policy: telling one tells the other.
+          bounded.setMembers(idsOf(view));
           for (const p of [policy, bounded]) {
             const decision = p.choose(request, view);
             if (!view.some((v) => v.status === 'healthy')) {
@@ -58,9 +69,10 @@ describe.each(inners)('bounded loads over %s', (_name, make) => {
     const inner = make();
     const policy = new BoundedLoadsPolicy(inner, 1.5);
     const base = healthyView(range(8));
+    policy.setMembers(idsOf(base));
     for (let i = 0; i < 100; i++) {
       const request = colored(`color${i}`);
-      const order = inner.candidates(request, base);
+      const order = [...policy.order(request)];
       // mean (7 + 1) / 8 = 1, bound ceil(1.5) = 2: the home (3 in flight) and the next (2) are over.
       const view = base.map((v) =>
         v.id === order[0]
@@ -83,9 +95,10 @@ describe.each(inners)('bounded loads over %s', (_name, make) => {
 
   it('keeps every invoker within ceil(c x mean) under a skewed stream, and c = 0 is the plain policy', () => {
     const random = seeded(3);
-    const policy = new BoundedLoadsPolicy(make(), 1.25);
-    const plain = make();
-    const off = new BoundedLoadsPolicy(make(), 0);
+    const members = healthyView(range(24));
+    const policy = withMembers(new BoundedLoadsPolicy(make(), 1.25), members);
+    const plain = withMembers(make(), members);
+    const off = withMembers(new BoundedLoadsPolicy(make(), 0), members);
     const loads = new Map(range(24).map((id) => [id, 0]));
     const view = () => healthyView(range(24)).map((v) => ({ ...v, inFlight: loads.get(v.id)! }));
     for (let i = 0; i < 3000; i++) {

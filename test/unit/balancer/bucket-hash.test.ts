@@ -1,17 +1,24 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUCKETS, BucketHashPolicy } from '../../../src/balancer/policies/bucket-hash.js';
-import type { InvokerView } from '../../../src/balancer/types.js';
 import { colored, colorNames, healthyView, invokerIds, MOVEMENT_SEED, range } from './helpers.js';
 
 const COLORS = colorNames(50_000);
-const homes = (policy: BucketHashPolicy, view: readonly InvokerView[]) => {
-  const table = policy.bucketTable(view);
+
+/** The bucket table once `policy` has the members `ids`. */
+const tableFor = (policy: BucketHashPolicy, ids: readonly number[]) => {
+  policy.setMembers(ids);
+  return policy.bucketTable();
+};
+
+/** Every color's home once `policy` has the members `ids`. */
+const homes = (policy: BucketHashPolicy, ids: readonly number[]) => {
+  const table = tableFor(policy, ids);
   return COLORS.map((c) => table[BucketHashPolicy.bucketOf(c)]!);
 };
 
-function expectBalanced(policy: BucketHashPolicy, view: readonly InvokerView[]): void {
-  const counts = [...policy.bucketCounts(view).values()];
+function expectBalanced(policy: BucketHashPolicy): void {
+  const counts = [...policy.bucketCounts().values()];
   expect(counts.reduce((a, b) => a + b, 0)).toBe(BUCKETS);
   expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
 }
@@ -26,7 +33,11 @@ afterAll(() => {
 
 describe('bucket-hash', () => {
   it('builds a table balanced to within one bucket', () => {
-    for (const n of [1, 3, 4, 7, 24, 64, 100]) expectBalanced(new BucketHashPolicy(), healthyView(range(n)));
+    for (const n of [1, 3, 4, 7, 24, 64, 100]) {
+      const policy = new BucketHashPolicy();
+      policy.setMembers(range(n));
+      expectBalanced(policy);
+    }
   });
 
   it('agrees between instances with the same membership history, and a fresh one agrees with ascending joins', () => {
@@ -35,14 +46,14 @@ describe('bucket-hash', () => {
         const fresh = new BucketHashPolicy();
         const grown = new BucketHashPolicy();
         // Invokers joining one at a time in id order, as a cluster grows.
-        for (let k = 1; k <= ids.length; k++) grown.bucketTable(healthyView(ids.slice(0, k)));
-        const view = healthyView(ids);
-        expect(grown.bucketTable([...view].reverse())).toEqual(fresh.bucketTable(view));
+        for (let k = 1; k <= ids.length; k++) grown.setMembers(ids.slice(0, k));
+        expect(tableFor(grown, [...ids].reverse())).toEqual(tableFor(fresh, ids));
         const twin = new BucketHashPolicy();
-        for (let k = 1; k <= ids.length; k++) twin.bucketTable(healthyView(ids.slice(0, k)));
+        for (let k = 1; k <= ids.length; k++) twin.setMembers(ids.slice(0, k));
         const removed = ids[ids.length >> 1]!;
-        const after = healthyView(ids.filter((id) => id !== removed));
-        expect(twin.bucketTable(after)).toEqual(grown.bucketTable(after));
+        const afterIds = ids.filter((id) => id !== removed);
+        const after = healthyView(afterIds);
+        expect(tableFor(twin, afterIds)).toEqual(tableFor(grown, afterIds));
         let differ = 0;
         for (const color of COLORS.slice(0, 3000)) {
           const x = twin.choose(colored(color), after)!;
@@ -60,11 +71,11 @@ describe('bucket-hash', () => {
       fc.property(invokerIds(), fc.nat(), (ids, pick) => {
         const removed = ids[pick % ids.length]!;
         const policy = new BucketHashPolicy();
-        const beforeTable = policy.bucketTable(healthyView(ids));
+        const beforeTable = tableFor(policy, ids);
         const owned = beforeTable.filter((id) => id === removed).length;
-        const before = homes(policy, healthyView(ids));
-        const afterView = healthyView(ids.filter((id) => id !== removed));
-        const afterTable = policy.bucketTable(afterView);
+        const before = homes(policy, ids);
+        const afterIds = ids.filter((id) => id !== removed);
+        const afterTable = tableFor(policy, afterIds);
         let changedBuckets = 0;
         for (let b = 0; b < BUCKETS; b++) {
           if (afterTable[b] === beforeTable[b]) continue;
@@ -72,8 +83,8 @@ describe('bucket-hash', () => {
           changedBuckets++;
         }
         expect(changedBuckets).toBe(owned);
-        expectBalanced(policy, afterView);
-        const after = homes(policy, afterView);
+        expectBalanced(policy);
+        const after = homes(policy, afterIds);
         let moved = 0;
         before.forEach((home, i) => {
           if (home !== after[i]) moved++;
@@ -91,15 +102,15 @@ describe('bucket-hash', () => {
       fc.property(invokerIds(4, 63), fc.integer({ min: 0, max: 250 }), (ids, candidate) => {
         const added = ids.includes(candidate) ? 251 + candidate : candidate;
         const policy = new BucketHashPolicy();
-        const beforeTable = policy.bucketTable(healthyView(ids));
-        const before = homes(policy, healthyView(ids));
-        const afterView = healthyView([...ids, added]);
-        const afterTable = policy.bucketTable(afterView);
+        const beforeTable = tableFor(policy, ids);
+        const before = homes(policy, ids);
+        const afterIds = [...ids, added];
+        const afterTable = tableFor(policy, afterIds);
         for (let b = 0; b < BUCKETS; b++)
           if (afterTable[b] !== beforeTable[b]) expect(afterTable[b]).toBe(added);
         expect(policy.bucketMoves).toBe(afterTable.filter((id) => id === added).length);
-        expectBalanced(policy, afterView);
-        const after = homes(policy, afterView);
+        expectBalanced(policy);
+        const after = homes(policy, afterIds);
         let moved = 0;
         let wrong = 0;
         after.forEach((home, i) => {
@@ -118,13 +129,13 @@ describe('bucket-hash', () => {
 
   it('spreads a blocked home over different next invokers depending on the color', () => {
     const policy = new BucketHashPolicy();
-    const view = healthyView(range(8));
+    policy.setMembers(range(8));
     const firstHome = new Map<number, Set<number>>();
     for (const color of COLORS.slice(0, 4000)) {
-      const [home, next] = policy.candidates(colored(color), view);
+      const [home, next] = policy.order(colored(color));
       if (!firstHome.has(home!)) firstHome.set(home!, new Set());
       firstHome.get(home!)!.add(next!);
-      expect(new Set(policy.candidates(colored(color), view)).size).toBe(8);
+      expect(new Set(policy.order(colored(color))).size).toBe(8);
     }
     for (const nexts of firstHome.values()) expect(nexts.size).toBe(7);
   });
@@ -132,11 +143,11 @@ describe('bucket-hash', () => {
   it('adopts a shared table', () => {
     const a = new BucketHashPolicy();
     const b = new BucketHashPolicy();
-    const view = healthyView([1, 2, 3]);
-    a.bucketTable(healthyView([1, 2, 3, 4]));
-    const table = a.bucketTable(view);
-    b.adoptTable(table, view);
-    expect(b.bucketTable(view)).toEqual(table);
-    expect(() => b.adoptTable(new Uint16Array(BUCKETS).fill(9), view)).toThrow(/not in the view/);
+    a.setMembers([1, 2, 3, 4]);
+    const table = tableFor(a, [1, 2, 3]);
+    b.setMembers([1, 2, 3]);
+    b.adoptTable(table);
+    expect(b.bucketTable()).toEqual(table);
+    expect(() => b.adoptTable(new Uint16Array(BUCKETS).fill(9))).toThrow(/not a member/);
   });
 });

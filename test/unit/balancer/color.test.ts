@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COLOR_KEY,
-  ColorError,
-  resolveColor,
-  validateColor,
-  withoutColor,
-} from '../../../src/balancer/color.js';
+import { COLOR_KEY, ColorError, resolveColor, validateColor } from '../../../src/balancer/color.js';
 
 const annotation = (value: unknown) => [{ key: '__palette_color', value }];
 
@@ -63,17 +57,5 @@ describe('resolveColor', () => {
       expect((err as ColorError).retriable).toBe(false);
       expect((err as ColorError).source).toBe('parameter');
     }
-  });
-});
-
-describe('withoutColor', () => {
-  it('removes the reserved parameter and leaves everything else', () => {
-    const params = { __palette_color: 'u1', user: 'u1', n: 2 };
-    expect(withoutColor(params)).toEqual({ user: 'u1', n: 2 });
-    expect(params).toHaveProperty('__palette_color');
-    const plain = { a: 1 };
-    expect(withoutColor(plain)).toBe(plain);
-    expect(withoutColor(undefined)).toBeUndefined();
-    expect(withoutColor([1])).toEqual([1]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ColorTable, createPolicy, isPolicyName, policyNames } from '../../../src/balancer/index.js';
 import { BoundedLoadsPolicy } from '../../../src/balancer/policies/bounded-loads.js';
-import { colored, healthyView, range } from './helpers.js';
+import { colored, healthyView, range, withMembers } from './helpers.js';
 
 describe('createPolicy', () => {
   it('builds every configured name', () => {
@@ -23,16 +23,17 @@ describe('createPolicy', () => {
 
   it('hands the least-assigned policy the shared table', () => {
     const colorTable = new ColorTable();
-    const policy = createPolicy('least-assigned', { colorTable, boundFactor: 1.25 });
-    const decision = policy.choose(colored('u1'), healthyView(range(3)))!;
+    const view = healthyView(range(3));
+    const policy = withMembers(createPolicy('least-assigned', { colorTable, boundFactor: 1.25 }), view);
+    const decision = policy.choose(colored('u1'), view)!;
     expect(colorTable.get('u1')).toBe(decision.invoker);
   });
 
   it('round-robin cycles over the healthy invokers with room', () => {
-    const policy = createPolicy('round-robin');
     const view = healthyView(range(4), 1024).map((v) =>
       v.id === 2 ? { ...v, status: 'offline' as const } : v,
     );
+    const policy = withMembers(createPolicy('round-robin'), view);
     const picks = range(8).map(() => policy.choose(colored('x'), view)!.invoker);
     expect(picks).toEqual([0, 1, 3, 0, 1, 3, 0, 1]);
   });
@@ -40,8 +41,8 @@ describe('createPolicy', () => {
   it('random spreads evenly over the healthy invokers with room', () => {
     let state = 1;
     const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
-    const policy = createPolicy('random', { random });
     const view = healthyView(range(5), 1024).map((v) => (v.id === 4 ? { ...v, inFlightMB: 1024 } : v));
+    const policy = withMembers(createPolicy('random', { random }), view);
     const counts = new Map<number, number>();
     for (let i = 0; i < 20_000; i++) {
       const id = policy.choose(colored('x'), view)!.invoker;

@@ -1,11 +1,38 @@
 import fc from 'fast-check';
-import type { InvokerStatus, InvokerView, PlacementRequest } from '../../../src/balancer/types.js';
+import type {
+  Decision,
+  InvokerStatus,
+  InvokerView,
+  PlacementRequest,
+  Policy,
+} from '../../../src/balancer/types.js';
 
 /** Deterministic PRNG (mulberry32) for reproducible random sources. */
 export { mulberry32 as seeded } from '../../../bench/lib/random.js';
 
 export function healthyView(ids: readonly number[], capacityMB = 1 << 20): InvokerView[] {
   return ids.map((id) => ({ id, status: 'healthy', capacityMB, inFlightMB: 0, inFlight: 0 }));
+}
+
+export const idsOf = (view: readonly InvokerView[]): number[] => view.map((v) => v.id);
+
+/** Tells `policy` the members of `view` (as LoadTracker.onMembersChanged does) and returns it. */
+export function withMembers<P extends Policy>(policy: P, view: readonly InvokerView[]): P {
+  policy.setMembers(idsOf(view));
+  return policy;
+}
+
+/**
+ * Tells `policy` the members of `view`, then chooses: what the controller sees when the view may
+ * have changed membership since the last decision (setting the same members again rebuilds nothing).
+ */
+export function chooseIn(
+  policy: Policy,
+  request: PlacementRequest,
+  view: readonly InvokerView[],
+): Decision | undefined {
+  policy.setMembers(idsOf(view));
+  return policy.choose(request, view);
 }
 
 export const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => i + from);
@@ -32,7 +59,7 @@ export const MOVEMENT_SEED = 20_230_508;
 
 const statuses: InvokerStatus[] = ['healthy', 'unhealthy', 'unresponsive', 'offline'];
 
-/** An arbitrary view: statuses, capacities and loads, some invokers full. */
+/** An arbitrary view: statuses, capacities and loads, some invokers full; ascending by id, as the Policy contract requires. */
 export const arbitraryView = (maxInvokers = 24) =>
   fc
     .uniqueArray(
@@ -45,13 +72,15 @@ export const arbitraryView = (maxInvokers = 24) =>
       { minLength: 0, maxLength: maxInvokers, selector: (v) => v.id },
     )
     .map((rows) =>
-      rows.map((r): InvokerView => ({
-        id: r.id,
-        status: r.status,
-        capacityMB: r.capacityMB,
-        inFlight: r.inFlight,
-        inFlightMB: Math.min(r.capacityMB + 256, r.inFlight * 128),
-      })),
+      [...rows]
+        .sort((a, b) => a.id - b.id)
+        .map((r): InvokerView => ({
+          id: r.id,
+          status: r.status,
+          capacityMB: r.capacityMB,
+          inFlight: r.inFlight,
+          inFlightMB: Math.min(r.capacityMB + 256, r.inFlight * 128),
+        })),
     );
 
 export const arbitraryRequest = fc.record({

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ColorTable, type AssignmentReason } from '../../../src/balancer/color-table.js';
 import { LeastAssignedPolicy } from '../../../src/balancer/policies/least-assigned.js';
-import { colored, colorNames, healthyView, invokerIds, range } from './helpers.js';
+import { chooseIn, colored, colorNames, healthyView, invokerIds, range, withMembers } from './helpers.js';
 
 function recorder(table: ColorTable) {
   const heard: [string, number, AssignmentReason][] = [];
@@ -84,15 +84,15 @@ describe('least-assigned policy', () => {
         const policy = new LeastAssignedPolicy();
         const colors = colorNames(2000);
         const view = healthyView(ids);
-        const before = colors.map((c) => policy.choose(colored(c), view)!.invoker);
+        const before = colors.map((c) => chooseIn(policy, colored(c), view)!.invoker);
         const counts = ids.map((id) => policy.table.countFor(id));
         expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
 
         const grown = healthyView([...ids, 500]);
-        colors.forEach((c, i) => expect(policy.choose(colored(c), grown)!.invoker).toBe(before[i]));
+        colors.forEach((c, i) => expect(chooseIn(policy, colored(c), grown)!.invoker).toBe(before[i]));
         expect(policy.table.countFor(500)).toBe(0);
         // New colors now favour the empty newcomer.
-        expect(policy.choose(colored('brand-new'), grown)!.invoker).toBe(500);
+        expect(chooseIn(policy, colored('brand-new'), grown)!.invoker).toBe(500);
 
         const lost = ids[pick % ids.length]!;
         const remaining = ids.filter((id) => id !== lost);
@@ -100,7 +100,7 @@ describe('least-assigned policy', () => {
         expect(moved).toBe(before.filter((id) => id === lost).length);
         const shrunk = healthyView(remaining);
         colors.forEach((c, i) => {
-          const now = policy.choose(colored(c), shrunk)!.invoker;
+          const now = chooseIn(policy, colored(c), shrunk)!.invoker;
           if (before[i] === lost) expect(remaining).toContain(now);
           else expect(now).toBe(before[i]);
         });
@@ -110,16 +110,16 @@ describe('least-assigned policy', () => {
   });
 
   it('two instances fed the same requests decide identically', () => {
-    const a = new LeastAssignedPolicy();
-    const b = new LeastAssignedPolicy();
     const view = healthyView(range(24));
-    for (const c of colorNames(3000))
-      expect(b.choose(colored(c), [...view].reverse())).toEqual(a.choose(colored(c), view));
+    const a = withMembers(new LeastAssignedPolicy(), view);
+    const b = new LeastAssignedPolicy();
+    b.setMembers(range(24).reverse());
+    for (const c of colorNames(3000)) expect(b.choose(colored(c), view)).toEqual(a.choose(colored(c), view));
   });
 
   it('spills a full or unhealthy home for one activation without changing the table', () => {
-    const policy = new LeastAssignedPolicy();
     const view = healthyView(range(4), 1024);
+    const policy = withMembers(new LeastAssignedPolicy(), view);
     const home = policy.choose(colored('hot'), view)!.invoker;
     const blocked = view.map((v) => (v.id === home ? { ...v, inFlightMB: 1024 } : v));
     const decision = policy.choose(colored('hot'), blocked)!;
@@ -129,12 +129,12 @@ describe('least-assigned policy', () => {
     expect(policy.choose(colored('hot'), view)!.invoker).toBe(home);
   });
 
-  it('reassigns a color whose invoker left the view, and assigns only to healthy invokers', () => {
+  it('reassigns a color whose invoker is no longer a member, and assigns only to healthy invokers', () => {
     const table = new ColorTable();
     table.adopt('stale', 9);
     const heard = recorder(table);
-    const policy = new LeastAssignedPolicy({ table });
     const view = healthyView(range(3)).map((v) => (v.id === 0 ? { ...v, status: 'unhealthy' as const } : v));
+    const policy = withMembers(new LeastAssignedPolicy({ table }), view);
     const decision = policy.choose(colored('stale'), view)!;
     expect(decision.invoker).toBe(1);
     expect(heard).toEqual([['stale', 1, 'reassigned']]);
@@ -142,8 +142,8 @@ describe('least-assigned policy', () => {
   });
 
   it('does not write uncolored work into the table', () => {
-    const policy = new LeastAssignedPolicy();
     const view = healthyView(range(6));
+    const policy = withMembers(new LeastAssignedPolicy(), view);
     const request = { namespace: 'guest', action: 'guest/hello', memoryMB: 256 };
     const first = policy.choose(request, view)!;
     expect(policy.choose(request, view)).toEqual(first);

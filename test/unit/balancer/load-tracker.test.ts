@@ -19,7 +19,7 @@ describe('LoadTracker', () => {
     expect(() => tracker.acquire(9, 128)).toThrow(/not tracked/);
   });
 
-  it('keeps one view array until the invoker set changes, so policies keep their tables', () => {
+  it('keeps one view array until the invoker set changes, so reading it allocates nothing', () => {
     const tracker = new LoadTracker();
     tracker.upsert(0, 'healthy', 1024);
     tracker.upsert(1, 'healthy', 1024);
@@ -30,10 +30,6 @@ describe('LoadTracker', () => {
     expect(tracker.view()).toBe(view);
     expect(view[0]).toMatchObject({ inFlightMB: 256, capacityMB: 2048 });
     expect(view[1]!.status).toBe('unhealthy');
-    const policy = new ConsistentHashPolicy();
-    policy.choose({ color: 'a', namespace: 'n', action: 'n/a', memoryMB: 128 }, tracker.view());
-    policy.choose({ color: 'b', namespace: 'n', action: 'n/a', memoryMB: 128 }, tracker.view());
-    expect(policy.rebuilds).toBe(1);
     tracker.upsert(2, 'healthy', 1024);
     expect(tracker.view()).not.toBe(view);
     tracker.remove(0);
@@ -41,6 +37,42 @@ describe('LoadTracker', () => {
     const frozen = tracker.snapshot();
     tracker.acquire(1, 128);
     expect(frozen[0]!.inFlight).toBe(0);
+  });
+
+  it('tells listeners the member ids when the invoker set changes, and only then', () => {
+    const tracker = new LoadTracker();
+    const heard: number[][] = [];
+    const unsubscribe = tracker.onMembersChanged((ids) => heard.push([...ids]));
+    expect(heard).toEqual([[]]); // at once, so a late subscriber starts in step
+    tracker.upsert(3, 'healthy', 1024);
+    tracker.upsert(1, 'healthy', 1024);
+    tracker.upsert(3, 'unhealthy', 2048); // status and capacity: not a membership change
+    tracker.setStatus(1, 'offline');
+    tracker.acquire(3, 256);
+    tracker.release(3, 256);
+    expect(tracker.remove(7)).toBe(false);
+    tracker.remove(3);
+    expect(heard).toEqual([[], [3], [1, 3], [1]]);
+    unsubscribe();
+    tracker.upsert(5, 'healthy', 1024);
+    expect(heard).toHaveLength(4);
+  });
+
+  it('keeps a subscribed policy ready for its view: tables rebuilt on membership changes only', () => {
+    const tracker = new LoadTracker();
+    tracker.upsert(0, 'healthy', 1024);
+    const policy = new ConsistentHashPolicy();
+    tracker.onMembersChanged((ids) => policy.setMembers(ids));
+    tracker.upsert(1, 'healthy', 1024);
+    const request = { color: 'a', namespace: 'n', action: 'n/a', memoryMB: 128 };
+    expect([0, 1]).toContain(policy.choose(request, tracker.view())!.invoker);
+    tracker.acquire(0, 128);
+    tracker.setStatus(1, 'unhealthy');
+    expect(policy.choose(request, tracker.view())!.invoker).toBe(0);
+    expect(policy.rebuilds).toBe(2); // [0] at subscription, then [0, 1]
+    tracker.remove(0);
+    expect(policy.rebuilds).toBe(3);
+    expect(policy.choose(request, tracker.view())).toBeUndefined(); // 1 is unhealthy
   });
 
   it("splits an invoker's memory between controllers as OpenWhisk does, never below 128 MB", () => {

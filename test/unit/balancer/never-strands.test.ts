@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { canTakeRequest } from '../../../src/balancer/common.js';
 import { createPolicy } from '../../../src/balancer/index.js';
 import { policyNames, type Policy, type PolicyName } from '../../../src/balancer/types.js';
-import { arbitraryRequest, arbitraryView, colored, healthyView, range, seeded } from './helpers.js';
+import {
+  arbitraryRequest,
+  arbitraryView,
+  chooseIn,
+  colored,
+  healthyView,
+  range,
+  seeded,
+  withMembers,
+} from './helpers.js';
 
 const variants: [string, (name: PolicyName) => Policy][] = [
   ['plain', (name) => createPolicy(name, { random: seeded(5) })],
@@ -16,7 +25,7 @@ describe.each(variants)('every policy (%s) never strands work', (_variant, make)
     fc.assert(
       fc.property(arbitraryView(), arbitraryRequest, (view, request) => {
         const frozen = JSON.stringify(view);
-        const decision = policy.choose(request, view);
+        const decision = chooseIn(policy, request, view);
         expect(JSON.stringify(view)).toBe(frozen);
         const healthy = view.filter((v) => v.status === 'healthy');
         if (healthy.length === 0) {
@@ -46,13 +55,14 @@ describe('deterministic policies decide identically in two instances from the sa
           fc.integer({ min: 4, max: 64 }),
           fc.array(arbitraryRequest, { minLength: 50, maxLength: 50 }),
           (n, requests) => {
-            const a = createPolicy(name, { boundFactor: 1.25 });
-            const b = createPolicy(name, { boundFactor: 1.25 });
             const view = healthyView(range(n), 2048).map((v) => ({
               ...v,
               inFlight: v.id % 5,
               inFlightMB: (v.id % 5) * 256,
             }));
+            const a = withMembers(createPolicy(name, { boundFactor: 1.25 }), view);
+            const b = createPolicy(name, { boundFactor: 1.25 });
+            b.setMembers(range(n).reverse());
             const copy = view.map((v) => ({ ...v }));
             for (const request of requests) expect(b.choose(request, copy)).toEqual(a.choose(request, view));
           },
@@ -73,7 +83,7 @@ describe('forced placements', () => {
         status: v.id === 0 ? ('offline' as const) : ('healthy' as const),
       }));
       // random() = 0 picks the first healthy invoker: 1.
-      const decision = createPolicy(name, { random: () => 0 }).choose(colored('c'), view)!;
+      const decision = chooseIn(createPolicy(name, { random: () => 0 }), colored('c'), view)!;
       expect(decision.forced).toBe(true);
       expect(decision.invoker).toBe(1);
     },

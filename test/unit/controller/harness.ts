@@ -68,14 +68,21 @@ export async function startHarness(options: HarnessOptions) {
   let ids = 0;
   const policy = options.policy ?? 'consistent-hash';
   const baseline = options.baseline ?? 'openwhisk-sharding';
+  const colored = createPolicy(policy, { boundFactor: 0 });
+  const uncolored = createPolicy(baseline);
+  // As in src/platform/controller-stack.ts: the tracker tells both policies their members.
+  load.onMembersChanged((members) => {
+    colored.setMembers(members);
+    uncolored.setMembers(members);
+  });
   const controller = new Controller({
     controllerId: 'c0',
     replicas: options.replicas ?? 1,
     invokerGoneMs: options.invokerGoneMs ?? 300_000,
     bus,
     policies: {
-      colored: { name: policy, policy: createPolicy(policy, { boundFactor: 0 }) },
-      uncolored: { name: baseline, policy: createPolicy(baseline) },
+      colored: { name: policy, policy: colored },
+      uncolored: { name: baseline, policy: uncolored },
     },
     load,
     putHealthAction: async () => {},
