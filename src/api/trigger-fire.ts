@@ -14,7 +14,7 @@
  * - The trigger's record is written by the controller: start = fire time, end = 0, result = the
  *   payload, and a placement doc of kind `trigger` (no invoker: nothing ran on one).
  */
-import { COLOR_KEY, validateColor, withoutColor } from '../balancer/color.js';
+import { COLOR_KEY, validateColor } from '../balancer/color.js';
 import type { Placement } from '../controller/types.js';
 import type { Identity, KeyValue } from '../protocol/index.js';
 import { statusCodes } from '../protocol/index.js';
@@ -27,6 +27,13 @@ import {
 } from './trigger-rule-doc.js';
 
 export type FirePayload = Record<string, unknown>;
+
+/** `params` without `__palette_color`: routing metadata, never given to an action or shown as a result. */
+function withoutColor(params: FirePayload): FirePayload {
+  if (!Object.prototype.hasOwnProperty.call(params, COLOR_KEY)) return params;
+  const { [COLOR_KEY]: _color, ...rest } = params;
+  return rest;
+}
 
 /** A request header OpenWhisk leaves out of `__ow_headers`, and the credentials we leave out too (README). */
 const droppedHeaders = new Set(['timeout-access', 'authorization']);
