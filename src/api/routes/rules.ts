@@ -106,7 +106,7 @@ export function ruleRoutes(deps: RuleRoutesDeps): Router {
     const target = ruleTargetOf(body, identity.namespace.name, existing);
     await checkReferences(identity, target.trigger, target.action);
 
-    const key = `${namespace}/${name}`;
+    const key = ruleKey({ namespace, name });
     const status: RuleStatus = existing ? await statusOf(existing) : 'active';
     const doc = existing
       ? updateRuleDocument(existing, body, target, now())
@@ -128,7 +128,8 @@ export function ruleRoutes(deps: RuleRoutesDeps): Router {
         throw badRequest(ruleMessages.triggerMissing(fqnString(target.trigger)));
       }
     } catch (err) {
-      // The trigger went away or kept changing: a new rule must not stay without its link.
+      // The trigger went away or kept changing: a new rule must not stay without its link. Should
+      // the delete fail too, the rule is harmless: without a link it is inactive and fires nothing.
       if (!existing) await deps.rules.delete(stored).catch(() => undefined);
       if (isWriteConflict(err)) throw new ApiError(409, ruleMessages.concurrent);
       throw err;
