@@ -26,6 +26,7 @@ import type { ActionPort, ActivationPort, PackagePort, PlacementPort, SubjectPor
 import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
+import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
 
 export interface ApiConfig {
   controllerId: string;
@@ -46,6 +47,8 @@ export interface ApiDeps {
   placements: PlacementPort;
   /** Sequence components for the create checks; default: actions in the caller's default package. */
   components?: ComponentResolver;
+  /** Triggers and rules (absent: their routes answer 404). */
+  triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
   logger: Logger;
   metrics: Registry;
@@ -93,6 +96,18 @@ export function createApi(deps: ApiDeps): ApiApp {
     onPlacementError: (err) =>
       logger.warn({ err }, 'placement records unavailable; activations returned without them'),
   });
+  const triggerRules =
+    deps.triggerRules &&
+    triggerRuleRouters(
+      { packagedActions: packaged.lookup, ...deps.triggerRules },
+      {
+        core,
+        actions: deps.actions,
+        actionCache,
+        controllerId: deps.config.controllerId,
+        logger,
+      },
+    );
   const replies = requestCounter(deps.metrics);
   const countReply = (method: string, route: string, status: number) =>
     replies.inc({ method, route, status });
@@ -149,6 +164,8 @@ export function createApi(deps: ApiDeps): ApiApp {
       }),
     )
     .all(notAllowed('GET, PUT, DELETE, POST'));
+  if (triggerRules) app.use(triggerRules.triggers);
+  if (triggerRules) app.use(triggerRules.rules);
   app.route('/api/v1/namespaces/:ns/activations').get(activations.list).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));

@@ -80,7 +80,7 @@ function payloadOf(body: unknown): unknown {
 }
 
 /** WhiskAction.immutableParameters: a `final` action's defined parameters cannot be overridden. */
-function checkFinalParameters(action: ActionDocument, payload: unknown): void {
+export function checkFinalParameters(action: ActionDocument, payload: unknown): void {
   if (payload === undefined || Array.isArray(payload)) return;
   const isFinal = action.annotations.some((a) => a.key === 'final' && a.value === true);
   if (!isFinal) return;

@@ -12,6 +12,8 @@ import type {
   Identity,
 } from '../protocol/index.js';
 import type { PackageDocument, PackageSummary } from './package-doc.js';
+import type { Placement } from '../controller/types.js';
+import type { RuleDocument, TriggerDocument } from './trigger-rule-doc.js';
 
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
@@ -79,4 +81,43 @@ export interface PackagePort {
   /** Newest `updated` first; `publicOnly`: published packages only (what other namespaces see). */
   list(namespace: string, query: PageQuery & { publicOnly: boolean }): Promise<PackageSummary[]>;
   count(namespace: string, publicOnly: boolean): Promise<number>;
+}
+
+/** A trigger or rule summary as OpenWhisk's `triggers` and `rules` views give it. */
+export interface EntitySummary {
+  namespace: string;
+  name: string;
+  version: string;
+  publish: boolean;
+  annotations: unknown[];
+  updated: number;
+}
+
+/**
+ * Triggers or rules in the whisks database. `get` throws an error named DocumentTypeMismatchError
+ * when the id holds another kind of entity; `put` (create without `_rev`, else replace that
+ * revision) and `delete` throw with `statusCode: 409` when another writer got there first.
+ */
+export interface WhiskEntityPort<D> {
+  get(namespace: string, name: string): Promise<D | undefined>;
+  put(doc: D): Promise<D>;
+  delete(doc: D): Promise<void>;
+  /** Newest `updated` first. */
+  list(namespace: string, page: PageQuery): Promise<EntitySummary[]>;
+  /** Full documents, newest `updated` first. */
+  listDocs(namespace: string, page: PageQuery): Promise<D[]>;
+  count(namespace: string): Promise<number>;
+}
+
+export type TriggerPort = WhiskEntityPort<TriggerDocument>;
+export type RulePort = WhiskEntityPort<RuleDocument>;
+
+/** What a trigger fire writes itself (the controller's own records, R7): create-only, batched. */
+export interface FireRecordPort {
+  /** The trigger's activation record; resolves when stored (never rejects: failures are logged). */
+  recordActivation(
+    record: Record<string, unknown> & { namespace: string; activationId: string },
+  ): Promise<void>;
+  /** Resolves when stored, so the record (written after it) is never read without it. */
+  recordPlacement(placement: Placement): Promise<void>;
 }

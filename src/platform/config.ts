@@ -55,6 +55,8 @@ const configSchema = z.object({
   apiHost: z.string().url().optional(),
   /** Controller replicas sharing each invoker's capacity (OpenWhisk's clusterSize). */
   controllerReplicas: intFrom(1).default(1),
+  /** Trigger fires per minute and namespace (R11); 0 blocks. */
+  limitFiresPerMinute: intFrom(0).default(60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -82,6 +84,7 @@ const envNames: Record<keyof Config, string> = {
   invokerUserMemoryMB: 'PALETTE_INVOKER_MEMORY_MB',
   apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
+  limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
 };
 
 export class ConfigError extends Error {}

@@ -13,6 +13,7 @@ import { storePorts } from './api-adapters.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
 import { SequenceRunner } from '../controller/sequence.js';
+import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
@@ -133,6 +134,11 @@ export function createControllerStack(
     core: sequences,
     ...ports,
     components,
+    triggerRules: {
+      ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
+      firesPerMinute: config.limitFiresPerMinute,
+      replicas: config.controllerReplicas,
+    },
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

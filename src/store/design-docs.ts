@@ -76,6 +76,28 @@ const publicPackages = `function (doc) {
   } catch (e) {}
 }`;
 
+/**
+ * whisks.v2.1.0/triggers and /rules: OpenWhisk's maps (a trigger is an entity with parameters but no
+ * exec and no binding; a rule is one with a trigger), summary under [namespace, updated] and
+ * [root namespace, updated].
+ */
+const entitySummary = (test: string): string => `function (doc) {
+  if (!(${test})) return;
+  try {
+    var root = doc.namespace.split('/')[0];
+    var value = {
+      namespace: doc.namespace, name: doc.name, version: doc.version, publish: doc.publish,
+      annotations: doc.annotations, updated: doc.updated
+    };
+    emit([doc.namespace, doc.updated], value);
+    if (root !== doc.namespace) emit([root, doc.updated], value);
+  } catch (e) {}
+}`;
+const triggers = entitySummary(
+  'doc.exec === undefined && doc.binding === undefined && doc.parameters !== undefined',
+);
+const rules = entitySummary('doc.trigger !== undefined');
+
 /** The ActivationBrief summary (src/protocol/views.ts) shared by both activation views. */
 const activationSummary = `
   var end = doc.end !== 0 ? doc.end : undefined;
@@ -142,6 +164,8 @@ export const designDocuments: Record<DatabaseKey, readonly DesignDocument[]> = {
         actions: { map: actions, reduce: '_count' },
         packages: { map: packages, reduce: '_count' },
         'packages-public': { map: publicPackages, reduce: '_count' },
+        triggers: { map: triggers, reduce: '_count' },
+        rules: { map: rules, reduce: '_count' },
       },
     },
   ],

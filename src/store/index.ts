@@ -9,6 +9,7 @@ import type { CouchConnection } from './couch.js';
 import { PackageStore } from './package-store.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
+import { WhiskEntityStore, type WhiskEntityDoc } from './trigger-rule-store.js';
 
 export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
@@ -18,6 +19,12 @@ export { seedCatalog } from './catalog.js';
 export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
+export {
+  WhiskEntityStore,
+  EntityConflictError,
+  EntityTypeMismatchError,
+  type WhiskEntityDoc,
+} from './trigger-rule-store.js';
 
 export interface Stores {
   readonly subjects: SubjectStore;
@@ -25,6 +32,8 @@ export interface Stores {
   readonly packages: PackageStore;
   readonly activations: ActivationStore;
   readonly placements: PlacementStore;
+  readonly triggers: WhiskEntityStore<WhiskEntityDoc>;
+  readonly rules: WhiskEntityStore<WhiskEntityDoc>;
   /** Writes what is queued, then stops the batch writers. */
   close(): Promise<void>;
 }
@@ -38,6 +47,8 @@ export function createStores(couch: CouchConnection, logger?: Logger): Stores {
     packages: new PackageStore(couch),
     activations,
     placements,
+    triggers: new WhiskEntityStore(couch, 'trigger'),
+    rules: new WhiskEntityStore(couch, 'rule'),
     close: async () => {
       await Promise.all([activations.close(), placements.close()]);
     },

@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type OwcKind = 'activation' | 'ack' | 'ping' | 'whisk-activation' | 'action' | 'package';
+export type OwcKind =
+  'activation' | 'ack' | 'ping' | 'whisk-activation' | 'action' | 'package' | 'trigger' | 'rule';
 
 export interface OwcVerdict {
   ok: boolean;

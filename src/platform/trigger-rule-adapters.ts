@@ -1,0 +1,60 @@
+/**
+ * The API's trigger, rule and fire-record ports over src/store (beside api-adapters.ts). The trigger's record goes through the activation store's batch writer: `_bulk_docs`
+ * without `_rev`, so it is create-only.
+ */
+import type { Logger } from 'pino';
+import type { ActivationStore } from '../store/activation-store.js';
+import type { PlacementStore } from '../store/placement-store.js';
+import type { WhiskEntityDoc, WhiskEntityStore } from '../store/trigger-rule-store.js';
+import type { FireRecordPort, WhiskEntityPort } from '../api/ports.js';
+import type { TriggerRuleDeps } from '../api/trigger-rule-api.js';
+import { entityDocId, type RuleDocument, type TriggerDocument } from '../api/trigger-rule-doc.js';
+
+export function whiskEntityPort<D extends { _id: string }>(
+  store: WhiskEntityStore<WhiskEntityDoc>,
+): WhiskEntityPort<D> {
+  return {
+    get: async (namespace, name) => (await store.get(entityDocId(namespace, name))) as D | undefined,
+    put: async (doc) => (await store.put(doc as unknown as WhiskEntityDoc)) as unknown as D,
+    delete: (doc) => store.delete(doc as unknown as WhiskEntityDoc),
+    list: (namespace, page) => store.list(namespace, page),
+    listDocs: async (namespace, page) => (await store.listDocs(namespace, page)) as unknown as D[],
+    count: (namespace) => store.count(namespace),
+  };
+}
+
+export function fireRecordPort(
+  stores: { activations: ActivationStore; placements: PlacementStore },
+  logger: Logger,
+): FireRecordPort {
+  return {
+    async recordActivation(record) {
+      const outcome = await stores.activations.put(record as Parameters<ActivationStore['put']>[0]);
+      if (!outcome.ok)
+        logger.error({ activationId: record.activationId, outcome }, 'trigger record not stored');
+    },
+    async recordPlacement(placement) {
+      const outcome = await stores.placements.record(placement);
+      if (!outcome.ok)
+        logger.warn({ activationId: placement.activationId, outcome }, 'trigger placement not stored');
+    },
+  };
+}
+
+export function triggerRulePorts(
+  stores: {
+    triggers: WhiskEntityStore<WhiskEntityDoc>;
+    rules: WhiskEntityStore<WhiskEntityDoc>;
+    activations: ActivationStore;
+    placements: PlacementStore;
+  },
+  policies: TriggerRuleDeps['policies'],
+  logger: Logger,
+): TriggerRuleDeps {
+  return {
+    triggers: whiskEntityPort<TriggerDocument>(stores.triggers),
+    rules: whiskEntityPort<RuleDocument>(stores.rules),
+    records: fireRecordPort(stores, logger),
+    policies,
+  };
+}
