@@ -187,6 +187,7 @@ export class KafkaBus implements MessageBus {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     if (this.closed) throw new Error('message bus is closed');
+    if (options.startAt === 'latest') await this.startGroupAtEnd(this.name(groupId), this.name(topic));
     const sessionTimeout = this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const subscription = new KafkaSubscription(
       this.kafka.consumer({
@@ -213,6 +214,23 @@ export class KafkaBus implements MessageBus {
       throw err;
     }
     return subscription;
+  }
+
+  /**
+   * Commits the topic's current end offsets for a group that has none, before its consumer joins.
+   * Leaving "latest" to the consumer would resolve it at its first fetch, after the join: a message
+   * sent in between would be skipped.
+   */
+  private async startGroupAtEnd(groupId: string, topic: string): Promise<void> {
+    const admin = await this.connectAdmin();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    if ((committed?.partitions ?? []).some((p) => Number(p.offset) >= 0)) return;
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    });
   }
 
   async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
