@@ -6,7 +6,10 @@
  *   is sent at once, and again every minute while it is Unhealthy or Unresponsive.
  * - Any result of an invocation on it goes into a ring buffer of its last 10 results. A success
  *   while Unhealthy triggers another test action at once. More than 3 system errors in the buffer
- *   make it Unhealthy, more than 3 timeouts Unresponsive, otherwise a result makes it Healthy.
+ *   make it Unhealthy, more than 3 timeouts Unresponsive; otherwise a success makes it Healthy, an
+ *   error while the buffer holds at most 3 results makes it Unhealthy (system error) or
+ *   Unresponsive (timeout), and any other result leaves the state as it is (InvokerActor at the
+ *   pinned commit).
  * - 10 s without a ping or a result makes it Offline; a ping with `isEnabled: false` too. An
  *   enabled ping brings an Offline invoker back to Unhealthy (and a test action is sent).
  *
@@ -97,9 +100,14 @@ export class InvokerSupervisor {
     if ((state.status === 'healthy' && result === 'success') || state.status === 'offline') return;
     const systemErrors = state.results.filter((r) => r === 'systemError').length;
     const timeouts = state.results.filter((r) => r === 'timeout').length;
+    const priming = state.results.length <= bufferErrorTolerance;
     if (systemErrors > bufferErrorTolerance) this.transition(state, 'unhealthy', now);
     else if (timeouts > bufferErrorTolerance) this.transition(state, 'unresponsive', now);
-    else this.transition(state, 'healthy', now);
+    // Only a success makes an invoker healthy; an error while the buffer is still priming sends it
+    // to unhealthy (system error) or unresponsive (timeout); otherwise the state holds.
+    else if (result === 'success') this.transition(state, 'healthy', now);
+    else if (priming && result === 'systemError') this.transition(state, 'unhealthy', now);
+    else if (priming && result === 'timeout') this.transition(state, 'unresponsive', now);
   }
 
   /** Applies the 10 s silence rule and the periodic test actions. */

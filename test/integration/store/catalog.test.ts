@@ -78,7 +78,7 @@ describe('the utils catalog', () => {
 });
 
 describe("OpenWhisk's whisks design document", () => {
-  it('an existing one without the package views gets them added; its own views are left as they are', async () => {
+  it('an existing one without the package, trigger and rule views gets them added; its own views are left as they are', async () => {
     const prefix = uniquePrefix('ddoc');
     const couch = await connect(prefix);
     const db = couch.db<Record<string, unknown>>('whisks');
@@ -93,6 +93,12 @@ describe("OpenWhisk's whisks design document", () => {
       views: Record<string, { map: string }>;
     };
     expect(upgraded.views.actions?.map).toBe(ownMap);
-    expect(Object.keys(upgraded.views).sort()).toEqual(['actions', 'packages', 'packages-public']);
+    expect(Object.keys(upgraded.views).sort()).toEqual([
+      'actions',
+      'packages',
+      'packages-public',
+      'rules',
+      'triggers',
+    ]);
   });
 });

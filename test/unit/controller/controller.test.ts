@@ -138,7 +138,8 @@ describe('controller core: forced completion', () => {
     await h.invokers[0]!.complete(h.invokers[0]!.held[0]!);
     await h.clock.advance(0);
     expect(inFlightOn(h, 0)).toBe(0);
-    expect(h.status(0)).toBe('healthy');
+    // One timeout while the 10-result buffer is still priming: OpenWhisk's InvokerActor goes unresponsive.
+    expect(h.status(0)).toBe('unresponsive');
   });
 
   it('more than three forced completions in the last ten results make the invoker unresponsive', async () => {

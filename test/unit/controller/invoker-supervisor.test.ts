@@ -57,7 +57,8 @@ describe('invoker supervision as OpenWhisk does it', () => {
     it(`more than 3 ${result}s in the last 10 results make it ${to}; a few do not`, () => {
       const { supervisor, ping, status } = setup();
       ping(0, 0);
-      supervisor.onInvocationFinished(0, 'success', 1);
+      // Past priming (more than 3 results), a few errors leave a healthy invoker healthy.
+      for (let i = 0; i < 4; i++) supervisor.onInvocationFinished(0, 'success', 1);
       for (let i = 0; i < 3; i++) supervisor.onInvocationFinished(0, result, 2);
       expect(status(0)).toBe('healthy');
       supervisor.onInvocationFinished(0, result, 3);
@@ -69,6 +70,31 @@ describe('invoker supervision as OpenWhisk does it', () => {
       expect(status(0)).toBe('healthy');
     });
   }
+
+  it('a failed health test does not make a new invoker healthy: a system error keeps it unhealthy, a timeout makes it unresponsive', () => {
+    const { supervisor, ping, status } = setup();
+    ping(0, 0);
+    supervisor.onInvocationFinished(0, 'systemError', 1);
+    expect(status(0)).toBe('unhealthy');
+    ping(1, 0);
+    supervisor.onInvocationFinished(1, 'timeout', 1);
+    expect(status(1)).toBe('unresponsive');
+    supervisor.onInvocationFinished(1, 'success', 2);
+    expect(status(1)).toBe('healthy');
+  });
+
+  it('while the buffer is priming one error takes a healthy invoker out; at steady state a lone error changes nothing', () => {
+    const { supervisor, ping, status } = setup();
+    ping(0, 0);
+    supervisor.onInvocationFinished(0, 'success', 1);
+    expect(status(0)).toBe('healthy');
+    supervisor.onInvocationFinished(0, 'systemError', 2);
+    expect(status(0)).toBe('unhealthy');
+    for (let i = 0; i < 3; i++) supervisor.onInvocationFinished(0, 'success', 3);
+    expect(status(0)).toBe('healthy');
+    supervisor.onInvocationFinished(0, 'systemError', 4);
+    expect(status(0)).toBe('healthy');
+  });
 
   it('sends a test action every minute while unhealthy, never while healthy', () => {
     const { supervisor, ping, tests } = setup();
