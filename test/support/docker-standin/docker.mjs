@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,8 +81,6 @@ function alive(pid) {
     return error.code === 'EPERM';
   }
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The proxy's pid, once the supervisor has started it (bounded wait). */
 async function proxyPid(dir) {
@@ -302,7 +301,8 @@ function ps(args) {
     else if (arg === '--all' || arg === '-a') all = true;
     else if (arg === '--filter' || arg === '-f') {
       const filter = args[++i] ?? '';
-      if (!filter.startsWith('name=')) throw new Unsupported(`the stand-in filters by name only, got: ${filter}`);
+      if (!filter.startsWith('name='))
+        throw new Unsupported(`the stand-in filters by name only, got: ${filter}`);
       names.push(filter.slice(5));
     } else throw new Unsupported(`unknown flag: ${arg}`);
   }

@@ -19,8 +19,7 @@ const timestamp = () => new Date().toISOString().replace('Z', '000000Z');
 
 function writer(stream) {
   let pending = '';
-  const emit = (line) =>
-    fs.writeSync(log, `${JSON.stringify({ log: line, stream, time: timestamp() })}\n`);
+  const emit = (line) => fs.writeSync(log, `${JSON.stringify({ log: line, stream, time: timestamp() })}\n`);
   return {
     data(chunk) {
       pending += chunk.toString('utf8');
@@ -47,6 +46,8 @@ const proxy = spawn(
   },
 );
 fs.writeFileSync(path.join(dir, 'proxy.pid'), String(proxy.pid));
+// Kept after `docker rm -f`: which container (and so which invoker) a proxy pid belonged to.
+fs.appendFileSync(path.join(dir, '..', '..', 'proxies.log'), `${meta.id} ${proxy.pid} ${meta.name}\n`);
 const out = writer('stdout');
 const err = writer('stderr');
 proxy.stdout.on('data', out.data);
