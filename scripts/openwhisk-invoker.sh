@@ -109,6 +109,7 @@ cmd_build() {
     die "maven build failed (see the output above)"
   cp "$work/target/openwhisk-invoker.jar" "$out/"
   cp -R "$work/target/lib" "$out/lib"
+  cp "$work/target/openwhisk-invoker-invoker-conf.jar" "$out/lib/"
   cp "$work/upstream-src/common/scala/transformEnvironment.sh" "$out/"
   cp "$work/upstream-src/ansible/files/runtimes.json" "$out/"
   cp "$work/upstream-src/LICENSE.txt" "$work/upstream-src/NOTICE.txt" "$out/"
@@ -219,7 +220,7 @@ cmd_start() {
 mount --bind "$standin_dir/docker" "$target" || exit 125
 cd "$run"
 eval "props=($props)"
-exec java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "\${props[@]}" -jar "$out/openwhisk-invoker.jar" --id "$id" --uniqueName "$name"
+exec java -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "\${props[@]}" -cp "$out/openwhisk-invoker.jar:$out/lib/*" org.apache.openwhisk.core.invoker.Invoker --id "$id" --uniqueName "$name"
 EOF
   )
   if [[ $foreground -eq 1 ]]; then

@@ -162,6 +162,8 @@ const runValueFlags = new Set([
   '--cap-add',
   '--label',
   '--security-opt',
+  '--log-driver',
+  '--log-opt',
 ]);
 
 async function run(args) {
@@ -177,6 +179,8 @@ async function run(args) {
       const eq = value.indexOf('=');
       if (eq <= 0) throw new DockerError(`invalid environment variable: ${value}`, 125);
       options.env[value.slice(0, eq)] = value.slice(eq + 1);
+    } else if (flag === '--log-driver' && value !== 'json-file') {
+      throw new Unsupported(`the stand-in writes json-file logs only, not --log-driver ${value}`, 125);
     } else if (flag === '--network') options.network = value;
     else if (flag === '--name') options.name = value;
     else options.flags[flag] = value;
