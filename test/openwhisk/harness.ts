@@ -37,18 +37,30 @@ export async function startFleet(
     throw new Error('the global setup did not export KAFKA_BROKERS and COUCHDB_URL');
   await ensureCouchUser(couchUrl);
   const prefix = uniquePrefix(name);
-  const platform = await startPlatform({
-    noInvokers: true,
-    invokerProcesses: true,
-    overrides: {
-      port: 0,
-      kafkaTopicPrefix: prefix,
-      dbPrefix: prefix,
-      logLevel: 'silent',
-      invokers: realIds.length + paletteIds.length,
-      ...overrides,
-    },
-  });
+  const start = () =>
+    startPlatform({
+      noInvokers: true,
+      invokerProcesses: true,
+      overrides: {
+        port: 0,
+        kafkaTopicPrefix: prefix,
+        dbPrefix: prefix,
+        logLevel: 'silent',
+        invokers: realIds.length + paletteIds.length,
+        ...overrides,
+      },
+    });
+  // A broker that has just started may answer a first topic creation with a retriable
+  // UNKNOWN_TOPIC_OR_PARTITION; the platform fails its start then, so try again (bounded).
+  let platform: Platform | undefined;
+  for (let attempt = 1; !platform; attempt++) {
+    try {
+      platform = await start();
+    } catch (error) {
+      if (attempt >= 3 || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
   const real = new Map<number, RealInvoker>();
   const fleet: Fleet = {
     platform,

@@ -119,7 +119,8 @@ async function leaseAddress(owner) {
       } catch {
         continue; // being written right now by another call
       }
-      if (fs.existsSync(path.join(holder, 'standin.json'))) continue;
+      // The holder's folder exists from before its lease until `rm -f` (or the test teardown) removes it.
+      if (fs.existsSync(holder)) continue;
       fs.rmSync(lease, { recursive: true, force: true }); // its container is gone: reclaim
       try {
         fs.mkdirSync(lease);
