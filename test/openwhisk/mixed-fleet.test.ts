@@ -119,9 +119,15 @@ describe.skipIf(reason !== undefined)('one real OpenWhisk invoker beside two Pal
       `[openwhisk] blocking latency, 500 sequential invokes after 50 warm-ups, same run:\n` +
         `  ${row('real OpenWhisk invoker', real)}\n  ${row('Palette invoker', palette)}`,
     );
-    // the real invoker served the color from one warm container through all 550 calls
+    // The real invoker served the color's 550 calls from a few warm containers. (More than one: OpenWhisk
+    // answers a blocking call before it has collected the logs, and a container is free again only after.)
     const after = (await rest.invoke('probe', { __palette_color: realColor })).body as MixedResult;
     expect(fleet.invokerOfPid(after.pid)).toBe(REAL);
-    expect(after.count).toBeGreaterThan(550);
+    const started =
+      fleet.real
+        .get(REAL)!
+        .dockerCalls()
+        .match(/ ok run -d /g) ?? [];
+    expect(started.length, 'containers the real invoker started for >550 calls').toBeLessThan(12);
   });
 });

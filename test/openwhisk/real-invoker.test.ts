@@ -108,12 +108,21 @@ describe.skipIf(reason !== undefined)('two real OpenWhisk invokers under Palette
       const results: ProbeResult[] = [];
       for (let i = 0; i < 4; i++) results.push(await invokeColored(color, `${color}-${i}`));
       expect(results.map((r) => r.echo)).toEqual([0, 1, 2, 3].map((i) => `${color}-${i}`));
-      // one warm container per color: same proxy process, module counter going up by one
-      expect(new Set(results.map((r) => r.pid)).size, `${color} used one container`).toBe(1);
-      const counts = results.map((r) => r.count);
-      expect(counts.slice(1)).toEqual(counts.slice(0, -1).map((c) => c + 1));
-      const ranOn = fleet.invokerOfPid(results[0]!.pid);
-      expect(ranOn, `${color}'s container belongs to a real invoker`).toBeDefined();
+      // Warm containers are reused: fewer proxy processes than calls, and a container that comes back has
+      // run exactly the calls in between (its module counter). OpenWhisk frees a container only after it
+      // has collected the logs, so a quick next call may be given another warm one.
+      const pids = new Set(results.map((r) => r.pid));
+      expect(pids.size, `${color} reused a warm container`).toBeLessThan(results.length);
+      const last = new Map<number, number>();
+      for (const r of results) {
+        if (last.has(r.pid))
+          expect(r.count, `${color}: counter of proxy ${r.pid}`).toBe(last.get(r.pid)! + 1);
+        last.set(r.pid, r.count);
+      }
+      const owners = new Set([...pids].map((pid) => fleet.invokerOfPid(pid)));
+      expect(owners.size, `${color} ran on one invoker`).toBe(1);
+      const ranOn = [...owners][0];
+      expect(ranOn, `${color}'s containers belong to a real invoker`).toBeDefined();
       for (const result of results) {
         const record = await getRecord(result.activationId);
         expect(annotation(record, 'palette.color')).toBe(color);
