@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Apache OpenWhisk's own classic invoker (InvokerReactive, ContainerPool, ContainerProxy, the Docker
 # container factory), compiled from source and run beside Palette, with the project's `docker`
-# stand-in (test/support/docker-standin/) in place of a Docker engine.
+# stand-in (test/support/docker-standin/) in place of a Docker engine. README: "Tested against
+# Apache OpenWhisk's own invoker".
 #
 #   scripts/openwhisk-invoker.sh build
 #       Compiles apache/openwhisk@1fae641 (common/scala + core/invoker, see LEFT_OUT below) with Maven

@@ -1,7 +1,8 @@
 // The `docker` command line, as far as Apache OpenWhisk's DockerClient (core/invoker, containerpool/docker)
 // uses it, on a machine without a Docker engine: each "container" is OpenWhisk's own Node.js action
 // proxy (core/nodejsActionBase, unchanged) run as a local process on its own loopback address
-// 127.0.0.N:8080. Test support only (see README.md here); never installed on a system path.
+// 127.0.0.N:8080. Test support only (README: "Tested against Apache OpenWhisk's own invoker"); never
+// installed on a system path.
 //
 // Subcommands, exactly in the forms DockerClient runs them:
 //   version --format {{.Client.Version}}
@@ -332,9 +333,21 @@ function version(args) {
   throw new Unsupported(`the stand-in answers version [--format {{.Client.Version}}] only`);
 }
 
+function help() {
+  const source = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const end = source.findIndex((line) => !line.startsWith('//'));
+  return `${source
+    .slice(0, end)
+    .map((line) => line.replace(/^\/\/ ?/, ''))
+    .join('\n')}\n`;
+}
+
 async function main() {
   const [command, ...args] = argv;
   switch (command) {
+    case '--help':
+    case 'help':
+      return help();
     case 'version':
       return version(args);
     case 'run':
