@@ -11,6 +11,8 @@
 #       the lockfile under test/support/docker-standin/action-proxy/. Prints the build folder on stdout.
 #       Cached: a run with the same inputs (this script, the pom, the stand-ins, the tarballs, the
 #       lockfile) prints the folder at once.
+#   scripts/openwhisk-invoker.sh path
+#       Prints the build folder for the current inputs; exit status 1 when it is not built yet.
 #   scripts/openwhisk-invoker.sh start --id N [options]
 #       Runs invoker N (no ZooKeeper: `--id N`) in a private mount namespace whose /usr/bin/docker (or
 #       /usr/local/bin/docker, the first that exists: the one OpenWhisk's DockerClient would run) is the
@@ -39,6 +41,7 @@ standin_dir="$project_dir/test/support/docker-standin"
 cache_root="$project_dir/.cache/openwhisk-invoker"
 run_root="$cache_root/run"
 
+# --- build inputs: this part of the script (to the matching end marker) is in the build's cache key ---
 # Files of the tarball that are not compiled, and why (the README repeats this list).
 # common/scala: cloud and cluster back ends whose SDKs the classic invoker never loads, plus the two
 # file-based log/activation stores that need pekko-connectors-file's LogRotatorSink (not served for
@@ -57,6 +60,7 @@ readonly LEFT_OUT_INVOKER=(
   containerpool/v2 containerpool/kubernetes
 )
 
+# --- end of the build inputs in the script (cmd_build below is in the key too) ---
 say() { printf 'openwhisk-invoker: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
@@ -64,9 +68,12 @@ usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
+# The cache key: the parts of this script that shape the build (the left-out lists and cmd_build), the
+# pom, the Scala stand-ins, both tarballs and the action proxy's lockfile. Edits elsewhere keep the build.
 inputs_stamp() {
   {
-    cat "${BASH_SOURCE[0]}" "$here/pom.xml" "$src_dir/openwhisk-src.tgz" "$src_dir/openwhisk-runtime-nodejs-src.tgz" \
+    sed -n -e '/^# --- build inputs/,/^# --- end of the build inputs/p' -e '/^cmd_build()/,/^}/p' "${BASH_SOURCE[0]}"
+    cat "$here/pom.xml" "$src_dir/openwhisk-src.tgz" "$src_dir/openwhisk-runtime-nodejs-src.tgz" \
       "$standin_dir/action-proxy/package-lock.json"
     find "$here/standins" -type f | LC_ALL=C sort | xargs cat
   } | sha256sum | cut -c1-16
@@ -285,6 +292,12 @@ cmd_stop() {
 
 case "${1:-}" in
   build) shift; cmd_build "$@" ;;
+  path)
+    shift
+    [[ $# -eq 0 ]] || die "path takes no options (got: $*)"
+    echo "$(build_dir)"
+    [[ -f "$(build_dir)/.complete" ]]
+    ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   -h | --help | help) usage ;;
