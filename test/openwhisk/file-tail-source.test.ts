@@ -38,7 +38,7 @@ describe.skipIf(reason !== undefined)('FileTailSource stand-in', () => {
 
     // wait until the source has read to the end of what is there, then grow the file twice
     const deadline = Date.now() + 60_000;
-    while (!out.includes('[789]')) {
+    while (!out.includes('CHUNK 789\n')) {
       expect(Date.now(), `no first chunks: ${out} ${err}`).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -50,7 +50,7 @@ describe.skipIf(reason !== undefined)('FileTailSource stand-in', () => {
     appendFileSync(file, 'GHIJ');
 
     expect(await exited, err).toBe(0);
-    const chunks = [...out.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!);
+    const chunks = [...out.matchAll(/^CHUNK (.*)$/gm)].map((m) => m[1]!);
     expect(chunks.join('')).toBe('3456789ABCDEFGHIJ');
     expect(chunks.slice(0, 2)).toEqual(['3456', '789']);
     expect(chunks.every((c) => c.length >= 1 && c.length <= 4)).toBe(true);
