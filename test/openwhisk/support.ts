@@ -36,8 +36,9 @@ export function realInvokerBuild(): Promise<{ dir: string } | { reason: string }
   built ??= (async () => {
     if (process.getuid?.() !== 0)
       return { reason: 'the real invoker needs root (unshare -m for the docker stand-in)' };
-    if (!existsSync(join(root, '../shared/tools/openwhisk-src/openwhisk-src.tgz')))
-      return { reason: 'no ../shared/tools/openwhisk-src (the OpenWhisk source tarball)' };
+    const sources = process.env.OPENWHISK_SRC_DIR ?? join(root, '../shared/tools/openwhisk-src');
+    if (!existsSync(join(sources, 'openwhisk-src.tgz')))
+      return { reason: `no OpenWhisk source tarball in ${sources} (../shared, or OPENWHISK_SRC_DIR)` };
     const { code, out } = await run(script, ['build'], 40 * 60_000);
     const dir = out.trim().split('\n').at(-1) ?? '';
     if (code !== 0 || !existsSync(join(dir, 'openwhisk-invoker.jar')))
