@@ -84,6 +84,7 @@ export async function startFleet(
     stop: async () => {
       await Promise.all([...real.values()].map((r) => r.stop()));
       await platform.stop();
+      for (const r of real.values()) rmSync(r.runDir, { recursive: true, force: true });
     },
   };
   try {
