@@ -243,14 +243,18 @@ EOF
 }
 
 kill_containers() {
-  local run="$1" f pgid
+  local run="$1" f pgid ip lease
   for f in "$run"/containers/*/standin.json; do
     [[ -f $f ]] || continue
     pgid=$(sed -n 's/.*"pgid":\([0-9]*\).*/\1/p' "$f")
     [[ -n $pgid ]] && kill -KILL -- "-$pgid" 2>/dev/null || true
+    ip=$(sed -n 's/.*"ip":"\([0-9.]*\)".*/\1/p' "$f")
+    lease="$run_root/ip-leases/$ip"
+    if [[ -n $ip && -f $lease/owner && $(cat "$lease/owner") == "$(dirname "$f")" ]]; then
+      rm -rf "$lease"
+    fi
     rm -rf "$(dirname "$f")"
   done
-  # IP leases whose container is gone are reclaimed by the stand-in itself.
 }
 
 stop_one() {
