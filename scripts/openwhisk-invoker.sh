@@ -247,7 +247,7 @@ kill_containers() {
   for f in "$run"/containers/*/standin.json; do
     [[ -f $f ]] || continue
     pgid=$(sed -n 's/.*"pgid":\([0-9]*\).*/\1/p' "$f")
-    [[ -n $pgid ]] && kill -KILL -- "-$pgid" 2>/dev/null || true
+    [[ -n $pgid && $pgid -gt 1 ]] && kill -KILL -- "-$pgid" 2>/dev/null || true # never 0: our own group
     ip=$(sed -n 's/.*"ip":"\([0-9.]*\)".*/\1/p' "$f")
     lease="$run_root/ip-leases/$ip"
     if [[ -n $ip && -f $lease/owner && $(cat "$lease/owner") == "$(dirname "$f")" ]]; then

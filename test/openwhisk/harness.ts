@@ -5,7 +5,7 @@
  * the file's own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPlatform, type Platform } from '../../src/platform/platform.js';
@@ -13,6 +13,17 @@ import type { Config } from '../../src/platform/config.js';
 import { findWsk } from '../integration/clients/wsk-binary.js';
 import { uniquePrefix } from '../support/platform.js';
 import { ensureCouchUser, inCi, root, startRealInvoker, type RealInvoker } from './support.js';
+
+/** State folders of earlier runs, older than a day. */
+function pruneOldRuns(): void {
+  const runs = join(root, '.cache/openwhisk-invoker/run');
+  if (!existsSync(runs)) return;
+  for (const name of readdirSync(runs)) {
+    const dir = join(runs, name);
+    if (name !== 'ip-leases' && Date.now() - statSync(dir).mtimeMs > 86_400_000)
+      rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export interface Fleet {
   platform: Platform;
@@ -36,6 +47,7 @@ export async function startFleet(
   if (!kafkaBrokers || !couchUrl)
     throw new Error('the global setup did not export KAFKA_BROKERS and COUCHDB_URL');
   await ensureCouchUser(couchUrl);
+  pruneOldRuns();
   const prefix = uniquePrefix(name);
   const start = () =>
     startPlatform({
@@ -84,7 +96,8 @@ export async function startFleet(
     stop: async () => {
       await Promise.all([...real.values()].map((r) => r.stop()));
       await platform.stop();
-      for (const r of real.values()) rmSync(r.runDir, { recursive: true, force: true });
+      // keep each invoker's logs (invoker.log, docker-calls.log) for a look after a failure; drop the rest
+      for (const r of real.values()) rmSync(join(r.runDir, 'containers'), { recursive: true, force: true });
     },
   };
   try {

@@ -213,26 +213,47 @@ async function run(args) {
   };
   fs.writeFileSync(path.join(dir, 'config.v2.json'), JSON.stringify(config));
   fs.writeFileSync(path.join(dir, `${id}-json.log`), '');
-  const supervisor = spawn(process.execPath, [path.join(here, 'supervisor.mjs'), dir], {
-    detached: true,
-    stdio: 'ignore',
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
   const meta = {
     id,
     name: options.name,
     image,
     ip,
     network: options.network,
-    pgid: supervisor.pid,
+    pgid: 0,
     proxyDir,
     standinDir: here,
     env: options.env,
     flags: options.flags,
   };
+  // Written before the supervisor starts (it reads it), and again with its process group.
+  fs.writeFileSync(path.join(dir, 'standin.json'), JSON.stringify(meta));
+  const supervisorLog = fs.openSync(path.join(dir, 'supervisor.log'), 'a');
+  const supervisor = spawn(process.execPath, [path.join(here, 'supervisor.mjs'), dir], {
+    detached: true,
+    stdio: ['ignore', supervisorLog, supervisorLog],
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
+  fs.closeSync(supervisorLog);
+  meta.pgid = supervisor.pid;
   fs.writeFileSync(path.join(dir, 'standin.json'), JSON.stringify(meta));
   supervisor.unref();
+  // As `docker run -d`, answer once the container's process runs: here, once the supervisor has
+  // started the proxy (bounded); a supervisor that died is a container that failed to start.
+  for (let i = 0; i < 500 && !fs.existsSync(path.join(dir, 'proxy.pid')); i++) {
+    if (!alive(supervisor.pid)) break;
+    await sleep(20);
+  }
+  if (!fs.existsSync(path.join(dir, 'proxy.pid'))) {
+    const why = fs
+      .readFileSync(path.join(dir, 'supervisor.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    rm(['-f', id]);
+    throw new DockerError(`Error response from daemon: container ${id} did not start: ${why}`, 125);
+  }
   return `${id}\n`;
 }
 
@@ -276,7 +297,7 @@ function rm(args) {
   if (!fs.existsSync(path.join(dir, 'standin.json'))) return ''; // as rm -f: a missing container is no error
   const meta = readJson(path.join(dir, 'standin.json'));
   try {
-    process.kill(-meta.pgid, 'SIGKILL');
+    if (meta.pgid > 1) process.kill(-meta.pgid, 'SIGKILL'); // never 0: that would be our own group
   } catch {
     // already gone
   }
@@ -292,7 +313,7 @@ function listContainers(all) {
     const file = path.join(containersDir, id, 'standin.json');
     if (!fs.existsSync(file)) continue;
     const meta = readJson(file);
-    if (all || alive(meta.pgid)) out.push({ id, meta });
+    if (all || (meta.pgid > 1 && alive(meta.pgid))) out.push({ id, meta });
   }
   return out;
 }
