@@ -4,19 +4,18 @@
  * color moves (issue 14).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restClient } from '../support/platform.js';
-import { probeCode, startFleet, type Fleet, type ProbeResult } from './harness.js';
+import { probeCode, restFor, startFleet, type Fleet, type ProbeResult } from './harness.js';
 import { skipReason } from './support.js';
 
 const reason = await skipReason();
 
 describe.skipIf(reason !== undefined)('SIGKILL of a real OpenWhisk invoker', () => {
   let fleet: Fleet;
-  let rest: ReturnType<typeof restClient>;
+  let rest: ReturnType<typeof restFor>;
 
   beforeAll(async () => {
     fleet = await startFleet('owkill', [0, 1, 2]);
-    rest = restClient(fleet.platform);
+    rest = restFor(fleet);
     const reply = await rest.call('PUT', '/namespaces/_/actions/probe?overwrite=true', {
       exec: { kind: 'nodejs:20', code: probeCode },
     });
@@ -50,11 +49,7 @@ describe.skipIf(reason !== undefined)('SIGKILL of a real OpenWhisk invoker', () 
     killed.kill('SIGKILL');
     await exited;
 
-    const deadline = Date.now() + 60_000;
-    while (fleet.platform.controller.invokerHealth().find((h) => h.id === victim)?.status !== 'offline') {
-      expect(Date.now(), 'Palette sees the killed invoker offline').toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await fleet.waitStatus([victim], 'down', 60_000); // Palette sees it offline (no ping for 10 s)
 
     const after = new Map<string, number>();
     for (const color of colors) after.set(color, await placeOf(color));

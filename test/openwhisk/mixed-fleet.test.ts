@@ -9,8 +9,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { percentile, sortNumbers } from '../../bench/lib/stats.js';
-import { restClient } from '../support/platform.js';
-import { probeCode, startFleet, type Fleet, type ProbeResult } from './harness.js';
+import { probeCode, restFor, startFleet, type Fleet, type ProbeResult } from './harness.js';
 import { skipReason } from './support.js';
 
 const reason = await skipReason();
@@ -25,12 +24,12 @@ type MixedResult = ProbeResult & { paletteInvoker: number | null };
 
 describe.skipIf(reason !== undefined)('one real OpenWhisk invoker beside two Palette invokers', () => {
   let fleet: Fleet;
-  let rest: ReturnType<typeof restClient>;
+  let rest: ReturnType<typeof restFor>;
   const REAL = 0;
 
   beforeAll(async () => {
     fleet = await startFleet('owmixed', [REAL], [1, 2]);
-    rest = restClient(fleet.platform);
+    rest = restFor(fleet);
     for (const [name, code] of [
       ['probe', mixedProbe],
       ['apperror', `function main() { return { error: 'not a valid order' }; }`],
@@ -95,8 +94,8 @@ describe.skipIf(reason !== undefined)('one real OpenWhisk invoker beside two Pal
           {
             env: {
               ...process.env,
-              BLOCKING_URL: `${fleet.platform.apiHost}/api/v1/namespaces/_/actions/probe?blocking=true`,
-              BLOCKING_AUTH: `Basic ${Buffer.from(fleet.platform.authKey).toString('base64')}`,
+              BLOCKING_URL: `${fleet.apiHost}/api/v1/namespaces/_/actions/probe?blocking=true`,
+              BLOCKING_AUTH: `Basic ${Buffer.from(fleet.authKey).toString('base64')}`,
               BLOCKING_BODY: JSON.stringify({ __palette_color: color }),
               BLOCKING_SAMPLES: '500',
               BLOCKING_WARMUP: '50',

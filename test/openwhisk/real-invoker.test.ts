@@ -9,11 +9,11 @@
  *   through Palette, with the palette.* placement annotations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restClient } from '../support/platform.js';
 import {
   annotation,
   jsonOf,
   probeCode,
+  restFor,
   startFleet,
   wskFor,
   type Fleet,
@@ -26,7 +26,7 @@ const reason = await skipReason();
 describe.skipIf(reason !== undefined)('two real OpenWhisk invokers under Palette', () => {
   let fleet: Fleet;
   let wsk: ReturnType<typeof wskFor>;
-  let rest: ReturnType<typeof restClient>;
+  let rest: ReturnType<typeof restFor>;
 
   const put = async (name: string, code: string, limits: Record<string, number> = {}) => {
     const reply = await rest.call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, {
@@ -65,8 +65,8 @@ describe.skipIf(reason !== undefined)('two real OpenWhisk invokers under Palette
 
   beforeAll(async () => {
     fleet = await startFleet('owreal', [0, 1]);
-    wsk = wskFor(fleet.platform);
-    rest = restClient(fleet.platform);
+    wsk = wskFor(fleet);
+    rest = restFor(fleet);
     await put('probe', probeCode);
     await put('apperror', `function main() { return { error: 'not a valid order' }; }`);
     await put('thrower', `function main() { throw new Error('boom'); }`);
@@ -83,13 +83,13 @@ describe.skipIf(reason !== undefined)('two real OpenWhisk invokers under Palette
   }, 120_000);
 
   it('the real invokers are healthy for Palette, and their health test action ran on them', async () => {
-    const states = fleet.platform.controller.invokerHealth();
-    expect(states.map((h) => [h.id, h.name, h.status])).toEqual([
-      [0, 'openwhisk-invoker-0', 'healthy'],
-      [1, 'openwhisk-invoker-1', 'healthy'],
+    const view = await fleet.health();
+    expect([...view.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, { label: 'invoker0/openwhisk-invoker-0', status: 'up' }],
+      [1, { label: 'invoker1/openwhisk-invoker-1', status: 'up' }],
     ]);
     // The health test action's records, written by the real invokers themselves under whisk.system.
-    const db = `${fleet.platform.couchUrl.replace(/\/$/, '')}/${fleet.prefix}activations`;
+    const db = `${fleet.couchUrl.replace(/\/$/, '')}/${fleet.prefix}activations`;
     const query = `startkey=${encodeURIComponent('"whisk.system/"')}&endkey=${encodeURIComponent('"whisk.system/\ufff0"')}`;
     const reply = await fetch(`${db}/_all_docs?include_docs=true&${query}`);
     const rows = ((await reply.json()) as { rows: { doc: Record<string, unknown> }[] }).rows;
