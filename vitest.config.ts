@@ -27,6 +27,20 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      {
+        // Apache OpenWhisk's own invoker (built from source, scripts/openwhisk-invoker.sh) under Palette's
+        // controller, on the same broker and CouchDB. Files run one after another (each starts JVMs):
+        // vitest 3 takes `fileParallelism` only at the root, so the project form is one single fork.
+        extends: true,
+        test: {
+          name: 'openwhisk',
+          include: ['test/openwhisk/**/*.test.ts'],
+          globalSetup: ['test/setup/global.ts'],
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 180_000,
+          hookTimeout: 45 * 60_000,
+        },
+      },
     ],
   },
 });

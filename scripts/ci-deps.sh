@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # System tools the test suite needs beyond node_modules, installed idempotently (CI runs as root on
 # Debian): a JRE and Maven for the project's Kafka broker (scripts/kafka.sh), and kcat, the
-# independent Kafka client the integration tests read messages back with.
+# independent Kafka client the integration tests read messages back with; javac (a JDK) for the
+# openwhisk suite's FileTailSource check, and unshare for its real invokers' mount namespaces.
 set -euo pipefail
 
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 
 if ((${#missing[@]} == 0)); then
-  echo "ci-deps: java, mvn and kcat present"
+  echo "ci-deps: java, javac, mvn, kcat and unshare present"
   exit 0
 fi
 

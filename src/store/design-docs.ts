@@ -141,6 +141,20 @@ const activationsByName = `function (doc) {
   } catch (e) {}
 }`;
 
+/**
+ * namespaceThrottlings/blockedNamespaces: OpenWhisk's own view (ansible/files/
+ * namespace_throttlings_design_document_for_subjects_db.json), which real invokers poll as their
+ * namespace blacklist: a namespace whose limits doc allows 0 concurrent invocations or 0 per minute.
+ */
+const blockedNamespaces = `function (doc) {
+  if (doc._id.indexOf("/limits") >= 0) {
+    if (doc.concurrentInvocations === 0 || doc.invocationsPerMinute === 0) {
+      var namespace = doc._id.replace("/limits", "");
+      emit(namespace, 1);
+    }
+  }
+}`;
+
 /** palette.v1/byColor: activation ids of a namespace by [namespace, color, time]. */
 const placementsByColor = `function (doc) {
   if (typeof doc.activationId === 'string' && typeof doc.color === 'string' && typeof doc.namespace === 'string') {
@@ -154,6 +168,11 @@ export const designDocuments: Record<DatabaseKey, readonly DesignDocument[]> = {
       _id: `_design/${ddocNames.subjects}`,
       language: 'javascript',
       views: { identities: { map: identities } },
+    },
+    {
+      _id: '_design/namespaceThrottlings',
+      language: 'javascript',
+      views: { blockedNamespaces: { map: blockedNamespaces, reduce: '_sum' } },
     },
   ],
   whisks: [
