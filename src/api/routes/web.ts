@@ -165,7 +165,13 @@ export function webRoutes(deps: WebRoutesDeps): Router {
       rawHttp,
       ...(caller ? { caller } : {}),
     };
-    const color = requestColor(webRequest);
+    let color: string | undefined;
+    try {
+      color = requestColor(webRequest);
+    } catch (err) {
+      if (err instanceof ColorError) throw badRequest(err.message);
+      throw err;
+    }
     const payload = webArguments(webRequest, action);
 
     let outcome;
