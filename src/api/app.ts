@@ -27,6 +27,7 @@ import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
 import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
+import { webRoutes } from './routes/web.js';
 
 export interface ApiConfig {
   controllerId: string;
@@ -144,6 +145,16 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.get('/invokers/healthy/count', system.healthyCount);
   app.get('/api/v1', system.info);
 
+  // Web actions need no key (R18): mounted outside the authenticated `/api/v1/namespaces`.
+  app.use(
+    webRoutes({
+      ...deps,
+      actionCache,
+      packaged: packaged.lookup,
+      identify,
+      identityCacheMs: deps.config.identityCacheMs ?? 10_000,
+    }),
+  );
   app.use('/api/v1/namespaces', authenticate);
   app
     .route('/api/v1/namespaces')
