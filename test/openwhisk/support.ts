@@ -20,11 +20,15 @@ export const inCi = process.env.CI === 'true';
 /** The credentials the real invoker sends to CouchDB (OpenWhisk always sends Basic auth). */
 export const couchCredentials = { user: 'palette', password: 'palette' } as const;
 
-function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
+function run(
+  file: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; out: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
+      resolve({ code, stdout, out: `${stdout}${stderr}` });
     });
   });
 }
@@ -39,8 +43,9 @@ export function realInvokerBuild(): Promise<{ dir: string } | { reason: string }
     const sources = process.env.OPENWHISK_SRC_DIR ?? join(root, '../shared/tools/openwhisk-src');
     if (!existsSync(join(sources, 'openwhisk-src.tgz')))
       return { reason: `no OpenWhisk source tarball in ${sources} (../shared, or OPENWHISK_SRC_DIR)` };
-    const { code, out } = await run(script, ['build'], 40 * 60_000);
-    const dir = out.trim().split('\n').at(-1) ?? '';
+    const { code, stdout, out } = await run(script, ['build'], 40 * 60_000);
+    // The path is the last line of stdout; a cold build also logs its progress on stderr.
+    const dir = stdout.trim().split('\n').at(-1) ?? '';
     if (code !== 0 || !existsSync(join(dir, 'openwhisk-invoker.jar')))
       return { reason: `scripts/openwhisk-invoker.sh build failed (exit ${code}): ${out.slice(-2000)}` };
     return { dir };
