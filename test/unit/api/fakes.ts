@@ -173,6 +173,7 @@ export class FakeActivations implements ActivationPort {
   }
 
   private filtered(namespace: string, q: Omit<ActivationQuery, 'limit' | 'skip'>): ActivationDocument[] {
+    refuseInvertedRange(q.since, q.upto);
     return [...this.docs.values()]
       .filter((d) => d.namespace === namespace)
       .filter((d) => q.name === undefined || d.name === q.name)
@@ -198,6 +199,15 @@ export class FakeActivations implements ActivationPort {
   }
 }
 
+/** What CouchDB answers for a descending view query whose start key sorts below its end key. */
+function refuseInvertedRange(since: number | undefined, upto: number | undefined): void {
+  if (upto !== undefined && upto < (since ?? 0))
+    throw Object.assign(new Error('No rows can match your key range, reverse your start_key and end_key'), {
+      statusCode: 400,
+      name: 'query_parse_error',
+    });
+}
+
 export class FakePlacements implements PlacementPort {
   readonly records = new Map<string, PlacementInfo & { namespace: string; at: number }>();
   failing = false;
@@ -213,6 +223,7 @@ export class FakePlacements implements PlacementPort {
   }
 
   async idsByColor(namespace: string, color: string, q: PageQuery & { upto?: number }) {
+    refuseInvertedRange(undefined, q.upto);
     return [...this.records.entries()]
       .filter(
         ([, r]) => r.namespace === namespace && r.color === color && (q.upto === undefined || r.at <= q.upto),
