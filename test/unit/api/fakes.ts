@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { createApi, type ApiConfig } from '../../../src/api/app.js';
+import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
@@ -257,6 +257,8 @@ export class FakeCore implements ControllerCore {
 
 export interface TestApi {
   url: string;
+  /** The app itself (its route table, for the fuzzer). */
+  app: ApiApp;
   core: FakeCore;
   subjects: FakeSubjects;
   actions: FakeActions;
@@ -304,6 +306,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    app,
     core,
     subjects,
     actions,
