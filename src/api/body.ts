@@ -4,6 +4,7 @@
  * charset handling (JSON is UTF-8), and the Content-Length is checked before a byte is read.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { ApiError, badRequest, messages } from './errors.js';
 import { DepthGuard, maxJsonDepth } from './json-depth.js';
 
@@ -12,7 +13,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     const length = Number(declared);
-    if (length > limitBytes) throw tooLarge(length, limitBytes);
+    if (length > limitBytes) throw tooLarge(req, length, limitBytes);
     if (length === 0) return undefined;
   }
   const { chunks, size, depth } = await readChunks(req, limitBytes);
@@ -51,10 +52,11 @@ function readChunks(
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limitBytes) {
-        // Stop reading; the reply goes out and the connection is closed rather than drained.
+        // Nothing more is kept: the rest is discarded until the connection closes (tooLarge).
         cleanup();
-        req.pause();
-        reject(tooLarge(size, limitBytes));
+        chunks.length = 0;
+        req.resume();
+        reject(tooLarge(req, size, limitBytes));
         return;
       }
       depth.feed(chunk);
@@ -76,12 +78,29 @@ function readChunks(
   });
 }
 
+/** How long a refused sender may keep sending (discarded) after its 413 before the socket goes. */
+export const lingerMs = 2_000;
+
 /**
- * The reply closes the connection either way: the rest of the body is never read (node would
- * otherwise drain it, up to gigabytes, to keep the connection alive), and the socket goes once the
- * 413 is written.
+ * The 413 closes the connection: node would otherwise drain the rest to keep it alive, waiting as
+ * long as a declared length is not met. The close lingers (as web servers' lingering close): the
+ * write side ends after the 413, and what the client still sends is discarded for at most
+ * `lingerMs`. Destroying the socket at once would send an RST while the client's data is unread,
+ * which can make the client lose the 413 it was sent.
  */
-function tooLarge(size: number, max: number): ApiError {
+function tooLarge(req: IncomingMessage, size: number, max: number): ApiError {
+  const socket = req.socket as Socket | null;
+  if (socket && !socket.destroyed) {
+    // node calls destroySoon once a `Connection: close` reply is written.
+    socket.destroySoon = () => {
+      socket.end();
+      socket.resume();
+      const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
+      socket.once('close', () => clearTimeout(timer));
+      // The client's own close ends the linger early.
+      socket.once('end', () => socket.destroy());
+    };
+  }
   return new ApiError(413, messages.entityTooLarge('request entity', size, max), { Connection: 'close' });
 }
 
