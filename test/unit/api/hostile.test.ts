@@ -250,3 +250,37 @@ describe('over-limit bodies over a real socket', () => {
     10_000,
   );
 });
+
+describe('requests the HTTP parser refuses', () => {
+  const cases: [string, string, number][] = [
+    ['a garbage request line', 'GARBAGE\r\n\r\n', 400],
+    ['a header without a colon', 'GET /ping HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400],
+    ['a NUL in the target', 'GET /\u0000 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    [
+      'both framings',
+      'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+      400,
+    ],
+    [
+      'a bad chunk size',
+      'PUT /api/v1/namespaces/_/actions/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+    ],
+    ['20 kB of headers', `GET /ping HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ];
+  it.each(cases)('%s: a 4xx in OpenWhisk shape, then the connection closes', async (_what, raw, status) => {
+    const port = Number(new URL(api.url).port);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(raw));
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(got));
+    });
+    expect(reply.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+    const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { error: unknown; code: unknown };
+    expect(typeof body.error).toBe('string');
+    expect(typeof body.code).toBe('string');
+    expect((await fetch(`${api.url}/ping`)).status).toBe(200);
+  });
+});
