@@ -28,10 +28,14 @@ import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
 import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
+import { webRoutes } from './routes/web.js';
 
 export interface ApiConfig {
   controllerId: string;
-  /** How long an authenticated identity is reused without asking the subjects store (default 10 s). */
+  /**
+   * How long an authenticated identity is reused without asking the subjects store (default 5 s;
+   * with the store's own 5 s cache, a revoked key stops working within 10 s).
+   */
   identityCacheMs?: number;
   /** How long the invoke path reuses an action document (default 2 s; this replica's writes invalidate at once). */
   actionCacheMs?: number;
@@ -73,7 +77,7 @@ function requestCounter(registry: Registry): Counter<'method' | 'route' | 'statu
 export function createApi(deps: ApiDeps): ApiApp {
   const { core, logger } = deps;
   const actionCache = new TtlCache<ActionDocument>(deps.config.actionCacheMs ?? 2_000);
-  const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 10_000);
+  const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 5_000);
   const authenticate = authenticator(identify);
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
   const access = { packages: deps.packages, actions: deps.actions };
@@ -142,6 +146,16 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.get('/invokers/healthy/count', system.healthyCount);
   app.get('/api/v1', system.info);
 
+  // Web actions need no key (R18): mounted outside the authenticated `/api/v1/namespaces`.
+  app.use(
+    webRoutes({
+      ...deps,
+      actionCache,
+      packaged: packaged.lookup,
+      identify,
+      identityCacheMs: deps.config.identityCacheMs ?? 10_000,
+    }),
+  );
   app.use('/api/v1/namespaces', authenticate);
   app
     .route('/api/v1/namespaces')

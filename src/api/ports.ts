@@ -18,6 +18,8 @@ import type { RuleDocument, TriggerDocument } from './trigger-rule-doc.js';
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
   identityByKey(uuid: string, key: string): Promise<Identity | undefined>;
+  /** The identity owning the namespace (web actions run as their owner), or undefined. */
+  identityByNamespace(namespace: string): Promise<Identity | undefined>;
 }
 
 export interface PageQuery {

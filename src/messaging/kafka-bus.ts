@@ -187,7 +187,10 @@ export class KafkaBus implements MessageBus {
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
     if (this.closed) throw new Error('message bus is closed');
-    if (options.startAt === 'latest') await this.startGroupAtEnd(this.name(groupId), this.name(topic));
+    const startOffsets =
+      options.startAt === 'latest'
+        ? await this.endOffsetsForNewGroup(this.name(groupId), this.name(topic))
+        : [];
     const sessionTimeout = this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const subscription = new KafkaSubscription(
       this.kafka.consumer({
@@ -202,6 +205,7 @@ export class KafkaBus implements MessageBus {
       handler,
       Math.max(1, options.concurrency ?? 1),
       options.startAt ?? 'earliest',
+      startOffsets,
       this.options.commitIntervalMs ?? 1_000,
       this.logger,
       () => this.subscriptions.delete(subscription),
@@ -217,20 +221,21 @@ export class KafkaBus implements MessageBus {
   }
 
   /**
-   * Commits the topic's current end offsets for a group that has none, before its consumer joins.
-   * Leaving "latest" to the consumer would resolve it at its first fetch, after the join: a message
-   * sent in between would be skipped.
+   * The topic's current end offsets, for a group that has no committed offset yet; the
+   * subscription seeks there before its first fetch. Leaving "latest" to the consumer would resolve
+   * it at that first fetch, after the join: a message sent in between would be skipped. (kafkajs's
+   * admin.setOffsets would do too, but it joins the group with a throwaway member first, which costs
+   * a few seconds per subscription.)
    */
-  private async startGroupAtEnd(groupId: string, topic: string): Promise<void> {
+  private async endOffsetsForNewGroup(
+    groupId: string,
+    topic: string,
+  ): Promise<{ partition: number; offset: string }[]> {
     const admin = await this.connectAdmin();
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    if ((committed?.partitions ?? []).some((p) => Number(p.offset) >= 0)) return;
+    if ((committed?.partitions ?? []).some((p) => Number(p.offset) >= 0)) return [];
     const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-    });
+    return ends.map((e) => ({ partition: e.partition, offset: e.high }));
   }
 
   async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {

@@ -41,6 +41,8 @@ export class KafkaSubscription implements Subscription {
     private readonly handler: MessageHandler,
     private readonly concurrency: number,
     private readonly startAt: 'earliest' | 'latest',
+    /** Where a new group starts (its topic's end offsets when it starts at the latest): sought before the first fetch. */
+    private readonly startOffsets: readonly { partition: number; offset: string }[],
     private readonly commitIntervalMs: number,
     private readonly logger: Logger,
     private readonly onStopped: () => void,
@@ -69,6 +71,8 @@ export class KafkaSubscription implements Subscription {
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.handleBatch(payload),
       });
+      for (const { partition, offset } of this.startOffsets)
+        this.consumer.seek({ topic: this.topic, partition, offset });
       // The first join on a fresh broker can fail with "group coordinator not available" and is
       // retried by kafkajs; resolve once the consumer really is a member of its group.
       await Promise.race([

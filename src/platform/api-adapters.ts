@@ -23,18 +23,26 @@ import { packagePort } from './package-adapters.js';
 /** OpenWhisk's Privilege.ALL rights of a user on its own namespace (REJECT is not a right). */
 const userRights: Identity['rights'] = ['READ', 'PUT', 'DELETE', 'ACTIVATE'];
 
+type StoredIdentity = NonNullable<Awaited<ReturnType<SubjectStore['identityByKey']>>>;
+
+function wireIdentity(found: StoredIdentity | undefined): Identity | undefined {
+  if (!found) return undefined;
+  return {
+    subject: found.subject,
+    namespace: { name: found.namespace.name, uuid: found.namespace.uuid },
+    authkey: { api_key: `${found.authkey.uuid}:${found.authkey.key}` },
+    rights: [...userRights],
+    limits: { ...found.limits },
+  };
+}
+
 export function subjectPort(store: SubjectStore): SubjectPort {
   return {
     async identityByKey(uuid, key) {
-      const found = await store.identityByKey(uuid, key);
-      if (!found) return undefined;
-      return {
-        subject: found.subject,
-        namespace: { name: found.namespace.name, uuid: found.namespace.uuid },
-        authkey: { api_key: `${found.authkey.uuid}:${found.authkey.key}` },
-        rights: [...userRights],
-        limits: { ...found.limits },
-      };
+      return wireIdentity(await store.identityByKey(uuid, key));
+    },
+    async identityByNamespace(namespace) {
+      return wireIdentity(await store.identityByNamespace(namespace));
     },
   };
 }

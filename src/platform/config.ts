@@ -107,8 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return { ...parsed.data, ...overrides };
 }
 
-export const configVariables = envNames;
-
 /** The messaging factory's options from the configuration (Kafka when KAFKA_BROKERS is set). */
 export function messageBusOptions(config: Config): MessageBusOptions {
   return { brokers: config.kafkaBrokers, topicPrefix: config.kafkaTopicPrefix, logLevel: config.logLevel };

@@ -81,15 +81,6 @@ export function runKafkaScript(command: string, options: KafkaBrokerOptions = {}
   });
 }
 
-export async function isProjectKafkaRunning(options: KafkaBrokerOptions = {}): Promise<boolean> {
-  try {
-    await runKafkaScript('status', options);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Starts the broker (or finds it running) and resolves once it accepts connections. */
 export async function startProjectKafka(options: KafkaBrokerOptions = {}): Promise<ProjectKafkaBroker> {
   const port = options.port ?? 9092;

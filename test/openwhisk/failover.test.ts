@@ -26,7 +26,25 @@ describe.skipIf(reason !== undefined)('SIGKILL of a real OpenWhisk invoker', () 
     await fleet?.stop();
   }, 120_000);
 
+  /**
+   * Waits (at most 10 s) until this controller holds nothing in flight. A real invoker frees a slot
+   * only after collecting logs; on a loaded machine the previous calls' completions can lag, and
+   * bounded loads then rightly spills a call, which is not what "sticks" is about.
+   */
+  const drained = async () => {
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      const text = await (await fetch(`${fleet.apiHost}/metrics`)).text();
+      const inFlight = text
+        .split('\n')
+        .filter((line) => line.startsWith('palette_inflight_activations{'))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+      if (inFlight <= 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
   const placeOf = async (color: string): Promise<number> => {
+    await drained();
     const reply = await rest.invoke('probe', { __palette_color: color });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     const invoker = fleet.invokerOfPid((reply.body as ProbeResult).pid);

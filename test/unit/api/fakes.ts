@@ -56,6 +56,11 @@ export class FakeSubjects implements SubjectPort {
     this.lookups++;
     return this.identities.get(`${uuid}:${key}`);
   }
+
+  async identityByNamespace(namespace: string): Promise<Identity | undefined> {
+    this.lookups++;
+    return [...this.identities.values()].find((i) => i.namespace.name === namespace);
+  }
 }
 
 const typeMismatch = () => Object.assign(new Error('mismatch'), { name: 'DocumentTypeMismatchError' });

@@ -1,0 +1,168 @@
+/**
+ * Web actions against the real platform (controller, Kafka from the global setup, CouchDB, Node.js
+ * invokers): `wsk action create hello actions/hello.js --web true`, then a plain fetch of
+ * `/api/v1/web/guest/default/hello.json?__palette_color=x` with no key. The result comes back, the
+ * activation's placement annotation `palette.color` is x, and the action's own parameters show no
+ * color. Without `wsk` the action is created over REST with the annotations `wsk` sets (and the
+ * wsk part skips with the reason), unless CI=true.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../../../src/platform/platform.js';
+import { restClient, startTestPlatform } from '../../support/platform.js';
+import { findWsk } from './wsk-binary.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const wskLookup = findWsk(root);
+const inCi = process.env.CI === 'true';
+if (!wskLookup.path && !inCi)
+  console.warn(`SKIPPED wsk web action tests: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
+
+let platform: Platform;
+let workDir: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform('webactions', { invokers: 2 });
+  workDir = mkdtempSync(join(tmpdir(), 'palette-web-'));
+  writeFileSync(join(workDir, 'wskprops'), '');
+}, 240_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}, 60_000);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function wsk(...args: string[]): Promise<Run> {
+  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
+  return new Promise((resolve) => {
+    execFile(
+      wskLookup.path!,
+      argv,
+      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function ok(run: Run): Run {
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
+  return run;
+}
+
+function annotation(record: Record<string, unknown>, key: string): unknown {
+  const annotations = (record.annotations ?? []) as { key: string; value: unknown }[];
+  return annotations.find((a) => a.key === key)?.value;
+}
+
+/** Retries until `check` passes: the record is written after the reply. */
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** GET the web URL with no key; answers the result and the activation id. */
+async function callWeb(path: string, init: RequestInit = {}) {
+  const res = await fetch(`${platform.apiHost}/api/v1/web/guest/default/${path}`, init);
+  return { res, activationId: res.headers.get('x-openwhisk-activation-id') };
+}
+
+async function recordOf(activationId: string): Promise<Record<string, unknown>> {
+  const rest = restClient(platform);
+  return eventually(async () => {
+    const reply = await rest.call('GET', `/namespaces/_/activations/${activationId}`);
+    expect(reply.status).toBe(200);
+    return reply.body as Record<string, unknown>;
+  });
+}
+
+describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
+  it('has a wsk binary', () => {
+    if (!wskLookup.path)
+      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
+  });
+
+  it('action create --web true; fetch .json with a color in the query; activation get shows the color', async () => {
+    const file = join(root, 'actions/hello.js');
+    expect(ok(await wsk('action', 'create', 'hello', file, '--web', 'true')).stdout).toContain(
+      'ok: created action hello',
+    );
+    const url = ok(await wsk('action', 'get', 'hello', '--url')).stdout;
+    expect(url).toContain('/api/v1/web/guest/default/hello');
+
+    const { res, activationId } = await callWeb('hello.json?__palette_color=x&name=Web');
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as { greeting: string; params: Record<string, unknown> };
+    expect(result.greeting).toBe('Hello, Web!');
+    expect(result.params).toMatchObject({ __ow_method: 'get', __ow_path: '' });
+    expect(JSON.stringify(result.params)).not.toContain('__palette_color');
+
+    const run = ok(await eventually(async () => ok(await wsk('activation', 'get', activationId!))));
+    const record = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as Record<string, unknown>;
+    expect(annotation(record, 'palette.color')).toBe('x');
+    expect(record).toMatchObject({ name: 'hello', namespace: 'guest' });
+  }, 120_000);
+
+  it('final (set by --web true): a query that overrides a defined parameter is a 400', async () => {
+    ok(await wsk('action', 'update', 'hello', '-p', 'name', 'Fixed'));
+    const { res } = await callWeb('hello.json?name=Other');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'Request defines parameters that are not allowed (e.g., reserved properties).',
+    });
+  }, 60_000);
+});
+
+describe('web actions over plain HTTP', () => {
+  beforeAll(async () => {
+    const reply = await restClient(platform).createAction('webhello', 'hello.js', {
+      annotations: [
+        { key: 'web-export', value: true },
+        { key: 'raw-http', value: false },
+        { key: 'final', value: true },
+      ],
+    });
+    expect(reply.status).toBe(200);
+  }, 60_000);
+
+  it('the header wins over the query and the body; the action sees none of them', async () => {
+    const { res, activationId } = await callWeb('webhello.json?__palette_color=q', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-palette-color': 'hdr' },
+      body: JSON.stringify({ __palette_color: 'b', name: 'Body' }),
+    });
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as { greeting: string; params: Record<string, unknown> };
+    expect(result.greeting).toBe('Hello, Body!');
+    expect(JSON.stringify(result.params)).not.toContain('__palette_color');
+    expect(JSON.stringify(result.params)).not.toContain('hdr');
+    expect(annotation(await recordOf(activationId!), 'palette.color')).toBe('hdr');
+  }, 60_000);
+
+  it('404 for a missing action, in OpenWhisk shape', async () => {
+    const { res } = await callWeb('nope.json');
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.error).toBe('The requested resource does not exist.');
+    expect(typeof body.code).toBe('string');
+  });
+});
