@@ -31,7 +31,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
 /** The body's bytes (empty when none), 413 above `limitBytes`: for bodies that are not JSON (web actions). */
 export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limitBytes) throw tooLarge(Number(declared), limitBytes);
+  if (declared !== undefined && Number(declared) > limitBytes)
+    throw tooLarge(req, Number(declared), limitBytes);
   const { chunks, size } = await readChunks(req, limitBytes);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
