@@ -148,8 +148,15 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
       if (docs && count) throw badRequest("The parameter 'docs' is not permitted with 'count'.");
       const filter = { name: nameParam(req), since: intParam(req, 'since'), upto: intParam(req, 'upto') };
       const color = stringParam(req, colorQueryParam);
+      // An empty window (upto before since; since defaults to 0): CouchDB refuses a descending range
+      // whose start is below its end, so it is answered here rather than turned into a 500.
+      const empty = filter.upto !== undefined && filter.upto < (filter.since ?? 0);
 
       if (count) {
+        if (empty) {
+          res.json({ activations: 0 });
+          return;
+        }
         const n =
           color === undefined
             ? await deps.activations.count(namespace, filter)
@@ -159,7 +166,9 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
       }
       const { limit, skip } = pageParams(req, 'activations');
       let records: (ActivationBrief | ActivationDocument)[];
-      if (color !== undefined) {
+      if (empty) {
+        records = [];
+      } else if (color !== undefined) {
         const found = (await byColor(namespace, color, filter, skip + limit)).slice(skip, skip + limit);
         records = docs ? found : found.map(briefOf);
       } else {

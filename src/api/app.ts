@@ -15,6 +15,7 @@ import type { ActionDocument } from '../protocol/index.js';
 import { actionRoutes } from './actions.js';
 import { activationRoutes } from './activations.js';
 import { authenticator, identifier } from './auth.js';
+import { replyToClientError } from './client-error.js';
 import { componentResolver } from './component-resolver.js';
 import { TtlCache } from './cache.js';
 import { context, identityOf, tidOf, transactionFor } from './context.js';
@@ -196,6 +197,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   // express's own listen, with the fast path in front (same callback and error semantics).
   const listen = (...args: unknown[]): Server => {
     const server = createServer(listener);
+    server.on('clientError', replyToClientError);
     const last = args[args.length - 1];
     if (typeof last === 'function') {
       let called = false;

@@ -4,18 +4,21 @@
  * charset handling (JSON is UTF-8), and the Content-Length is checked before a byte is read.
  */
 import type { IncomingMessage } from 'node:http';
-import { ApiError, messages } from './errors.js';
+import type { Socket } from 'node:net';
+import { ApiError, badRequest, messages } from './errors.js';
+import { DepthGuard, maxJsonDepth } from './json-depth.js';
 
 /** undefined for an empty body; otherwise the parsed JSON value (400 when it does not parse). */
 export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     const length = Number(declared);
-    if (length > limitBytes) throw tooLarge(length, limitBytes);
+    if (length > limitBytes) throw tooLarge(req, length, limitBytes);
     if (length === 0) return undefined;
   }
-  const { chunks, size } = await readChunks(req, limitBytes);
+  const { chunks, size, depth } = await readChunks(req, limitBytes);
   if (size === 0) return undefined;
+  if (depth.tooDeep) throw badRequest(messages.malformedDetail(`nesting deeper than ${maxJsonDepth} levels`));
   const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
@@ -28,7 +31,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
 /** The body's bytes (empty when none), 413 above `limitBytes`: for bodies that are not JSON (web actions). */
 export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limitBytes) throw tooLarge(Number(declared), limitBytes);
+  if (declared !== undefined && Number(declared) > limitBytes)
+    throw tooLarge(req, Number(declared), limitBytes);
   const { chunks, size } = await readChunks(req, limitBytes);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
@@ -37,8 +41,12 @@ export async function readBodyBytes(req: IncomingMessage, limitBytes: number): P
  * The body's bytes, through 'data'/'end' listeners rather than the stream's async iterator, which
  * adds promise hops per chunk and at the end on the invoke hot path.
  */
-function readChunks(req: IncomingMessage, limitBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
-  if (req.readableEnded) return Promise.resolve({ chunks: [], size: 0 });
+function readChunks(
+  req: IncomingMessage,
+  limitBytes: number,
+): Promise<{ chunks: Buffer[]; size: number; depth: DepthGuard }> {
+  const depth = new DepthGuard(maxJsonDepth);
+  if (req.readableEnded) return Promise.resolve({ chunks: [], size: 0, depth });
   // Gone while we waited (auth runs first): its 'close' has fired already and no event will come.
   if (req.destroyed) return Promise.reject(req.errored ?? new Error('request closed before its body ended'));
   return new Promise((resolve, reject) => {
@@ -53,17 +61,19 @@ function readChunks(req: IncomingMessage, limitBytes: number): Promise<{ chunks:
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limitBytes) {
-        // Stop reading; the reply goes out and the connection is closed rather than drained.
+        // Nothing more is kept: the rest is discarded until the connection closes (tooLarge).
         cleanup();
-        req.pause();
-        reject(tooLarge(size, limitBytes, true));
+        chunks.length = 0;
+        req.resume();
+        reject(tooLarge(req, size, limitBytes));
         return;
       }
+      depth.feed(chunk);
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve({ chunks, size });
+      resolve({ chunks, size, depth });
     };
     const onError = (err: Error) => {
       cleanup();
@@ -77,10 +87,30 @@ function readChunks(req: IncomingMessage, limitBytes: number): Promise<{ chunks:
   });
 }
 
-function tooLarge(size: number, max: number, atLeast = false): ApiError {
-  const err = new ApiError(413, messages.entityTooLarge('request entity', size, max));
-  if (atLeast) err.headers.Connection = 'close';
-  return err;
+/** How long a refused sender may keep sending (discarded) after its 413 before the socket goes. */
+export const lingerMs = 2_000;
+
+/**
+ * The 413 closes the connection: node would otherwise drain the rest to keep it alive, waiting as
+ * long as a declared length is not met. The close lingers (as web servers' lingering close): the
+ * write side ends after the 413, and what the client still sends is discarded for at most
+ * `lingerMs`. Destroying the socket at once would send an RST while the client's data is unread,
+ * which can make the client lose the 413 it was sent.
+ */
+function tooLarge(req: IncomingMessage, size: number, max: number): ApiError {
+  const socket = req.socket as Socket | null;
+  if (socket && !socket.destroyed) {
+    // node calls destroySoon once a `Connection: close` reply is written.
+    socket.destroySoon = () => {
+      socket.end();
+      socket.resume();
+      const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
+      socket.once('close', () => clearTimeout(timer));
+      // The client's own close ends the linger early.
+      socket.once('end', () => socket.destroy());
+    };
+  }
+  return new ApiError(413, messages.entityTooLarge('request entity', size, max), { Connection: 'close' });
 }
 
 export const invokePayloadLimit = 1024 * 1024;

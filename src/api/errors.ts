@@ -18,6 +18,8 @@ export const messages = {
   entityTooLarge: (what: string, size: number, max: number) =>
     `The request content was malformed: ${what} of ${size} bytes exceeds allowed threshold of ${max} bytes.`,
   malformedJson: 'The request content was malformed.',
+  /** akka-http's MalformedRequestContentRejection, as OpenWhisk words it. */
+  malformedDetail: (detail: string) => `The request content was malformed:\n${detail}`,
   invalidActivationId: 'The activation id is not valid.',
   timeout: (max: number) => `Timeout must be number of milliseconds up to ${max}.`,
   noInvokers: 'No invokers available.',

@@ -40,10 +40,19 @@ export function boolParam(req: IncomingMessage, name: string, fallback: boolean)
   throw badRequest(`The query parameter '${name}' was malformed:\n'${raw}' is not a valid Boolean value`);
 }
 
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+
+/**
+ * A 64-bit signed integer, as OpenWhisk's `Long` parameters: anything else (a fraction, NaN, a
+ * word, a number past 64 bits) is the 400 akka-http gives, never a number the stores choke on.
+ * Values past JS's safe integers come back rounded; callers bound them further.
+ */
 export function intParam(req: IncomingMessage, name: string): number | undefined {
   const raw = single(req, name);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw))
+  // The length check keeps BigInt off megabyte-long digit strings.
+  if (!/^-?\d{1,20}$/.test(raw) || BigInt(raw) < int64Min || BigInt(raw) > int64Max)
     throw badRequest(
       `The query parameter '${name}' was malformed:\n'${raw}' is not a valid 64-bit signed integer value`,
     );
@@ -62,7 +71,8 @@ export function pageParams(req: IncomingMessage, what: string): { limit: number;
     throw badRequest(`The value '${limit}' is not in the range of 0 to ${listLimitMax} for ${what}.`);
   }
   const skip = intParam(req, 'skip') ?? 0;
-  if (skip < 0)
+  // Past the safe integers a skip is no longer exact, and no store holds that many records.
+  if (skip < 0 || skip > Number.MAX_SAFE_INTEGER)
     throw badRequest(
       `The value '${skip}' is not in the range of 0 to ${Number.MAX_SAFE_INTEGER} for ${what}.`,
     );

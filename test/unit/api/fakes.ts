@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { createApi, type ApiConfig } from '../../../src/api/app.js';
+import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
@@ -178,6 +178,7 @@ export class FakeActivations implements ActivationPort {
   }
 
   private filtered(namespace: string, q: Omit<ActivationQuery, 'limit' | 'skip'>): ActivationDocument[] {
+    refuseInvertedRange(q.since, q.upto);
     return [...this.docs.values()]
       .filter((d) => d.namespace === namespace)
       .filter((d) => q.name === undefined || d.name === q.name)
@@ -203,6 +204,15 @@ export class FakeActivations implements ActivationPort {
   }
 }
 
+/** What CouchDB answers for a descending view query whose start key sorts below its end key. */
+function refuseInvertedRange(since: number | undefined, upto: number | undefined): void {
+  if (upto !== undefined && upto < (since ?? 0))
+    throw Object.assign(new Error('No rows can match your key range, reverse your start_key and end_key'), {
+      statusCode: 400,
+      name: 'query_parse_error',
+    });
+}
+
 export class FakePlacements implements PlacementPort {
   readonly records = new Map<string, PlacementInfo & { namespace: string; at: number }>();
   failing = false;
@@ -218,6 +228,7 @@ export class FakePlacements implements PlacementPort {
   }
 
   async idsByColor(namespace: string, color: string, q: PageQuery & { upto?: number }) {
+    refuseInvertedRange(undefined, q.upto);
     return [...this.records.entries()]
       .filter(
         ([, r]) => r.namespace === namespace && r.color === color && (q.upto === undefined || r.at <= q.upto),
@@ -251,6 +262,8 @@ export class FakeCore implements ControllerCore {
 
 export interface TestApi {
   url: string;
+  /** The app itself (its route table, for the fuzzer). */
+  app: ApiApp;
   core: FakeCore;
   subjects: FakeSubjects;
   actions: FakeActions;
@@ -298,6 +311,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    app,
     core,
     subjects,
     actions,
