@@ -71,8 +71,7 @@ export class Controller implements ControllerCore {
   private readonly state: ControllerState;
   private readonly waiters: ResultWaiters;
   private readonly clock: Clock;
-  private completedSubscription: Subscription | undefined;
-  private healthSubscription: Subscription | undefined;
+  private readonly subscriptions: Subscription[] = [];
   private stopTicking: Cancel | undefined;
   private ready = false;
   private closed = false;
@@ -115,31 +114,19 @@ export class Controller implements ControllerCore {
     const completedGroup = topics.completedIncarnationGroup(controllerId, incarnation);
     const healthGroup = topics.healthIncarnationGroup(controllerId, incarnation);
     await this.writeHealthAction();
-    // A broker that has just created a topic may not host its partition for a few seconds ("This
-    // server does not host this topic-partition"): retry, keeping a subscription that succeeded.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await bus.ensureTopic(topics.completed(controllerId), 'completed');
-        await bus.ensureTopic(topics.health, 'health');
-        this.completedSubscription ??= await bus.subscribe(
-          topics.completed(controllerId),
-          completedGroup,
-          async (v) => this.state.acknowledged(v),
-          { startAt: 'latest' },
-        );
-        this.healthSubscription ??= await bus.subscribe(
-          topics.health,
-          healthGroup,
-          async (v) => this.state.pinged(v),
-          { startAt: 'latest' },
-        );
-        break;
-      } catch (error) {
-        if (this.closed || attempt >= 15) throw error;
-        this.deps.logger.warn({ err: error, attempt }, 'cannot consume the controller topics yet; retrying');
-        await this.clock.sleep(Math.min(2_000, 100 * 2 ** attempt));
-      }
-    }
+    await bus.ensureTopic(topics.completed(controllerId), 'completed');
+    await bus.ensureTopic(topics.health, 'health');
+    this.subscriptions.push(
+      await bus.subscribe(
+        topics.completed(controllerId),
+        completedGroup,
+        async (v) => this.state.acknowledged(v),
+        { startAt: 'latest' },
+      ),
+      await bus.subscribe(topics.health, healthGroup, async (v) => this.state.pinged(v), {
+        startAt: 'latest',
+      }),
+    );
     this.stopTicking = this.clock.every(tickMs, () => this.state.tick());
     this.ready = true;
     void this.deleteEarlierGroups([completedGroup, healthGroup]);
@@ -204,9 +191,7 @@ export class Controller implements ControllerCore {
     if (this.closed) return;
     this.closed = true;
     this.stopTicking?.();
-    for (const subscription of [this.completedSubscription, this.healthSubscription])
-      await subscription?.stop();
-    this.completedSubscription = this.healthSubscription = undefined;
+    for (const subscription of this.subscriptions.splice(0)) await subscription.stop();
     this.waiters.clear();
     this.state.clear();
   }

@@ -136,16 +136,12 @@ export class Invoker {
   }
 
   async start(): Promise<void> {
-    // start() may be called again after a failed attempt (a broker still creating the topic): the
-    // local store is made once.
-    if (this.localStore === undefined) {
-      if (this.options.localStoreDir) {
-        this.localStore = this.options.localStoreDir;
-        await mkdir(this.localStore, { recursive: true });
-      } else {
-        this.localStore = await mkdtemp(join(tmpdir(), `palette-invoker${this.options.id}-store-`));
-        this.createdLocalStore = true;
-      }
+    if (this.options.localStoreDir) {
+      this.localStore = this.options.localStoreDir;
+      await mkdir(this.localStore, { recursive: true });
+    } else {
+      this.localStore = await mkdtemp(join(tmpdir(), `palette-invoker${this.options.id}-store-`));
+      this.createdLocalStore = true;
     }
     const topic = topics.invoker(this.options.id);
     await this.options.bus.ensureTopic(topic, 'invoker');

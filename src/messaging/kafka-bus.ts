@@ -76,6 +76,13 @@ export interface KafkaBusOptions {
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Brokers refuse sessions under 6 s (group.min.session.timeout.ms); 10 s leaves room for a stalled event loop. */
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+/** Retries of a subscribe that failed with a retriable broker error (about 25 s in all). */
+const SUBSCRIBE_RETRIES = 15;
+
+/** kafkajs marks transient broker answers (a partition without a leader yet, a coordinator loading). */
+function isRetriable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
 
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -180,11 +187,33 @@ export class KafkaBus implements MessageBus {
     });
   }
 
+  /**
+   * A broker that has just created a topic may not host its partition for a few seconds ("This
+   * server does not host this topic-partition", a retriable kafkajs error): every consumer,
+   * controller or invoker, waits that out here rather than each caller retrying on its own.
+   */
   async subscribe(
     topic: string,
     groupId: string,
     handler: MessageHandler,
     options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.subscribeOnce(topic, groupId, handler, options);
+      } catch (err) {
+        if (this.closed || attempt >= SUBSCRIBE_RETRIES || !isRetriable(err)) throw err;
+        this.logger.warn({ err, topic, attempt }, 'cannot consume the topic yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async subscribeOnce(
+    topic: string,
+    groupId: string,
+    handler: MessageHandler,
+    options: SubscribeOptions,
   ): Promise<Subscription> {
     if (this.closed) throw new Error('message bus is closed');
     const startOffsets =

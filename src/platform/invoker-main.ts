@@ -96,18 +96,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   stopForParent = () => shutdown('parent gone');
 
-  // A broker that has just created the invoker's topic may not host its partition yet ("This server
-  // does not host this topic-partition"): that passes within seconds, so retry rather than exit.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await wired.invoker.start();
-      break;
-    } catch (err) {
-      if (attempt >= 30 || stopping) throw err;
-      logger.warn({ err: String(err), attempt }, 'cannot consume the invoker topic yet, retrying');
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * 2 ** attempt)));
-    }
-  }
+  await wired.invoker.start();
   logger.info(
     {
       id,

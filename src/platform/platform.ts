@@ -189,17 +189,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
             ? { overrides: { idleContainerMs: options.idleContainerMs } }
             : {}),
         });
-        // A new broker may not host the invoker topic's partition for a few seconds: retry.
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await wired.invoker.start();
-            break;
-          } catch (error) {
-            if (attempt >= 15) throw error;
-            logger.warn({ err: String(error), attempt }, 'cannot consume the invoker topic yet, retrying');
-            await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
-          }
-        }
+        await wired.invoker.start();
         running = { id, stop: () => wired.stop() };
       }
       invokers.set(id, running);

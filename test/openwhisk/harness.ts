@@ -5,7 +5,7 @@
  * broker and CouchDB are the global setup's; topics and databases get a prefix of the file's own.
  * Everything is observed from outside, as an operator would: `GET /invokers`, the REST API, `wsk`.
  */
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/platform/embedded-couch.js';
 import { wellKnownAuth } from '../../src/store/index.js';
 import { findWsk } from '../integration/clients/wsk-binary.js';
+import { runWsk, type WskRun } from '../integration/clients/wsk-run.js';
 import { uniquePrefix } from '../support/platform.js';
 import { ensureCouchUser, inCi, root, startRealInvoker, type RealInvoker } from './support.js';
 
@@ -232,11 +233,7 @@ export function restFor(fleet: Pick<Fleet, 'apiHost' | 'authKey'>) {
   };
 }
 
-export interface WskRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { WskRun };
 
 /** The real `wsk` CLI against the fleet's controller; throws when there is none (a failure under CI). */
 export function wskFor(fleet: Pick<Fleet, 'apiHost' | 'authKey'>): {
@@ -252,18 +249,7 @@ export function wskFor(fleet: Pick<Fleet, 'apiHost' | 'authKey'>): {
   writeFileSync(join(dir, 'wskprops'), '');
   const bin = lookup.path;
   return {
-    run: (...args) =>
-      new Promise((resolve) => {
-        execFile(
-          bin,
-          [...args, '--apihost', fleet.apiHost, '--auth', fleet.authKey],
-          { env: { ...process.env, WSK_CONFIG_FILE: join(dir, 'wskprops') }, timeout: 120_000 },
-          (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            resolve({ code, stdout, stderr });
-          },
-        );
-      }),
+    run: (...args) => runWsk(bin, fleet, join(dir, 'wskprops'), args),
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -275,10 +261,7 @@ export function jsonOf(stdout: string): unknown {
   return JSON.parse(stdout.slice(start)) as unknown;
 }
 
-export function annotation(record: unknown, key: string): unknown {
-  const list = ((record as { annotations?: unknown }).annotations ?? []) as { key: string; value: unknown }[];
-  return list.find((a) => a.key === key)?.value;
-}
+export { annotationOf as annotation } from '../integration/clients/wsk-run.js';
 
 /** A probe action: its proxy's pid and a module-level counter tell which container ran it, and how warm. */
 export const probeCode = `let count = 0;

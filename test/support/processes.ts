@@ -4,8 +4,9 @@
  * SIGKILL one. Each is forked with an IPC channel, so it also dies with the test worker.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '../../src/platform/embedded-couch.js';
 
 const platformDir = fileURLToPath(new URL('../../src/platform/', import.meta.url));
 
@@ -59,17 +60,6 @@ export function startInvokerProcess(id: number, env: Record<string, string>): Pa
     PALETTE_INVOKER_NAME: `fault-invoker${id}`,
     PALETTE_INVOKER_MEMORY_MB: '1024',
     ...env,
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -5,7 +5,7 @@
  * results/tests/client-matrix.md. Without a `wsk` binary the wsk column is skipped with the reason,
  * unless CI=true, where that is a failure (DECISIONS "The two judges in CI").
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { startTestPlatform } from '../../support/platform.js';
 import { MatrixReport } from './matrix-report.js';
 import { findWsk } from './wsk-binary.js';
+import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from './wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const report = new MatrixReport(['wsk', 'openwhisk npm']);
@@ -71,25 +72,6 @@ function platformShape(): string {
   return `${bus}, ${platform.invokers.size} invokers ${processes ? 'as OS processes' : 'in process'} running Node.js actions in child processes`;
 }
 
-/** Retries `check` until it passes: activation records are written by the invoker after the reply. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function wskVersion(): string {
   try {
     const out = execFileSync(wskLookup.path!, ['property', 'get', '--cliversion'], {
@@ -100,38 +82,6 @@ function wskVersion(): string {
   } catch {
     return 'version unknown';
   }
-}
-
-function wsk(...args: string[]): Promise<Run> {
-  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
-  return new Promise((resolve) => {
-    execFile(
-      wskLookup.path!,
-      argv,
-      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function ok(run: Run): Run {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
-  return run;
-}
-
-/** The JSON a wsk command prints after its `ok: ...` line. */
-function jsonAfterHeader(stdout: string): Record<string, unknown> {
-  const start = stdout.indexOf('{');
-  if (start < 0) throw new Error(`no JSON in: ${stdout}`);
-  return JSON.parse(stdout.slice(start)) as Record<string, unknown>;
-}
-
-function annotationOf(record: Record<string, unknown>, key: string): unknown {
-  const annotations = (record.annotations ?? []) as { key: string; value: unknown }[];
-  return annotations.find((a) => a.key === key)?.value;
 }
 
 const wskCommands = [
@@ -156,6 +106,10 @@ const wskCommands = [
   'namespace list',
 ] as const;
 type Command = (typeof wskCommands)[number];
+
+/** The real wsk against this file's platform, with this file's own config file. */
+const wsk = (...args: string[]): Promise<WskRun> =>
+  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
 
 describe.skipIf(!wskLookup.path && !inCi)('wsk CLI', () => {
   const action = 'mx-wsk-hello';

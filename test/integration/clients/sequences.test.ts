@@ -6,7 +6,7 @@
  * sequence's record as stored. Without `wsk` (or the parsers) those parts skip with the reason,
  * unless CI=true.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { sequenceMessages } from '../../../src/protocol/index.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
 import { findWsk } from './wsk-binary.js';
+import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from './wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -56,55 +57,9 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function wsk(...args: string[]): Promise<Run> {
-  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
-  return new Promise((resolve) => {
-    execFile(
-      wskLookup.path!,
-      argv,
-      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function ok(run: Run): Run {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
-  return run;
-}
-
-function jsonAfterHeader(stdout: string): Record<string, unknown> {
-  const start = stdout.indexOf('{');
-  if (start < 0) throw new Error(`no JSON in: ${stdout}`);
-  return JSON.parse(stdout.slice(start)) as Record<string, unknown>;
-}
-
-function annotation(record: Record<string, unknown>, key: string): unknown {
-  const annotations = (record.annotations ?? []) as { key: string; value: unknown }[];
-  return annotations.find((a) => a.key === key)?.value;
-}
-
-/** Retries until `check` passes: component records are written by the invokers after the reply. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+/** The real wsk against this file's platform, with this file's own config file. */
+const wsk = (...args: string[]): Promise<WskRun> =>
+  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
 
 describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
   it('has a wsk binary', () => {
@@ -131,10 +86,10 @@ describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
     const seqId = String(jsonAfterHeader(invoked.stdout).activationId);
     const record = jsonAfterHeader(ok(await wsk('activation', 'get', seqId)).stdout);
     expect(record).toMatchObject({ name: 'wsk-seq', activationId: seqId });
-    expect(annotation(record, 'kind')).toBe('sequence');
-    expect(annotation(record, 'topmost')).toBe(true);
-    expect(annotation(record, 'palette.color')).toBe('seq-red');
-    expect(annotation(record, 'palette.invoker')).toBeUndefined();
+    expect(annotationOf(record, 'kind')).toBe('sequence');
+    expect(annotationOf(record, 'topmost')).toBe(true);
+    expect(annotationOf(record, 'palette.color')).toBe('seq-red');
+    expect(annotationOf(record, 'palette.invoker')).toBeUndefined();
     const logs = record.logs as string[];
     expect(logs).toHaveLength(3);
 
@@ -142,9 +97,9 @@ describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
       jsonAfterHeader(ok(await wsk('activation', 'get', logs[1]!)).stdout),
     );
     expect(component).toMatchObject({ name: 'inc', cause: seqId });
-    expect(annotation(component, 'causedBy')).toBe('sequence');
-    expect(annotation(component, 'palette.color')).toBe('seq-red');
-    expect(typeof annotation(component, 'palette.invoker')).toBe('number');
+    expect(annotationOf(component, 'causedBy')).toBe('sequence');
+    expect(annotationOf(component, 'palette.color')).toBe('seq-red');
+    expect(typeof annotationOf(component, 'palette.invoker')).toBe('number');
     const logged = ok(await wsk('activation', 'logs', seqId)).stdout;
     for (const id of logs) expect(logged).toContain(id);
   }, 120_000);
@@ -193,7 +148,7 @@ describe('sequences with the openwhisk npm client', () => {
     })) as unknown as Record<string, unknown>;
     const seqId = String(activation.activationId);
     const record = (await ow.activations.get({ name: seqId })) as unknown as Record<string, unknown>;
-    expect(annotation(record, 'kind')).toBe('sequence');
+    expect(annotationOf(record, 'kind')).toBe('sequence');
     const logs = record.logs as string[];
     expect(logs).toHaveLength(2);
 

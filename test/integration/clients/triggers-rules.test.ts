@@ -4,7 +4,7 @@
  * record judged by OpenWhisk's own parsers. Without `wsk` or the parsers those parts skip and say
  * why, unless CI=true, where that is a failure (DECISIONS "The two judges in CI").
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
 import { startTestPlatform } from '../../support/platform.js';
 import { findWsk } from './wsk-binary.js';
+import { type WskRun, annotationOf, eventually, jsonAfterHeader, runWsk } from './wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -42,59 +43,17 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function wsk(...args: string[]): Promise<Run> {
-  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
-  return new Promise((resolve) => {
-    execFile(
-      wskLookup.path!,
-      argv,
-      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 async function ok(...args: string[]): Promise<string> {
   const run = await wsk(...args);
   if (run.code !== 0) throw new Error(`wsk ${args.join(' ')}: exit ${run.code}: ${run.stderr || run.stdout}`);
   return run.stdout;
 }
 
-function jsonAfterHeader(stdout: string): Record<string, unknown> {
-  return JSON.parse(stdout.slice(stdout.indexOf('{'))) as Record<string, unknown>;
-}
-
-/** Retries until `check` passes: records are written after the reply. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-function annotation(record: Record<string, unknown>, key: string): unknown {
-  return ((record.annotations ?? []) as { key: string; value: unknown }[]).find((a) => a.key === key)?.value;
-}
-
 /** `wsk activation get`, once the record and its placement (palette.policy) are both readable. */
 async function placedRecord(id: string): Promise<Record<string, unknown>> {
   return eventually(async () => {
     const record = jsonAfterHeader(await ok('activation', 'get', id));
-    if (annotation(record, 'palette.policy') === undefined) throw new Error(`${id} has no placement yet`);
+    if (annotationOf(record, 'palette.policy') === undefined) throw new Error(`${id} has no placement yet`);
     return record;
   });
 }
@@ -118,6 +77,10 @@ function judge(
   );
   verdicts.forEach((v, i) => expect(v.ok, `${kind} ${JSON.stringify(docs[i])}: ${v.output}`).toBe(true));
 }
+
+/** The real wsk against this file's platform, with this file's own config file. */
+const wsk = (...args: string[]): Promise<WskRun> =>
+  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
 
 describe.skipIf(wskMissing !== undefined)('the real wsk', () => {
   let triggerActivation = '';
@@ -150,7 +113,7 @@ describe.skipIf(wskMissing !== undefined)('the real wsk', () => {
     );
     expect(record).toMatchObject({ name: 't', activationId: triggerActivation, end: 0 });
     expect((record.response as { result: unknown }).result).toEqual({ a: 1 });
-    expect(annotation(record, 'palette.color')).toBe('tcolor');
+    expect(annotationOf(record, 'palette.color')).toBe('tcolor');
     const logs = (record.logs as string[]).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ statusCode: 0, success: true, rule: 'guest/r', action: 'guest/echo' });
@@ -158,7 +121,7 @@ describe.skipIf(wskMissing !== undefined)('the real wsk', () => {
 
     const action = await placedRecord(actionId);
     expect(action.cause).toBe(triggerActivation);
-    expect(annotation(action, 'palette.color')).toBe('tcolor');
+    expect(annotationOf(action, 'palette.color')).toBe('tcolor');
     const params = (action.response as { result: { params: Record<string, unknown> } }).result.params;
     expect(params).toMatchObject({ a: 1, name: 'trig' });
     expect(params).not.toHaveProperty('__palette_color');
@@ -177,12 +140,12 @@ describe.skipIf(wskMissing !== undefined)('the real wsk', () => {
     const out = await ok('trigger', 'fire', 't', '-p', '__palette_color', 'pcolor');
     const id = /with id ([0-9a-f]{32})/.exec(out)![1]!;
     const record = await placedRecord(id);
-    expect(annotation(record, 'palette.color')).toBe('pcolor');
+    expect(annotationOf(record, 'palette.color')).toBe('pcolor');
     const actionId = String(
       (JSON.parse((record.logs as string[])[0]!) as { activationId: string }).activationId,
     );
     const action = await placedRecord(actionId);
-    expect(annotation(action, 'palette.color')).toBe('pcolor');
+    expect(annotationOf(action, 'palette.color')).toBe('pcolor');
   });
 
   it('disables, fires nothing, enables, deletes the rule', async () => {

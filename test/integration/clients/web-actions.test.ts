@@ -6,7 +6,7 @@
  * color. Without `wsk` the action is created over REST with the annotations `wsk` sets (and the
  * wsk part skips with the reason), unless CI=true.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/platform/platform.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
 import { findWsk } from './wsk-binary.js';
+import { type WskRun, annotationOf, eventually, ok, runWsk } from './wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -36,50 +37,6 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function wsk(...args: string[]): Promise<Run> {
-  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
-  return new Promise((resolve) => {
-    execFile(
-      wskLookup.path!,
-      argv,
-      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function ok(run: Run): Run {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
-  return run;
-}
-
-function annotation(record: Record<string, unknown>, key: string): unknown {
-  const annotations = (record.annotations ?? []) as { key: string; value: unknown }[];
-  return annotations.find((a) => a.key === key)?.value;
-}
-
-/** Retries until `check` passes: the record is written after the reply. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
 /** GET the web URL with no key; answers the result and the activation id. */
 async function callWeb(path: string, init: RequestInit = {}) {
   const res = await fetch(`${platform.apiHost}/api/v1/web/guest/default/${path}`, init);
@@ -94,6 +51,10 @@ async function recordOf(activationId: string): Promise<Record<string, unknown>> 
     return reply.body as Record<string, unknown>;
   });
 }
+
+/** The real wsk against this file's platform, with this file's own config file. */
+const wsk = (...args: string[]): Promise<WskRun> =>
+  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
 
 describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
   it('has a wsk binary', () => {
@@ -118,7 +79,7 @@ describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
 
     const run = ok(await eventually(async () => ok(await wsk('activation', 'get', activationId!))));
     const record = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as Record<string, unknown>;
-    expect(annotation(record, 'palette.color')).toBe('x');
+    expect(annotationOf(record, 'palette.color')).toBe('x');
     expect(record).toMatchObject({ name: 'hello', namespace: 'guest' });
   }, 120_000);
 
@@ -155,7 +116,7 @@ describe('web actions over plain HTTP', () => {
     expect(result.greeting).toBe('Hello, Body!');
     expect(JSON.stringify(result.params)).not.toContain('__palette_color');
     expect(JSON.stringify(result.params)).not.toContain('hdr');
-    expect(annotation(await recordOf(activationId!), 'palette.color')).toBe('hdr');
+    expect(annotationOf(await recordOf(activationId!), 'palette.color')).toBe('hdr');
   }, 60_000);
 
   it('404 for a missing action, in OpenWhisk shape', async () => {

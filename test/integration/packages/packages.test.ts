@@ -5,7 +5,7 @@
  * wsk suite is skipped with the reason (a failure under CI=true); without OpenWhisk's parsers the
  * conformance check is. Also: a color reaches the placement of an action run through a binding.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
 import { findWsk } from '../clients/wsk-binary.js';
+import { type WskRun, annotationOf, eventually, ok, runWsk } from '../clients/wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -41,47 +42,9 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function wsk(...args: string[]): Promise<Run> {
-  const argv = [...args, '--apihost', platform.apiHost, '--auth', platform.authKey];
-  return new Promise((resolve) => {
-    execFile(
-      wskLookup.path!,
-      argv,
-      { env: { ...process.env, WSK_CONFIG_FILE: join(workDir, 'wskprops') }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function ok(run: Run): Run {
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
-  return run;
-}
-
-function annotationOf(record: { annotations?: { key: string; value: unknown }[] }, key: string): unknown {
-  return record.annotations?.find((a) => a.key === key)?.value;
-}
+/** The real wsk against this file's platform, with this file's own config file. */
+const wsk = (...args: string[]): Promise<WskRun> =>
+  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
 
 describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
   it('has a wsk binary', () => {
