@@ -132,12 +132,19 @@ export function createControllerStack(
 
   const app = createApi({
     core: sequences,
+    inFlight: controller,
+    limits: {
+      defaults: {
+        invocationsPerMinute: config.limitInvokesPerMinute,
+        concurrentInvocations: config.limitConcurrentInvokes,
+        firesPerMinute: config.limitFiresPerMinute,
+      },
+      replicas: config.controllerReplicas,
+    },
     ...ports,
     components,
     triggerRules: {
       ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
-      firesPerMinute: config.limitFiresPerMinute,
-      replicas: config.controllerReplicas,
     },
     config: { controllerId: config.controllerId },
     logger,

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi } from '../../../src/api/app.js';
+import { defaultThrottleLimits } from '../../../src/api/throttles.js';
 import type { EntitySummary, FireRecordPort, PageQuery, WhiskEntityPort } from '../../../src/api/ports.js';
 import type { RuleDocument, TriggerDocument } from '../../../src/api/trigger-rule-doc.js';
 import type { Placement } from '../../../src/controller/types.js';
@@ -130,6 +131,10 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
   const records = new FakeFireRecords();
   const app = createApi({
     core,
+    inFlight: core,
+    ...(firesPerMinute !== undefined
+      ? { limits: { defaults: { ...defaultThrottleLimits, firesPerMinute }, replicas: 1 } }
+      : {}),
     subjects,
     actions,
     packages: new FakePackages(actions),
@@ -140,7 +145,6 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
       rules: whisks.port<RuleDocument>('rule'),
       records,
       policies: { colored: 'consistent-hash', uncolored: 'openwhisk-sharding' },
-      ...(firesPerMinute !== undefined ? { firesPerMinute } : {}),
     },
     config: { controllerId: 'palette0' },
     logger: pino({ level: 'silent' }),

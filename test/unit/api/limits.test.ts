@@ -1,7 +1,7 @@
 /** Fires per minute (R11): OpenWhisk's per-minute count, the replica split, and its 429 message. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { individualLimit, MinuteRateThrottle, tooManyRequests } from '../../../src/api/fire-throttle.js';
+import { individualLimit, MinuteRateThrottle, tooManyRequests } from '../../../src/api/limits.js';
 
 describe('MinuteRateThrottle', () => {
   it('allows `allowed` operations per namespace and wall-clock minute, then refuses', () => {
