@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi } from '../../../src/api/app.js';
+import type { ThrottleLimits } from '../../../src/api/limits.js';
 import { defaultThrottleLimits } from '../../../src/api/throttles.js';
 import type { EntitySummary, FireRecordPort, PageQuery, WhiskEntityPort } from '../../../src/api/ports.js';
 import type { RuleDocument, TriggerDocument } from '../../../src/api/trigger-rule-doc.js';
@@ -109,6 +110,7 @@ export class FakeFireRecords implements FireRecordPort {
 export interface TriggerRuleTestApi {
   url: string;
   core: FakeCore;
+  subjects: FakeSubjects;
   actions: FakeActions;
   whisks: FakeWhisks;
   records: FakeFireRecords;
@@ -121,7 +123,11 @@ export interface TriggerRuleTestApi {
   close(): Promise<void>;
 }
 
-export async function startTriggerRuleApi(firesPerMinute?: number): Promise<TriggerRuleTestApi> {
+/** `limits`: fires per minute, or any of the default limits (R11's otherwise). */
+export async function startTriggerRuleApi(
+  limits?: number | Partial<ThrottleLimits>,
+): Promise<TriggerRuleTestApi> {
+  const own = typeof limits === 'number' ? { firesPerMinute: limits } : limits;
   const core = new FakeCore();
   const subjects = new FakeSubjects();
   subjects.add('guest', guestAuth);
@@ -132,9 +138,7 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
   const app = createApi({
     core,
     inFlight: core,
-    ...(firesPerMinute !== undefined
-      ? { limits: { defaults: { ...defaultThrottleLimits, firesPerMinute }, replicas: 1 } }
-      : {}),
+    ...(own ? { limits: { defaults: { ...defaultThrottleLimits, ...own }, replicas: 1 } } : {}),
     subjects,
     actions,
     packages: new FakePackages(actions),
@@ -157,6 +161,7 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
   return {
     url,
     core,
+    subjects,
     actions,
     whisks,
     records,
