@@ -206,7 +206,10 @@ describe('web actions', () => {
       200,
     );
     expect(
-      await openWhiskError(await test.call('GET', '/api/v1/web/guest/default/page.json', { auth: null }), 429),
+      await openWhiskError(
+        await test.call('GET', '/api/v1/web/guest/default/page.json', { auth: null }),
+        429,
+      ),
     ).toBe('Too many requests in the last minute (count: 3, allowed: 2).');
     // The owner's own invokes share that count; the caller's namespace is untouched.
     expect(await openWhiskError(await invoke(test), 429)).toMatch(/count: 4/);
@@ -217,7 +220,10 @@ describe('web actions', () => {
 
   it('an unknown web action is still a 404, not charged', async () => {
     const test = await start({ invocationsPerMinute: 1 });
-    await openWhiskError(await test.call('GET', '/api/v1/web/guest/default/nosuch.json', { auth: null }), 404);
+    await openWhiskError(
+      await test.call('GET', '/api/v1/web/guest/default/nosuch.json', { auth: null }),
+      404,
+    );
     expect((await invoke(test)).status).toBe(202);
   });
 });

@@ -310,7 +310,12 @@ describe('controller core: what the API reads and passes on', () => {
     await h.invoke(h.request({ ...action('a'), binding: 'guest/mybinding' }));
     await h.invoke(h.request(action('b')));
     const [viaBinding, plain] = h.invokers[0]!.received;
-    expect(viaBinding!.action).toEqual({ path: 'guest', name: 'a', version: '0.0.1', binding: 'guest/mybinding' });
+    expect(viaBinding!.action).toEqual({
+      path: 'guest',
+      name: 'a',
+      version: '0.0.1',
+      binding: 'guest/mybinding',
+    });
     expect(plain!.action).not.toHaveProperty('binding');
   });
 });
