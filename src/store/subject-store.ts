@@ -87,6 +87,28 @@ export class SubjectStore {
     }
   }
 
+  /**
+   * Writes the namespace's `<namespace>/limits` document (UserLimits fields, e.g.
+   * `{invocationsPerMinute: 3}`), replacing any earlier one. Identities read it through the
+   * identities view, so it applies once their caches expire.
+   */
+  async putLimits(namespace: string, limits: Readonly<Record<string, unknown>>): Promise<void> {
+    const _id = `${namespace}/limits`;
+    for (;;) {
+      const existing = await this.db.get(_id).catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return undefined;
+        throw err;
+      });
+      try {
+        await this.db.insert({ ...limits, _id, ...(existing ? { _rev: existing._rev } : {}) } as never);
+        this.invalidate();
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
   /** The identity owning this uuid and key, or undefined (unknown, or its subject is blocked). */
   async identityByKey(uuid: string, key: string): Promise<Identity | undefined> {
     const cacheKey = `${uuid}:${key}`;
