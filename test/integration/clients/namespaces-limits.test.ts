@@ -177,7 +177,10 @@ describe('the openwhisk npm client', () => {
     const ow = openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
     expect(await ow.namespaces.list()).toEqual(['guest']);
     await ow.actions.create({ name: 'npmnsecho', action: echoCode });
-    const entities = (await ow.namespaces.get({ namespace: '_' })) as unknown as Record<string, { name: string }[]>;
+    const entities = (await ow.namespaces.get({ namespace: '_' })) as unknown as Record<
+      string,
+      { name: string }[]
+    >;
     expect(Object.keys(entities)).toEqual(['actions', 'packages', 'triggers', 'rules']);
     expect(entities.actions!.map((a) => a.name)).toContain('npmnsecho');
   });
