@@ -16,7 +16,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
 import { findWsk } from '../clients/wsk-binary.js';
-import { type WskRun, annotationOf, eventually, ok, runWsk } from '../clients/wsk-run.js';
+import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from '../clients/wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -94,6 +94,17 @@ describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
     const run = ok(await wsk('action', 'invoke', 'wbind/show', '-p', 'd', 'invocation', '-r'));
     expect(JSON.parse(run.stdout)).toEqual({
       params: { a: 'package', b: 'binding', c: 'action', d: 'invocation' },
+    });
+    // The record of an action run through a binding carries OpenWhisk's `binding` annotation.
+    const invoked = ok(await wsk('action', 'invoke', 'wbind/show')).stdout;
+    const id = /with id ([0-9a-f]{32})/.exec(invoked)![1]!;
+    const record = await eventually(async () =>
+      jsonAfterHeader(ok(await wsk('activation', 'get', id)).stdout),
+    );
+    expect(annotationOf(record, 'binding')).toBe('guest/wbind');
+    ok(await wsk('package', 'update', 'wpkg', '-p', 'a', 'updated'));
+    expect(JSON.parse(ok(await wsk('action', 'invoke', 'wbind/show', '-r')).stdout)).toEqual({
+      params: { a: 'updated', b: 'binding', c: 'action' },
     });
     const list = ok(await wsk('package', 'list')).stdout;
     expect(list).toMatch(/\/guest\/wpkg\s+private/);
