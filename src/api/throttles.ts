@@ -52,7 +52,13 @@ export function throttles(
 ): Throttles {
   const invokes = new MinuteRateThrottle(now);
   const fires = new MinuteRateThrottle(now);
-  const limitsOf = (user: Identity) => effectiveLimits(config.defaults, user.limits);
+  // Identities are cached objects, so their documents are read once, not on every invoke.
+  const read = new WeakMap<object, ThrottleLimits>();
+  const limitsOf = (user: Identity): ThrottleLimits => {
+    let limits = read.get(user.limits);
+    if (!limits) read.set(user.limits, (limits = effectiveLimits(config.defaults, user.limits)));
+    return limits;
+  };
   const share = (limit: number) => individualLimit(limit, config.replicas);
 
   return {
