@@ -28,6 +28,10 @@ export interface PlacementRequest {
   readonly action: string;
   /** The action's memory limit in MB: what one activation takes from an invoker's slots. */
   readonly memoryMB: number;
+  /** OpenWhisk's exec.pull (a blackbox image to pull): only the blackbox invokers take it (pools.ts). */
+  readonly blackbox?: boolean;
+  /** Not a Node.js kind: never placed on an invoker tagged Node.js-only (pools.ts). */
+  readonly nonNodejs?: boolean;
 }
 
 export interface Decision {

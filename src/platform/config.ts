@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { policyNames } from '../balancer/types.js';
 import type { MessageBusOptions } from '../messaging/index.js';
+import { parseRuntimesManifest } from '../protocol/index.js';
 import type { CouchOptions } from '../store/couch.js';
 
 const controllerId = z
@@ -55,6 +56,21 @@ const configSchema = z.object({
   apiHost: z.string().url().optional(),
   /** Controller replicas sharing each invoker's capacity (OpenWhisk's clusterSize). */
   controllerReplicas: intFrom(1).default(1),
+  /** OpenWhisk's runtime manifest as JSON text (R10); default the pinned commit's runtimes.json. */
+  runtimesManifest: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parseRuntimesManifest(text);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** OpenWhisk's blackbox fraction (R10): the share of invokers kept for blackbox actions; 0 = no split. */
+  blackboxFraction: z.coerce.number().min(0).max(1).default(0),
   /** Trigger fires per minute and namespace (R11); 0 blocks. */
   limitFiresPerMinute: intFrom(0).default(60_000),
 });
@@ -85,6 +101,8 @@ const envNames: Record<keyof Config, string> = {
   apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
+  runtimesManifest: 'RUNTIMES_MANIFEST',
+  blackboxFraction: 'PALETTE_BLACKBOX_FRACTION',
 };
 
 export class ConfigError extends Error {}
