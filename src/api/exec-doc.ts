@@ -9,7 +9,13 @@
  * Every refusal is a DeserializationException in OpenWhisk, which the REST API answers 400
  * "The request content was malformed:\n<message>".
  */
-import { blackboxKind, invalidRuntimeError, parseImageName, resolveImageName, type Runtimes } from '../protocol/index.js';
+import {
+  blackboxKind,
+  invalidRuntimeError,
+  parseImageName,
+  resolveImageName,
+  type Runtimes,
+} from '../protocol/index.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { badRequest, type ApiError } from './errors.js';
 
@@ -66,7 +72,11 @@ export function resolveCodeExec(exec: CodeExecPut, runtimes: Runtimes): ActionDo
   if (main === undefined && manifest.requireMain === true) {
     throw malformed(`'main' must be a string defined in 'exec' for '${kind}' actions`);
   }
-  const resolved: ActionDocument['exec'] = { kind: manifest.kind, code: exec.code, binary: isBinaryCode(exec.code) };
+  const resolved: ActionDocument['exec'] = {
+    kind: manifest.kind,
+    code: exec.code,
+    binary: isBinaryCode(exec.code),
+  };
   if (main !== undefined) resolved.main = main;
   return resolved;
 }

@@ -37,7 +37,11 @@ export interface PolicyOptions {
  * one instance per candidate set. Only the main one (managed actions, any invoker) shares the
  * least-assigned table given in `options`; the others keep their own in memory.
  */
-export function createPooledPolicy(name: PolicyName, options: PolicyOptions, pools: PoolOptions): PooledPolicy {
+export function createPooledPolicy(
+  name: PolicyName,
+  options: PolicyOptions,
+  pools: PoolOptions,
+): PooledPolicy {
   return new PooledPolicy(
     (pool) => createPolicy(name, pool === 0 ? options : { ...options, colorTable: undefined }),
     pools,

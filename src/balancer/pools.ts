@@ -26,8 +26,8 @@ export interface PoolSplit {
 }
 
 /** OpenWhisk's split of a status vector of `size` entries; with f = 0 both pools are everything. */
-export function splitPools(size: number, blackboxFraction: number): PoolSplit {
-  const f = Math.max(0, Math.min(1, blackboxFraction));
+export function splitPools(size: number, fraction: number): PoolSplit {
+  const f = Math.max(0, Math.min(1, fraction));
   if (f === 0 || size === 0) return { managedEnd: size, blackboxStart: 0 };
   // 1 - f as the decimal an OpenWhisk operator would write (1 - 0.7 is 0.30000000000000004 in doubles).
   const managedFraction = Math.round((1 - f) * 1e12) / 1e12;
@@ -100,7 +100,9 @@ export class PooledPolicy implements Policy {
     ];
     candidates.forEach((set, i) => {
       const pool = this.pools[i]!;
-      const same = candidates.findIndex((other) => other.length === set.length && other.every((id, k) => id === set[k]));
+      const same = candidates.findIndex(
+        (other) => other.length === set.length && other.every((id, k) => id === set[k]),
+      );
       pool.ids = set;
       pool.owner = same;
       pool.source = undefined;

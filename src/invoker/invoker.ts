@@ -97,7 +97,6 @@ function imageOf(exec: ExecutableAction['exec']): string {
   return activeRuntimes().imageOf(exec.kind) ?? exec.kind;
 }
 
-
 export class Invoker {
   readonly instance: InvokerInstanceId;
   private readonly logger: Logger;

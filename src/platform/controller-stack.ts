@@ -17,7 +17,12 @@ import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
-import { paletteNodejsTag, useRuntimesManifest, type ActionDocument, type WhiskActivation } from '../protocol/index.js';
+import {
+  paletteNodejsTag,
+  useRuntimesManifest,
+  type ActionDocument,
+  type WhiskActivation,
+} from '../protocol/index.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';

@@ -22,7 +22,9 @@ export const attachmentSchema = z
  */
 export const codeExecSchema = z
   .object({
-    kind: z.string().regex(/^([a-z0-9]+:[a-z0-9.]+|blackbox)$/i, 'kind must look like nodejs:20 or be blackbox'),
+    kind: z
+      .string()
+      .regex(/^([a-z0-9]+:[a-z0-9.]+|blackbox)$/i, 'kind must look like nodejs:20 or be blackbox'),
     code: z.union([z.string(), attachmentSchema]).optional(),
     image: z.string().optional(),
     binary: z.boolean(),

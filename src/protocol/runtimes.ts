@@ -49,7 +49,11 @@ export type RuntimeManifest = z.infer<typeof runtimeSchema>;
 
 /** ImageName.resolveImageName: `[registry/][prefix/]name[:tag]`. */
 export function resolveImageName(image: ImageName): string {
-  const registry = image.registry ? (image.registry.endsWith('/') ? image.registry : `${image.registry}/`) : '';
+  const registry = image.registry
+    ? image.registry.endsWith('/')
+      ? image.registry
+      : `${image.registry}/`
+    : '';
   const prefix = image.prefix ? `${image.prefix}/` : '';
   const tag = image.tag ? `:${image.tag}` : '';
   return `${registry}${prefix}${image.name}${tag}`;
@@ -138,7 +142,8 @@ export class Runtimes {
   constructor(manifest: z.infer<typeof runtimesManifestSchema>) {
     for (const [family, versions] of Object.entries(manifest.runtimes)) {
       const defaults = versions.filter((v) => v.default === true);
-      if (defaults.length > 1) throw new RuntimesError(`runtime family ${family} has more than one default kind`);
+      if (defaults.length > 1)
+        throw new RuntimesError(`runtime family ${family} has more than one default kind`);
       for (const version of versions) {
         if (this.manifests.has(version.kind)) throw new RuntimesError(`kind ${version.kind} is listed twice`);
         this.manifests.set(version.kind, version);
@@ -173,7 +178,9 @@ export class Runtimes {
 
   /** Exec.pull: a blackbox action whose image the invoker must pull goes to the blackbox invokers. */
   pulls(exec: { kind: string; image?: unknown }): boolean {
-    return exec.kind === blackboxKind && !(typeof exec.image === 'string' && this.isNativeBlackbox(exec.image));
+    return (
+      exec.kind === blackboxKind && !(typeof exec.image === 'string' && this.isNativeBlackbox(exec.image))
+    );
   }
 }
 
@@ -190,7 +197,9 @@ export function parseRuntimesManifest(source: string | unknown): Runtimes {
   const parsed = runtimesManifestSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new RuntimesError(`the runtime manifest is invalid: ${issue.path.join('.') || 'manifest'}: ${issue.message}`);
+    throw new RuntimesError(
+      `the runtime manifest is invalid: ${issue.path.join('.') || 'manifest'}: ${issue.message}`,
+    );
   }
   return new Runtimes(parsed.data);
 }

@@ -32,7 +32,7 @@ describe('splitPools (OpenWhisk managed/blackbox split)', () => {
     }
   });
 
-  it("is the deploy-kube default: 10 invokers, 0.1 -> 9 managed and the last one for blackboxes", () => {
+  it('is the deploy-kube default: 10 invokers, 0.1 -> 9 managed and the last one for blackboxes', () => {
     expect(splitPools(10, 0.1)).toEqual({ managedEnd: 9, blackboxStart: 9 });
     // Too few invokers: at least one each, shared.
     expect(splitPools(1, 0.1)).toEqual({ managedEnd: 1, blackboxStart: 0 });
@@ -55,7 +55,12 @@ const kinds = fc.record({ blackbox: fc.boolean(), nonNodejs: fc.boolean() }).map
   nonNodejs: k.blackbox || k.nonNodejs,
 }));
 
-function allowed(view: readonly InvokerView[], tagged: Set<number>, f: number, request: PlacementRequest): number[] {
+function allowed(
+  view: readonly InvokerView[],
+  tagged: Set<number>,
+  f: number,
+  request: PlacementRequest,
+): number[] {
   const size = view.length === 0 ? 0 : view[view.length - 1]!.id + 1;
   const split = splitPools(size, f);
   return idsOf(view).filter(
@@ -105,7 +110,11 @@ describe('PooledPolicy', () => {
   const tagsOf = (tagged: number[]) => (id: number) => (tagged.includes(id) ? [TAG] : []);
 
   it('has no invoker for a non-Node.js kind when every invoker is Palette-tagged', () => {
-    const policy = createPooledPolicy('consistent-hash', {}, { nodejsOnlyTag: TAG, tagsOf: tagsOf(range(4)) });
+    const policy = createPooledPolicy(
+      'consistent-hash',
+      {},
+      { nodejsOnlyTag: TAG, tagsOf: tagsOf(range(4)) },
+    );
     const view = healthyView(range(4));
     policy.setMembers(range(4));
     const python = { namespace: 'guest', action: 'guest/py', memoryMB: 256, nonNodejs: true };
@@ -117,7 +126,11 @@ describe('PooledPolicy', () => {
   it('never lets a color pin a managed action to a blackbox-only invoker, or the reverse', () => {
     const ids = range(10);
     const view = healthyView(ids);
-    const policy = createPooledPolicy('least-assigned', {}, { blackboxFraction: 0.1, nodejsOnlyTag: TAG, tagsOf: () => [] });
+    const policy = createPooledPolicy(
+      'least-assigned',
+      {},
+      { blackboxFraction: 0.1, nodejsOnlyTag: TAG, tagsOf: () => [] },
+    );
     policy.setMembers(ids);
     for (let i = 0; i < 200; i++) {
       const color = `c${i}`;
@@ -133,7 +146,11 @@ describe('PooledPolicy', () => {
 
   it('follows tag changes when the members are set again', () => {
     const tagged = [0, 1, 2, 3];
-    const policy = createPooledPolicy('round-robin', { random: seeded(1) }, { nodejsOnlyTag: TAG, tagsOf: tagsOf(tagged) });
+    const policy = createPooledPolicy(
+      'round-robin',
+      { random: seeded(1) },
+      { nodejsOnlyTag: TAG, tagsOf: tagsOf(tagged) },
+    );
     policy.setMembers(range(4));
     const python = { namespace: 'guest', action: 'guest/py', memoryMB: 256, nonNodejs: true };
     expect(policy.candidates(python)).toEqual([]);
@@ -146,8 +163,8 @@ describe('PooledPolicy', () => {
   it('refuses a view that does not list the members', () => {
     const policy = createPooledPolicy('random', {}, { nodejsOnlyTag: TAG, tagsOf: () => [] });
     policy.setMembers(range(3));
-    expect(() => policy.choose({ namespace: 'g', action: 'g/a', memoryMB: 128 }, healthyView(range(2)))).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      policy.choose({ namespace: 'g', action: 'g/a', memoryMB: 128 }, healthyView(range(2))),
+    ).toThrow(RangeError);
   });
 });
