@@ -98,17 +98,25 @@ export class PooledPolicy implements Policy {
       all.filter((id) => id >= split.blackboxStart),
       all.filter((id) => id >= split.blackboxStart && untagged(id)),
     ];
+    // OpenWhisk's sharding hashes over its managedInvokers or blackboxInvokers: those slices.
+    const managedSlice = { start: 0, end: split.managedEnd };
+    const blackboxSlice = { start: split.blackboxStart, end: this.members.idLimit };
+    const slicesEqual = managedSlice.start === blackboxSlice.start && managedSlice.end === blackboxSlice.end;
     candidates.forEach((set, i) => {
       const pool = this.pools[i]!;
+      // Shares a lower pool's policy when it has the same candidates from the same vector slice.
       const same = candidates.findIndex(
-        (other) => other.length === set.length && other.every((id, k) => id === set[k]),
+        (other, k) =>
+          (k < 2 === i < 2 || slicesEqual) &&
+          other.length === set.length &&
+          other.every((id, j) => id === set[j]),
       );
       pool.ids = set;
       pool.owner = same;
       pool.source = undefined;
       if (same === i) {
         pool.policy ??= this.create(i);
-        pool.policy.setMembers(set);
+        pool.policy.setMembers(set, i < 2 ? managedSlice : blackboxSlice);
       }
     });
   }

@@ -34,6 +34,16 @@ export interface PlacementRequest {
   readonly nonNodejs?: boolean;
 }
 
+/**
+ * The part of OpenWhisk's status vector (invoker ids `start` to `end - 1`) that a set of members was
+ * cut from (pools.ts: the managed or the blackbox invokers). Only OpenWhisk's sharding reads it: it
+ * hashes over that slice, as OpenWhisk over its managedInvokers or blackboxInvokers.
+ */
+export interface StatusVectorSlice {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface Decision {
   readonly invoker: number;
   /** The invoker the policy would pick ignoring load and health (the color's or action's home). */
@@ -71,7 +81,7 @@ export interface Policy {
    * The invoker ids from now on, in any order (the policy sorts them). Throws a RangeError for a
    * duplicate or an id outside 0..MAX_INVOKER_ID.
    */
-  setMembers(ids: readonly number[]): void;
+  setMembers(ids: readonly number[], slice?: StatusVectorSlice): void;
   /**
    * Picks an invoker for one activation, or undefined when no invoker is healthy.
    * `view` lists exactly the members, ascending by id. Must not mutate `view`; the caller

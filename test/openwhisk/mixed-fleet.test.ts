@@ -83,6 +83,36 @@ describe.skipIf(reason !== undefined)('one real OpenWhisk invoker beside two Pal
     expect(answers.get('real')).toMatchObject({ status: 502, response: { status: 'application error' } });
   });
 
+  it('a python action goes only to the real invoker: Palette invokers carry the palette-nodejs tag (R10)', async () => {
+    const put = await rest.call('PUT', '/namespaces/_/actions/py?overwrite=true', {
+      exec: { kind: 'python:3.10', code: 'def main(args):\n    return {"ok": True}\n' },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const ids: string[] = [];
+    for (const params of [{}, ...colors.slice(0, 6).map((color) => ({ __palette_color: color }))]) {
+      const reply = await rest.call('POST', '/namespaces/_/actions/py?blocking=true', params);
+      // Whatever the real invoker made of it (its stand-in docker has no python image), it answered.
+      const id = (reply.body as { activationId?: string }).activationId;
+      expect(id, JSON.stringify(reply.body)).toBeDefined();
+      ids.push(id!);
+    }
+    for (const id of ids) {
+      let record: { annotations?: { key: string; value: unknown }[] } | undefined;
+      for (
+        let tries = 0;
+        tries < 80 && !record?.annotations?.some((a) => a.key === 'palette.invoker');
+        tries++
+      ) {
+        const got = await rest.call('GET', `/namespaces/_/activations/${id}`);
+        if (got.status === 200) record = got.body as typeof record;
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(record?.annotations).toContainEqual({ key: 'palette.invoker', value: REAL });
+    }
+    // The ActivationMessages reached the real invoker, which asked docker for the manifest's image.
+    expect(fleet.real.get(REAL)!.dockerCalls()).toContain('action-python-v3.10');
+  }, 240_000);
+
   it('blocking latency through the real invoker beside Palette invoker (printed)', async () => {
     const realColor = colors.find((c) => placed.get(c) === REAL)!;
     const paletteColor = colors.find((c) => placed.get(c) !== REAL)!;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPooledPolicy, splitPools } from '../../../src/balancer/index.js';
+import { generateHash } from '../../../src/balancer/policies/openwhisk-sharding.js';
 import { policyNames, type InvokerView, type PlacementRequest } from '../../../src/balancer/types.js';
 import { arbitraryRequest, arbitraryView, healthyView, idsOf, range, seeded } from './helpers.js';
 
@@ -158,6 +159,32 @@ describe('PooledPolicy', () => {
     policy.setMembers(range(4));
     expect(policy.candidates(python)).toEqual([2, 3]);
     expect([2, 3]).toContain(policy.choose(python, healthyView(range(4)))!.invoker);
+  });
+
+  it("openwhisk-sharding hashes over OpenWhisk's managedInvokers and blackboxInvokers", () => {
+    // 10 invokers, blackbox fraction 0.2: managed = ids 0..7, blackbox = ids 8 and 9.
+    const ids = range(10);
+    const view = healthyView(ids);
+    const policy = createPooledPolicy(
+      'openwhisk-sharding',
+      {},
+      { blackboxFraction: 0.2, nodejsOnlyTag: TAG, tagsOf: () => [] },
+    );
+    policy.setMembers(ids);
+    for (let i = 0; i < 100; i++) {
+      const action = `guest/a${i}`;
+      const hash = generateHash('guest', action);
+      const managed = policy.choose({ namespace: 'guest', action, memoryMB: 256 }, view)!;
+      expect(managed).toMatchObject({ invoker: hash % 8, home: hash % 8, forced: false });
+      const bb = policy.choose(
+        { namespace: 'guest', action, memoryMB: 256, blackbox: true, nonNodejs: true },
+        view,
+      )!;
+      expect(bb).toMatchObject({ invoker: 8 + (hash % 2), home: 8 + (hash % 2), forced: false });
+      expect([...policy.order({ namespace: 'guest', action, memoryMB: 256, blackbox: true })][0]).toBe(
+        8 + (hash % 2),
+      );
+    }
   });
 
   it('refuses a view that does not list the members', () => {
