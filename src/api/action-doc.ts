@@ -1,6 +1,6 @@
 /**
  * From an `ActionPut` body to the stored action document, as OpenWhisk's Actions.scala does it:
- * kind `nodejs:default` resolves to nodejs:20; the `exec` annotation is always (re)written and
+ * the exec is checked against the runtime manifest (exec-doc.ts); the `exec` annotation is always (re)written and
  * `provide-api-key: false` is added on create (amendAnnotations); a new action is 0.0.1 and an
  * update bumps the patch version; limits take OpenWhisk's defaults and ranges. Code is stored
  * inline as a plain string (OpenWhisk's reader accepts it; see openwhisk-wire.md §5.3).
@@ -8,16 +8,18 @@
 import { z } from 'zod';
 import {
   actionDocId,
+  activeRuntimes,
   defaultActionLimits,
-  defaultNodeKind,
   keyValuesSchema,
-  nodeKinds,
   semVerSchema,
   type ActionDocument,
   type ActionMeta,
   type KeyValue,
 } from '../protocol/index.js';
 import { badRequest } from './errors.js';
+import { resolveCodeExec } from './exec-doc.js';
+
+export { isBinaryCode } from './exec-doc.js';
 import { isSequenceExecPut, sequenceComponentsOf, sequenceExec, sequenceParameters } from './sequence-doc.js';
 
 const limitsPutSchema = z
@@ -68,8 +70,6 @@ export function checkEntityName(name: string): void {
   }
 }
 
-const supportedKinds: readonly string[] = [...nodeKinds, 'nodejs:default'];
-
 export function parseActionPut(body: unknown): ActionPut {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('The request content was malformed: the action must be a JSON object.');
@@ -84,25 +84,8 @@ export function parseActionPut(body: unknown): ActionPut {
   return parsed.data;
 }
 
-const base64Pattern = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$/;
-
-/** Exec.isBinaryCode: base64 text is a zip or tar.gz archive. */
-export function isBinaryCode(code: string): boolean {
-  const trimmed = code.trim();
-  return trimmed.length > 0 && trimmed.length % 4 === 0 && base64Pattern.test(trimmed);
-}
-
 function resolveExec(exec: NonNullable<ActionPut['exec']>): ActionDocument['exec'] {
-  if (!supportedKinds.includes(exec.kind)) {
-    throw badRequest(
-      `The specified runtime '${exec.kind}' is not supported by this platform. Valid values are: ${supportedKinds.join(', ')}.`,
-    );
-  }
-  if (exec.code === undefined) throw badRequest('The request content was malformed: exec.code is required.');
-  const kind = exec.kind === 'nodejs:default' ? defaultNodeKind : exec.kind;
-  const resolved: ActionDocument['exec'] = { kind, code: exec.code, binary: isBinaryCode(exec.code) };
-  if (exec.main !== undefined && exec.main !== '') resolved.main = exec.main;
-  return resolved;
+  return resolveCodeExec(exec, activeRuntimes());
 }
 
 /** A sequence's exec (components already resolved by the route) or a code exec. */

@@ -16,6 +16,7 @@ import { LeastAssignedPolicy } from './policies/least-assigned.js';
 import { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
 import { RandomPolicy } from './policies/random.js';
 import { RoundRobinPolicy } from './policies/round-robin.js';
+import { PooledPolicy, type PoolOptions } from './pools.js';
 import { policyNames, type Policy, type PolicyName } from './types.js';
 
 export interface PolicyOptions {
@@ -29,6 +30,22 @@ export interface PolicyOptions {
   readonly colorTable?: ColorTable;
   /** OpenWhisk's managed-fraction for openwhisk-sharding; default 1 (all invokers). */
   readonly managedFraction?: number;
+}
+
+/**
+ * `createPolicy` inside OpenWhisk's managed/blackbox split and Palette's Node.js-only tag (pools.ts):
+ * one instance per candidate set. Only the main one (managed actions, any invoker) shares the
+ * least-assigned table given in `options`; the others keep their own in memory.
+ */
+export function createPooledPolicy(
+  name: PolicyName,
+  options: PolicyOptions,
+  pools: PoolOptions,
+): PooledPolicy {
+  return new PooledPolicy(
+    (pool) => createPolicy(name, pool === 0 ? options : { ...options, colorTable: undefined }),
+    pools,
+  );
 }
 
 export function isPolicyName(name: string): name is PolicyName {
@@ -73,4 +90,5 @@ export { LeastAssignedPolicy } from './policies/least-assigned.js';
 export { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
 export { RandomPolicy } from './policies/random.js';
 export { RoundRobinPolicy } from './policies/round-robin.js';
+export { PooledPolicy, splitPools, type PoolOptions, type PoolSplit } from './pools.js';
 export * from './types.js';

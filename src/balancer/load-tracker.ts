@@ -29,8 +29,14 @@ interface Entry {
 /** Told the member ids, ascending, whenever the invoker set changes. */
 export type MembersListener = (ids: readonly number[]) => void;
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 export class LoadTracker {
   private readonly entries = new Map<number, Entry>();
+  /** Each invoker's tags from its ping (pools.ts reads them when the members are set). */
+  private readonly tags = new Map<number, readonly string[]>();
   private current: Entry[] = [];
   private readonly listeners: MembersListener[] = [];
 
@@ -48,17 +54,28 @@ export class LoadTracker {
     };
   }
 
-  /** Adds an invoker or updates its status and capacity, keeping its in-flight load. */
-  upsert(id: number, status: InvokerStatus, capacityMB: number): void {
+  /**
+   * Adds an invoker or updates its status, capacity and tags, keeping its in-flight load. New tags
+   * count as a change of the invoker set (the pools a policy chooses in depend on them).
+   */
+  upsert(id: number, status: InvokerStatus, capacityMB: number, tags?: readonly string[]): void {
     checkInvokerId(id);
+    const tagsChanged = tags !== undefined && !sameList(this.tags.get(id) ?? [], tags);
+    if (tagsChanged) this.tags.set(id, [...tags]);
     const entry = this.entries.get(id);
     if (entry) {
       entry.status = status;
       entry.capacityMB = capacityMB;
+      if (tagsChanged) this.rebuild();
       return;
     }
     this.entries.set(id, { id, status, capacityMB, inFlightMB: 0, inFlight: 0 });
     this.rebuild();
+  }
+
+  /** The invoker's tags (empty when it has none or is not tracked). */
+  tagsOf(id: number): readonly string[] {
+    return this.tags.get(id) ?? [];
   }
 
   setStatus(id: number, status: InvokerStatus): void {
@@ -69,6 +86,7 @@ export class LoadTracker {
   /** Forgets an invoker (gone for good); late releases for it are ignored. */
   remove(id: number): boolean {
     const removed = this.entries.delete(id);
+    this.tags.delete(id);
     if (removed) this.rebuild();
     return removed;
   }

@@ -28,6 +28,20 @@ export interface PlacementRequest {
   readonly action: string;
   /** The action's memory limit in MB: what one activation takes from an invoker's slots. */
   readonly memoryMB: number;
+  /** OpenWhisk's exec.pull (a blackbox image to pull): only the blackbox invokers take it (pools.ts). */
+  readonly blackbox?: boolean;
+  /** Not a Node.js kind: never placed on an invoker tagged Node.js-only (pools.ts). */
+  readonly nonNodejs?: boolean;
+}
+
+/**
+ * The part of OpenWhisk's status vector (invoker ids `start` to `end - 1`) that a set of members was
+ * cut from (pools.ts: the managed or the blackbox invokers). Only OpenWhisk's sharding reads it: it
+ * hashes over that slice, as OpenWhisk over its managedInvokers or blackboxInvokers.
+ */
+export interface StatusVectorSlice {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface Decision {
@@ -67,7 +81,7 @@ export interface Policy {
    * The invoker ids from now on, in any order (the policy sorts them). Throws a RangeError for a
    * duplicate or an id outside 0..MAX_INVOKER_ID.
    */
-  setMembers(ids: readonly number[]): void;
+  setMembers(ids: readonly number[], slice?: StatusVectorSlice): void;
   /**
    * Picks an invoker for one activation, or undefined when no invoker is healthy.
    * `view` lists exactly the members, ascending by id. Must not mutate `view`; the caller

@@ -4,11 +4,13 @@
  *   color = the invocation parameter `__palette_color`, else the action annotation of that name
  *   colored   -> the color policy    (PALETTE_POLICY, default consistent-hash within bounded loads)
  *   uncolored -> the baseline policy (PALETTE_BASELINE, default OpenWhisk's sharding balancer)
+ *   either policy chooses only within the action's pool (balancer/pools.ts: OpenWhisk's
+ *   managed/blackbox split, and no non-Node.js kind on an invoker tagged Node.js-only);
  *   the policy walks its own deterministic order over the healthy invokers with room; when every
  *   healthy invoker is full it forces a random healthy one (OpenWhisk's overload path); with no
  *   healthy invoker there is no decision and the API answers 503.
  */
-import type { Decision, InvokerView, Policy } from '../balancer/types.js';
+import type { Decision, InvokerView, PlacementRequest, Policy } from '../balancer/types.js';
 
 export interface PlacementPolicies {
   colored: { name: string; policy: Policy };
@@ -20,6 +22,10 @@ export interface PlacementInput {
   namespace: string;
   action: string;
   memoryMB: number;
+  /** A blackbox action whose image must be pulled (OpenWhisk's exec.pull). */
+  blackbox?: boolean;
+  /** Not a Node.js kind: Palette's own invokers cannot run it. */
+  nonNodejs?: boolean;
 }
 
 export interface PlacementChoice {
@@ -33,9 +39,7 @@ export function chooseInvoker(
   invokers: readonly InvokerView[],
 ): PlacementChoice {
   const { name, policy } = input.color === undefined ? policies.uncolored : policies.colored;
-  const request =
-    input.color === undefined
-      ? { namespace: input.namespace, action: input.action, memoryMB: input.memoryMB }
-      : { color: input.color, namespace: input.namespace, action: input.action, memoryMB: input.memoryMB };
+  const { color, ...rest } = input;
+  const request: PlacementRequest = color === undefined ? rest : { color, ...rest };
   return { decision: policy.choose(request, invokers), policy: name };
 }

@@ -26,6 +26,8 @@ import type { Decision, InvokerStatus } from '../balancer/types.js';
 import {
   activationMessage,
   acknowledgedActivationId,
+  activeRuntimes,
+  isNodejsKind,
   healthTestActionName,
   healthTestIdentity,
   invokerHealthTid,
@@ -45,6 +47,18 @@ import type { ControllerMetrics } from './metrics.js';
 import { chooseInvoker, type PlacementPolicies } from './placement.js';
 import type { ActivationResultValue } from './result-waiters.js';
 import { NoInvokersError, type InvocationRequest, type InvokerHealthEntry, type Placement } from './types.js';
+
+function sameTags(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((tag, i) => tag === y[i]);
+}
+
+/** What the action's kind asks of an invoker (pools.ts): OpenWhisk's exec.pull, and a non-Node.js kind. */
+function runtimeNeeds(exec: { kind: string; image?: unknown }): { blackbox?: true; nonNodejs?: true } {
+  if (isNodejsKind(exec.kind)) return {};
+  return activeRuntimes().pulls(exec) ? { blackbox: true, nonNodejs: true } : { nonNodejs: true };
+}
 
 export interface CoreEffects {
   /** Publishes a health test activation on `invoker<N>` (no slot is taken; failures only logged). */
@@ -121,7 +135,13 @@ export class ControllerState {
     const began = process.hrtime.bigint();
     const { decision, policy } = chooseInvoker(
       this.deps.policies,
-      { color, namespace: user.namespace.name, action: `${action.namespace}/${action.name}`, memoryMB },
+      {
+        color,
+        namespace: user.namespace.name,
+        action: `${action.namespace}/${action.name}`,
+        memoryMB,
+        ...runtimeNeeds(action.exec),
+      },
       this.deps.load.view(),
     );
     this.deps.metrics.decisionSeconds.observe({ policy }, Number(process.hrtime.bigint() - began) / 1e9);
@@ -244,9 +264,13 @@ export class ControllerState {
     }
     const id = ping.name.instance;
     const known = this.supervisor.get(id);
+    const memoryBefore = known?.userMemoryMB;
+    const tagsBefore = known?.instance.tags;
     this.supervisor.onPing(ping, this.deps.now());
     if (!known) this.deps.effects.invokerSeen(id);
-    if (!known || known.userMemoryMB !== this.supervisor.get(id)?.userMemoryMB) this.syncInvokers();
+    if (!known || memoryBefore !== known.userMemoryMB || !sameTags(tagsBefore, ping.name.tags)) {
+      this.syncInvokers();
+    }
   }
 
   /** About once a second: silence rules, periodic health tests, forced completions, gone invokers. */
@@ -343,7 +367,12 @@ export class ControllerState {
     const known = new Set<number>();
     for (const invoker of this.supervisor.list()) {
       known.add(invoker.id);
-      load.upsert(invoker.id, invoker.status, invokerSlotMB(invoker.userMemoryMB, replicas));
+      load.upsert(
+        invoker.id,
+        invoker.status,
+        invokerSlotMB(invoker.userMemoryMB, replicas),
+        invoker.instance.tags ?? [],
+      );
     }
     for (const view of load.view()) if (!known.has(view.id)) load.remove(view.id);
   }

@@ -15,6 +15,7 @@ export const messages = {
   actionMismatchWhileInvoking: 'Action version is not compatible and cannot be invoked.',
   actionFetchErrorWhileInvoking: 'Action could not be fetched.',
   resourceProvisionError: 'Failed to provision resources to run the action.',
+  imagePullError: (image: string): string => `Failed to pull container image '${image}'.`,
   timedoutActivation: (timeoutMs: number, init: boolean): string =>
     `The action exceeded its time limits of ${timeoutMs} milliseconds${init ? ' during initialization.' : '.'}`,
   invalidInitResponse: (body: string): string =>

@@ -27,6 +27,9 @@ import { topics } from '../messaging/bus.js';
 import {
   acks,
   activationMessageSchema,
+  activeRuntimes,
+  isNodejsKind,
+  paletteNodejsTag,
   invokerInstanceId,
   pingMessage,
   serializePing,
@@ -45,6 +48,7 @@ import {
   messages,
   whiskError,
   applicationError,
+  developerError,
   type ActionFacts,
 } from './activation-result.js';
 import { Container } from './container.js';
@@ -87,8 +91,10 @@ export interface InvokerOptions {
 
 const MB = 1024 * 1024;
 
-function isNodeKind(kind: string): boolean {
-  return /^nodejs(:|$)/.test(kind);
+/** The image OpenWhisk's invoker would run the action in: the blackbox's own, else the manifest's. */
+function imageOf(exec: ExecutableAction['exec']): string {
+  if (typeof exec.image === 'string') return exec.image;
+  return activeRuntimes().imageOf(exec.kind) ?? exec.kind;
 }
 
 export class Invoker {
@@ -110,7 +116,8 @@ export class Invoker {
   readonly stats = { activations: 0, coldStarts: 0, warmStarts: 0, dropped: 0, fallbacks: 0 };
 
   constructor(private readonly options: InvokerOptions) {
-    this.instance = invokerInstanceId(options.id, options.userMemoryMB, options.name);
+    // The tag tells a Palette controller this invoker runs Node.js kinds only (R10).
+    this.instance = invokerInstanceId(options.id, options.userMemoryMB, options.name, [paletteNodejsTag]);
     this.logger = options.logger ?? pino({ name: `invoker${options.id}`, level: 'silent' });
     this.acknowledger = new Acknowledger(options.bus, this.logger);
     this.pool = new ContainerPool<Container>({
@@ -281,7 +288,13 @@ export class Invoker {
       limits: action.limits,
     };
     const memoryMB = action.limits.memory;
-    if (!isNodeKind(action.exec.kind) || !this.pool.fits(memoryMB)) {
+    if (!isNodejsKind(action.exec.kind)) {
+      // What OpenWhisk answers when an invoker cannot get the kind's image (BlackboxStartupError).
+      this.logger.warn({ kind: action.exec.kind }, 'this invoker runs Node.js kinds only');
+      await this.abort(msg, facts, developerError(messages.imagePullError(imageOf(action.exec))));
+      return;
+    }
+    if (!this.pool.fits(memoryMB)) {
       this.logger.warn({ kind: action.exec.kind, memoryMB }, 'cannot provide a container for this action');
       await this.abort(msg, facts, whiskError(messages.resourceProvisionError));
       return;

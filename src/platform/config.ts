@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { policyNames } from '../balancer/types.js';
 import type { MessageBusOptions } from '../messaging/index.js';
+import { parseRuntimesManifest } from '../protocol/index.js';
 import type { CouchOptions } from '../store/couch.js';
 
 const controllerId = z
@@ -58,6 +59,22 @@ const configSchema = z.object({
   /** Per namespace, unless its `<namespace>/limits` document says otherwise (R11); 0 blocks. */
   limitInvokesPerMinute: intFrom(0).default(600_000),
   limitConcurrentInvokes: intFrom(0).default(10_000),
+  /** OpenWhisk's runtime manifest as JSON text (R10); default the pinned commit's runtimes.json. */
+  runtimesManifest: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      try {
+        return parseRuntimesManifest(text);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** OpenWhisk's blackbox fraction (R10): the share of invokers kept for blackbox actions; 0 = no split. */
+  blackboxFraction: z.coerce.number().min(0).max(1).default(0),
+  /** Trigger fires per minute and namespace (R11); 0 blocks. */
   limitFiresPerMinute: intFrom(0).default(60_000),
 });
 
@@ -89,6 +106,8 @@ const envNames: Record<keyof Config, string> = {
   limitInvokesPerMinute: 'PALETTE_LIMIT_INVOKES_PER_MINUTE',
   limitConcurrentInvokes: 'PALETTE_LIMIT_CONCURRENT_INVOKES',
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
+  runtimesManifest: 'RUNTIMES_MANIFEST',
+  blackboxFraction: 'PALETTE_BLACKBOX_FRACTION',
 };
 
 export class ConfigError extends Error {}

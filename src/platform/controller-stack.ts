@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type express from 'express';
-import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
+import { ColorTable, createPooledPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { storePorts } from './api-adapters.js';
@@ -17,7 +17,12 @@ import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
-import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
+import {
+  paletteNodejsTag,
+  useRuntimesManifest,
+  type ActionDocument,
+  type WhiskActivation,
+} from '../protocol/index.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
@@ -38,6 +43,8 @@ export function createControllerStack(
   couch: CouchConnection,
   logger: Logger,
 ): ControllerStack {
+  // The kinds the API accepts and the images the invoker names (OpenWhisk's ExecManifest.initialize).
+  useRuntimesManifest(config.runtimesManifest);
   const stores = createStores(couch, logger);
   const bus = createMessageBus(messageBusOptions(config), {
     logger,
@@ -45,8 +52,17 @@ export function createControllerStack(
   });
 
   const colorTable = new ColorTable();
+  // Built after the tracker below: each policy chooses within the action's pool (balancer/pools.ts).
   const policyFor = (name: PolicyName) =>
-    createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
+    createPooledPolicy(
+      name,
+      { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable },
+      {
+        blackboxFraction: config.blackboxFraction,
+        nodejsOnlyTag: paletteNodejsTag,
+        tagsOf: (id) => load.tagsOf(id),
+      },
+    );
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {

@@ -30,6 +30,8 @@ export async function resolveCode(
   readAttachment: (name: string) => Promise<Buffer>,
 ): Promise<string> {
   if (typeof code === 'string') return code;
+  // A blackbox action may have no code: its image is the program.
+  if (code === undefined) return '';
   if (typeof code !== 'object' || code === null)
     throw new Error('exec.code is neither a string nor an attachment');
   const name = (code as { attachmentName?: unknown }).attachmentName;

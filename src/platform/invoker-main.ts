@@ -10,6 +10,7 @@
  */
 import { pino } from 'pino';
 import { createMessageBus } from '../messaging/index.js';
+import { useRuntimesManifest } from '../protocol/index.js';
 import { connectCouch } from '../store/couch.js';
 import { ConfigError, couchOptionsFrom, loadConfig, messageBusOptions } from './config.js';
 import { createInvoker } from './invoker-stack.js';
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
   if (!config.kafkaBrokers?.length)
     throw new ConfigError('invalid configuration: KAFKA_BROKERS is required to run an invoker process');
   const logger = pino({ name: `invoker${id}`, level: config.logLevel });
+  // The images it names when it cannot run a kind (OpenWhisk's ExecManifest.initialize).
+  useRuntimesManifest(config.runtimesManifest);
   const couchOptions = couchOptionsFrom(config);
 
   // CouchDB may still be starting (the platform starts everything at once): retry for a while.

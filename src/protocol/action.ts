@@ -16,14 +16,24 @@ export const attachmentSchema = z
   })
   .passthrough();
 
+/**
+ * A code exec (`<family>:<version>`, code required) or a blackbox exec (`blackbox` with its `image`,
+ * code optional), as Exec.serdes writes them.
+ */
 export const codeExecSchema = z
   .object({
-    kind: z.string().regex(/^[a-z]+:[a-z0-9.]+$/i, 'kind must look like nodejs:20'),
-    code: z.union([z.string(), attachmentSchema]),
+    kind: z
+      .string()
+      .regex(/^([a-z0-9]+:[a-z0-9.]+|blackbox)$/i, 'kind must look like nodejs:20 or be blackbox'),
+    code: z.union([z.string(), attachmentSchema]).optional(),
+    image: z.string().optional(),
     binary: z.boolean(),
     main: z.string().optional(),
   })
-  .passthrough();
+  .passthrough()
+  .refine((exec) => (exec.kind === 'blackbox' ? exec.image !== undefined : exec.code !== undefined), {
+    message: 'a blackbox exec needs an image, any other exec its code',
+  });
 export type CodeExec = z.infer<typeof codeExecSchema>;
 
 export const actionDocumentSchema = z

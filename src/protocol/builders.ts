@@ -34,12 +34,13 @@ export function invokerInstanceId(
   instance: number,
   userMemoryMB: number,
   uniqueName?: string,
+  tags: readonly string[] = [],
 ): InvokerInstanceId {
   const id: InvokerInstanceId = {
     instance,
     userMemory: byteSizeFromMB(userMemoryMB),
     instanceType: 'invoker',
-    tags: [],
+    tags: [...tags],
     dedicatedNamespaces: [],
   };
   if (uniqueName !== undefined) id.uniqueName = uniqueName;

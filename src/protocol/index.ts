@@ -7,3 +7,4 @@ export * from './action.js';
 export * from './builders.js';
 export * from './views.js';
 export * from './sequence.js';
+export * from './runtimes.js';

@@ -1,7 +1,8 @@
 /**
  * A mixed fleet under one Palette controller: one real OpenWhisk invoker beside two of Palette's own
  * invoker processes. Colors spread over all three and stick; the same action errors answer the same
- * on both kinds of invoker. Also measures (prints, never asserts) the blocking latency through the
+ * on both kinds of invoker; a python action goes only to the real invoker, the one without the
+ * palette-nodejs tag (R10). Also measures (prints, never asserts) the blocking latency through the
  * real invoker beside Palette's own, with bench:api's blocking client: 500 sequential invokes after
  * 50 warm-ups each, in the same run (the figures in the README come from here).
  */
@@ -129,4 +130,30 @@ describe.skipIf(reason !== undefined)('one real OpenWhisk invoker beside two Pal
         .match(/ ok run -d /g) ?? [];
     expect(started.length, 'containers the real invoker started for >550 calls').toBeLessThan(12);
   });
+  it('a python action goes only to the real invoker: Palette invokers carry the palette-nodejs tag (R10)', async () => {
+    const put = await rest.call('PUT', '/namespaces/_/actions/py?overwrite=true', {
+      exec: { kind: 'python:3.10', code: 'def main(args):\n    return {"ok": True}\n' },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    for (const params of [{}, { __palette_color: colors.find((c) => placed.get(c) !== REAL)! }]) {
+      const reply = await rest.call('POST', '/namespaces/_/actions/py?blocking=true', params);
+      const id = (reply.body as { activationId?: string }).activationId;
+      expect(id, JSON.stringify(reply.body)).toBeDefined();
+      let record: { annotations?: { key: string; value: unknown }[] } | undefined;
+      for (
+        let tries = 0;
+        tries < 80 && !record?.annotations?.some((a) => a.key === 'palette.invoker');
+        tries++
+      ) {
+        const got = await rest.call('GET', `/namespaces/_/activations/${id}`);
+        if (got.status === 200) record = got.body as typeof record;
+        else await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(record?.annotations).toContainEqual({ key: 'palette.invoker', value: REAL });
+      // The real invoker tried the manifest's image; its stand-in docker has none, so OpenWhisk
+      // answered a whisk error and marks the invoker unhealthy until its health tests pass again.
+      await fleet.waitStatus([REAL], 'up');
+    }
+    expect(fleet.real.get(REAL)!.dockerCalls()).toContain('action-python-v3.10');
+  }, 300_000);
 });

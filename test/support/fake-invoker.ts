@@ -36,6 +36,8 @@ export interface FakeInvokerOptions {
   ignoreHealthTests?: boolean;
   /** The response of a user activation; default: success with `{echoed: content}`. */
   respond?: (message: ActivationMessage) => WhiskActivation['response'];
+  /** The tags of its InvokerInstanceId (Palette's invokers: `palette-nodejs`); default none. */
+  tags?: string[];
 }
 
 export class FakeInvoker {
@@ -50,7 +52,12 @@ export class FakeInvoker {
     private readonly bus: MessageBus,
     private readonly options: FakeInvokerOptions,
   ) {
-    this.instance = invokerInstanceId(options.id, options.userMemoryMB ?? 1024, `fake-${options.id}`);
+    this.instance = invokerInstanceId(
+      options.id,
+      options.userMemoryMB ?? 1024,
+      `fake-${options.id}`,
+      options.tags ?? [],
+    );
   }
 
   async start(): Promise<this> {

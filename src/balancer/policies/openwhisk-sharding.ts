@@ -18,7 +18,7 @@
  * Concurrency > 1 (NestedSemaphore's shared containers) is not modelled: a request takes its memory.
  */
 import { forcedDecision, javaStringHashCode, Members, type RandomSource } from '../common.js';
-import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
+import type { Decision, InvokerView, PlacementRequest, Policy, StatusVectorSlice } from '../types.js';
 
 export interface ShardingOptions {
   /** OpenWhisk's whisk.loadbalancer.managed-fraction; 1 (every invoker) unless the deployment separates blackbox invokers. */
@@ -82,21 +82,37 @@ export class OpenWhiskShardingPolicy implements Policy {
   /** The managed members are the view's first `managedInView` entries (the view is ascending by id). */
   private managedInView = 0;
   private stepSizes: number[] = [];
+  /** The status-vector slice from the last `setMembers`, and the id its first entry stands for. */
+  private slice: StatusVectorSlice | undefined;
+  private start = 0;
 
   constructor(options: ShardingOptions = {}) {
     this.managedFraction = Math.max(0, Math.min(1, options.managedFraction ?? 1));
     this.random = options.random ?? Math.random;
   }
 
-  setMembers(ids: readonly number[]): void {
-    if (!this.members.set(ids)) return;
+  /**
+   * Without `slice`: the status vector is ids 0 to the largest member, and managed actions use its
+   * first max(1, ceil(n x managedFraction)) entries. With `slice` (pools.ts has already split
+   * managed from blackbox invokers): the vector is exactly ids slice.start to slice.end - 1.
+   */
+  setMembers(ids: readonly number[], slice?: StatusVectorSlice): void {
+    const changed = this.members.set(ids);
+    const sameSlice = slice?.start === this.slice?.start && slice?.end === this.slice?.end;
+    if (!changed && sameSlice && this.stepSizes.length > 0) return;
+    this.slice = slice;
     const size = this.members.idLimit;
-    const managedCount = size === 0 ? 0 : Math.max(1, Math.ceil(size * this.managedFraction));
+    const start = slice?.start ?? 0;
+    const managedCount = slice
+      ? Math.max(0, slice.end - slice.start)
+      : size === 0
+        ? 0
+        : Math.max(1, Math.ceil(size * this.managedFraction));
     const managed = new Int32Array(managedCount);
     let inView = 0;
-    for (let id = 0; id < managedCount; id++) {
-      managed[id] = this.members.positionOf(id);
-      if (managed[id]! >= 0) inView++;
+    for (let i = 0; i < managedCount; i++) {
+      managed[i] = this.members.positionOf(start + i);
+      if (managed[i]! >= 0) inView++;
     }
     // OpenWhisk recomputes step sizes only when the list size changes (the first time included).
     if (managedCount !== this.managed.length || this.stepSizes.length === 0) {
@@ -104,6 +120,7 @@ export class OpenWhiskShardingPolicy implements Policy {
     }
     this.managed = managed;
     this.managedInView = inView;
+    this.start = start;
   }
 
   choose(request: PlacementRequest, view: readonly InvokerView[]): Decision | undefined {
@@ -112,9 +129,10 @@ export class OpenWhiskShardingPolicy implements Policy {
     const n = managed.length;
     if (n === 0) return undefined;
     const hash = generateHash(request.namespace, request.action);
-    const home = indexOf(hash, n);
+    const homeIndex = indexOf(hash, n);
+    const home = this.start + homeIndex;
     const step = this.stepSizes[indexOf(hash, this.stepSizes.length)]!;
-    let index = home;
+    let index = homeIndex;
     for (let stepsDone = 0; stepsDone <= n + 1; stepsDone++) {
       const position = managed[index]!;
       // A placeholder (position -1) is Offline: OpenWhisk probes it and moves on.
@@ -140,11 +158,12 @@ export class OpenWhiskShardingPolicy implements Policy {
     const hash = generateHash(request.namespace, request.action);
     return probeOrder(hash, n, this.stepSizes)
       .slice(0, n)
-      .filter((id) => this.managed[id]! >= 0);
+      .filter((index) => this.managed[index]! >= 0)
+      .map((index) => this.start + index);
   }
 
   /** OpenWhisk's managed status vector as ids, undefined for a placeholder (tests). */
   managedInvokers(): (number | undefined)[] {
-    return [...this.managed].map((position, id) => (position >= 0 ? id : undefined));
+    return [...this.managed].map((position, index) => (position >= 0 ? this.start + index : undefined));
   }
 }

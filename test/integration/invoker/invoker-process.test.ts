@@ -72,7 +72,8 @@ describe('invoker process (Kafka)', () => {
       instance: 5,
       userMemory: '268435456 B',
       instanceType: 'invoker',
-      tags: [],
+      // Palette's invokers run Node.js only (R10).
+      tags: ['palette-nodejs'],
       dedicatedNamespaces: [],
       uniqueName: 'proc-invoker-5',
     });

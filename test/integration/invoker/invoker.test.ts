@@ -302,6 +302,40 @@ describe('Invoker on the wire', () => {
     expect(ack!.message).toMatchObject({ isSystemError: true });
   });
 
+  it.each([
+    [
+      'python:3.10',
+      { kind: 'python:3.10', code: 'def main(a): return a', binary: false },
+      'openwhisk/action-python-v3.10:nightly',
+    ],
+    ['blackbox', { kind: 'blackbox', image: 'me/custom:1', binary: false }, 'me/custom:1'],
+  ])(
+    'answers a %s action it cannot run with a developer error, and keeps running',
+    async (kind, exec, image) => {
+      const name = `foreign-${kind.replace(/\W/g, '')}`;
+      const rev = await putAction(name, '', {
+        exec,
+        annotations: [{ key: 'exec', value: kind }],
+      } as Partial<ActionDocument>);
+      for (const blocking of [true, false]) {
+        const id = await invoke(name, rev, { blocking });
+        const [ack] = await acksOf(id, 1);
+        expect(ack!.message).toMatchObject({ isSystemError: false });
+        const stored = await record(id);
+        // ContainerProxy: BlackboxStartupError(Messages.imagePullError(image)) -> developerError.
+        expect(stored.response).toEqual({
+          statusCode: 2,
+          result: { error: `Failed to pull container image '${image}'.` },
+        });
+        expect(stored.annotations).toContainEqual({ key: 'kind', value: kind });
+      }
+      // Still serving Node.js actions.
+      const ok = await putAction(`after-${name}`, 'function main() { return { ok: true }; }');
+      const [done] = await acksOf(await invoke(`after-${name}`, ok, { blocking: true }), 1);
+      expect(resultOf(done!).response).toMatchObject({ statusCode: 0, result: { ok: true } });
+    },
+  );
+
   it('answers "Action could not be fetched." when the database cannot be reached', async () => {
     const deadCouch = openCouch({ url: 'http://127.0.0.1:9', prefix: 'none_' });
     const lonely = new Invoker({
@@ -439,7 +473,8 @@ describe('Invoker on the wire', () => {
         instance: 3,
         userMemory: '536870912 B',
         instanceType: 'invoker',
-        tags: [],
+        // Tells a Palette controller this invoker runs Node.js kinds only (R10).
+        tags: ['palette-nodejs'],
         dedicatedNamespaces: [],
         uniqueName: 'test-invoker-3',
       },

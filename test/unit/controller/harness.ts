@@ -3,7 +3,7 @@
  * controller core exercised at its own level, with no HTTP, Kafka or CouchDB.
  */
 import pino from 'pino';
-import { createPolicy, LoadTracker } from '../../../src/balancer/index.js';
+import { createPooledPolicy, LoadTracker } from '../../../src/balancer/index.js';
 import type { PolicyName } from '../../../src/balancer/types.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerMetrics } from '../../../src/controller/metrics.js';
@@ -12,6 +12,7 @@ import { LeanBus } from '../../../src/messaging/lean-bus.js';
 import {
   defaultActionLimits,
   defaultNodeKind,
+  paletteNodejsTag,
   type ActionDocument,
   type Identity,
   type WhiskActivation,
@@ -25,6 +26,8 @@ export interface HarnessOptions {
   policy?: PolicyName;
   baseline?: PolicyName;
   invokerGoneMs?: number;
+  /** PALETTE_BLACKBOX_FRACTION; default 0. */
+  blackboxFraction?: number;
 }
 
 export const guest: Identity = {
@@ -68,9 +71,15 @@ export async function startHarness(options: HarnessOptions) {
   let ids = 0;
   const policy = options.policy ?? 'consistent-hash';
   const baseline = options.baseline ?? 'openwhisk-sharding';
-  const colored = createPolicy(policy, { boundFactor: 0 });
-  const uncolored = createPolicy(baseline);
-  // As in src/platform/controller-stack.ts: the tracker tells both policies their members.
+  // As in src/platform/controller-stack.ts: each policy chooses within the action's pool, and the
+  // tracker tells both policies their members.
+  const pools = {
+    blackboxFraction: options.blackboxFraction ?? 0,
+    nodejsOnlyTag: paletteNodejsTag,
+    tagsOf: (id: number) => load.tagsOf(id),
+  };
+  const colored = createPooledPolicy(policy, { boundFactor: 0 }, pools);
+  const uncolored = createPooledPolicy(baseline, {}, pools);
   load.onMembersChanged((members) => {
     colored.setMembers(members);
     uncolored.setMembers(members);
