@@ -4,8 +4,9 @@
  * `since`, `upto`, `limit` (default 30, max 200, 0 = max), `skip` and `count`.
  *
  * Palette additions: the controller's placement record (DECISIONS "Placement records") is merged
- * into every returned record as annotations `palette.color`, `palette.policy`, `palette.invoker`
- * and `palette.home`; and `color=<color>` filters a list to the activations placed with that color.
+ * into every returned record as annotations `palette.color`, `palette.policy`, `palette.invoker`,
+ * `palette.home`, `palette.reason` and `palette.hops`, with `palette.warm` derived from the record
+ * itself (R7: no `initTime` means a warm container); and `color=<color>` filters a list to the activations placed with that color.
  * A color-filtered list walks the placement records newest first, reads those activations and
  * applies the other filters to them; `since`/`upto` still bound `start`.
  */
@@ -35,7 +36,25 @@ export interface ActivationRoutesDeps {
 
 const activationIdPattern = /^[0-9a-f]{32}$/;
 
-const placementKeys = ['palette.color', 'palette.policy', 'palette.invoker', 'palette.home'];
+const placementKeys = [
+  'palette.color',
+  'palette.policy',
+  'palette.invoker',
+  'palette.home',
+  'palette.reason',
+  'palette.hops',
+  'palette.warm',
+];
+
+/** Records that never ran in a container (fallbacks, lost ones, sequences) have no warmth to show. */
+const notContainerKinds = new Set(['unknown', 'sequence']);
+
+/** R7's `palette.warm`: the record ran in a container and has no `initTime` (so no cold start). */
+export function warmOf(annotations: readonly KeyValue[]): boolean | undefined {
+  const kind = annotations.find((a) => a.key === 'kind')?.value;
+  if (typeof kind !== 'string' || notContainerKinds.has(kind)) return undefined;
+  return !annotations.some((a) => a.key === 'initTime');
+}
 
 /** The record's annotations with the placement's appended (any stale palette.* ones replaced). */
 export function withPlacement<T extends { annotations?: unknown }>(
@@ -52,6 +71,10 @@ export function withPlacement<T extends { annotations?: unknown }>(
   // A sequence's or trigger's placement has no invoker: the controller ran it (R7).
   if (placement.invoker !== undefined) added.push({ key: 'palette.invoker', value: placement.invoker });
   if (placement.home !== undefined) added.push({ key: 'palette.home', value: placement.home });
+  if (placement.reason !== undefined) added.push({ key: 'palette.reason', value: placement.reason });
+  if (placement.hops !== undefined) added.push({ key: 'palette.hops', value: placement.hops });
+  const warm = placement.invoker === undefined ? undefined : warmOf(own);
+  if (warm !== undefined) added.push({ key: 'palette.warm', value: warm });
   return { ...record, annotations: [...own, ...added] };
 }
 

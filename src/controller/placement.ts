@@ -9,6 +9,7 @@
  *   healthy invoker there is no decision and the API answers 503.
  */
 import type { Decision, InvokerView, Policy } from '../balancer/types.js';
+import { placementPath, type PlacementPath } from './placement-reason.js';
 
 export interface PlacementPolicies {
   colored: { name: string; policy: Policy };
@@ -25,6 +26,8 @@ export interface PlacementInput {
 export interface PlacementChoice {
   decision: Decision | undefined;
   policy: string;
+  /** Why it went there and how many invokers were passed over (set with the decision). */
+  path?: PlacementPath;
 }
 
 export function chooseInvoker(
@@ -37,5 +40,7 @@ export function chooseInvoker(
     input.color === undefined
       ? { namespace: input.namespace, action: input.action, memoryMB: input.memoryMB }
       : { color: input.color, namespace: input.namespace, action: input.action, memoryMB: input.memoryMB };
-  return { decision: policy.choose(request, invokers), policy: name };
+  const decision = policy.choose(request, invokers);
+  if (!decision) return { decision, policy: name };
+  return { decision, policy: name, path: placementPath(policy, request, decision) };
 }

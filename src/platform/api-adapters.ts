@@ -113,6 +113,8 @@ export function placementPort(store: PlacementStore): PlacementPort {
         if (p.color !== undefined) info.color = p.color;
         if (p.invoker !== undefined) info.invoker = p.invoker;
         if (p.home !== undefined) info.home = p.home;
+        if (p.reason !== undefined) info.reason = p.reason;
+        if (p.hops !== undefined) info.hops = p.hops;
         out.set(id, info);
       }
       return out;
