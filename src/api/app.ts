@@ -25,6 +25,8 @@ import { invokeHandler } from './invoke.js';
 import { cachedPackagedLookup } from './package-access.js';
 import type { ActionPort, ActivationPort, PackagePort, PlacementPort, SubjectPort } from './ports.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
+import { paletteRoutes, type InFlightPort } from './routes/palette.js';
+import type { RecentActivations } from './recent-activations.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
 import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
@@ -52,6 +54,10 @@ export interface ApiDeps {
   placements: PlacementPort;
   /** Sequence components for the create checks; default: actions in the caller's default package. */
   components?: ComponentResolver;
+  /** Read-your-writes for this replica (R6), fed with the controller's results and completions. */
+  recent?: RecentActivations;
+  /** The controller's in-flight activations, for Palette's in-flight route (absent: not mounted). */
+  inFlight?: InFlightPort;
   /** Triggers and rules (absent: their routes answer 404). */
   triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
@@ -98,6 +104,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   const activations = activationRoutes({
     activations: deps.activations,
     placements: deps.placements,
+    ...(deps.recent ? { recent: deps.recent } : {}),
     onPlacementError: (err) =>
       logger.warn({ err }, 'placement records unavailable; activations returned without them'),
   });
@@ -185,6 +192,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/logs').get(activations.logs).all(notAllowed('GET'));
+  if (deps.inFlight) app.use(paletteRoutes({ authenticate, inFlight: deps.inFlight }));
 
   app.use((_req: Request, res: Response) => sendError(res, 404, messages.notFound, tidOf(res)));
 

@@ -9,6 +9,7 @@ import type express from 'express';
 import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
+import { RecentActivations } from '../api/recent-activations.js';
 import { storePorts } from './api-adapters.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
@@ -66,6 +67,8 @@ export function createControllerStack(
   });
 
   const metrics = new ControllerMetrics({ defaultMetrics: true });
+  // R6: this replica's read path waits for the records of the results it delivered.
+  const recent = new RecentActivations();
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -92,6 +95,7 @@ export function createControllerStack(
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+    onActivationDone: (namespace, activationId) => recent.noteDone(namespace, activationId),
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
@@ -134,6 +138,8 @@ export function createControllerStack(
     core: sequences,
     ...ports,
     components,
+    recent,
+    inFlight: controller,
     triggerRules: {
       ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
       firesPerMinute: config.limitFiresPerMinute,
