@@ -199,7 +199,9 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
       // whose start is below its end, so it is answered here rather than turned into a 500.
       const empty = filter.upto !== undefined && filter.upto < (filter.since ?? 0);
       const settled = color === undefined && !empty ? await settle(namespace) : [];
-      const ours = settled.filter((d) => inRange(d, filter.since, filter.upto) && matchesName(d, filter.name));
+      const ours = settled.filter(
+        (d) => inRange(d, filter.since, filter.upto) && matchesName(d, filter.name),
+      );
 
       if (count) {
         if (empty) {

@@ -230,7 +230,8 @@ export class ControllerState {
     const activationId = acknowledgedActivationId(ack);
     const response = ack.kind === 'completion' ? undefined : ack.message.response;
     const namespace =
-      this.book.get(activationId)?.namespace ?? (typeof response === 'object' ? response.namespace : undefined);
+      this.book.get(activationId)?.namespace ??
+      (typeof response === 'object' ? response.namespace : undefined);
     if (ack.kind !== 'result') {
       const isSystemError = ack.message.isSystemError === true;
       this.completion(activationId, ack.message.transid[0], ack.message.instance.instance, isSystemError);

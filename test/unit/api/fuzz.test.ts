@@ -406,6 +406,7 @@ describe('request fuzzer', () => {
     expect(paths).toContain('/api/v1/namespaces/:ns/actions/:name');
     expect(paths).toContain('/api/v1/namespaces/:ns/activations');
     expect(paths).toContain('/ping');
+    expect(paths).toContain('/palette/v1/namespaces/:ns/activations/inflight');
   });
 
   it(`survives ${runs} generated requests with no disallowed 5xx and OpenWhisk's shape on every 4xx`, async () => {
