@@ -56,7 +56,7 @@ async function inFlight(): Promise<InFlightItem[]> {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform('ryw', { invokers: 1 });
+  platform = await startTestPlatform('readwrites', { invokers: 1 });
   rest = restClient(platform);
   for (const [name, code] of [
     ['hello', helloCode],
