@@ -177,14 +177,23 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
     return matched.sort((a, b) => Number(b.start) - Number(a.start));
   }
 
+  /** Placement records; this replica's own recent decisions fill in any not readable yet. */
   async function placementsFor(ids: string[]): Promise<Map<string, PlacementInfo>> {
     if (ids.length === 0) return new Map();
+    let found: Map<string, PlacementInfo>;
     try {
-      return await deps.placements.getMany(ids);
+      found = await deps.placements.getMany(ids);
     } catch (err) {
       deps.onPlacementError?.(err);
-      return new Map();
+      found = new Map();
     }
+    if (deps.recent) {
+      for (const id of ids) {
+        const own = found.has(id) ? undefined : deps.recent.placementOf(id);
+        if (own) found.set(id, own);
+      }
+    }
+    return found;
   }
 
   return {

@@ -11,7 +11,11 @@
  *   synthetic records).
  * - The book is bounded (oldest dropped first), so heavy traffic nobody reads costs no more than
  *   `maxEntries` small entries.
+ * - It also keeps this replica's recent placement decisions (the same bounds): the placement store
+ *   is batched, so a record read at once can be ahead of its placement record; the decision itself
+ *   then supplies the `palette.*` annotations.
  */
+import type { PlacementInfo } from './ports.js';
 
 export interface RecentActivationsOptions {
   /** How long after its result an id is waited for (default 5 min). */
@@ -38,6 +42,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 
 export class RecentActivations {
   private readonly entries = new Map<string, Entry>();
+  private readonly placements = new Map<string, { readonly info: PlacementInfo; readonly at: number }>();
   private readonly windowMs: number;
   private readonly waitMs: number;
   private readonly maxEntries: number;
@@ -59,6 +64,17 @@ export class RecentActivations {
     if (this.entries.has(activationId)) return;
     this.entries.set(activationId, { namespace, doneAt: this.now() });
     this.prune();
+  }
+
+  /** This replica placed the activation (its placement record may not be readable yet). */
+  notePlacement(activationId: string, info: PlacementInfo): void {
+    this.placements.set(activationId, { info, at: this.now() });
+    this.prune();
+  }
+
+  /** The placement this replica decided for the activation, if it still remembers it. */
+  placementOf(activationId: string): PlacementInfo | undefined {
+    return this.placements.get(activationId)?.info;
   }
 
   /** Ids of `namespace` still waited for, newest first (at most `maxPerList`). */
@@ -135,6 +151,10 @@ export class RecentActivations {
     for (const [id, entry] of this.entries) {
       if (entry.doneAt >= oldest && this.entries.size <= this.maxEntries) break;
       this.entries.delete(id);
+    }
+    for (const [id, placement] of this.placements) {
+      if (placement.at >= oldest && this.placements.size <= this.maxEntries) break;
+      this.placements.delete(id);
     }
   }
 }

@@ -10,7 +10,7 @@ import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { RecentActivations } from '../api/recent-activations.js';
-import { storePorts } from './api-adapters.js';
+import { placementInfo, storePorts } from './api-adapters.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
 import { SequenceRunner } from '../controller/sequence.js';
@@ -19,6 +19,7 @@ import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
+import type { Placement } from '../controller/types.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
@@ -69,6 +70,10 @@ export function createControllerStack(
   const metrics = new ControllerMetrics({ defaultMetrics: true });
   // R6: this replica's read path waits for the records of the results it delivered.
   const recent = new RecentActivations();
+  const recordPlacement = (placement: Placement) => {
+    void stores.placements.record(placement);
+    recent.notePlacement(placement.activationId, placementInfo(placement));
+  };
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -82,9 +87,7 @@ export function createControllerStack(
     putHealthAction: async (doc: ActionDocument) => {
       await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
     },
-    recordPlacement: (placement) => {
-      void stores.placements.record(placement);
-    },
+    recordPlacement,
     writeRecord: (activation) => {
       // Create-only: a record the invoker wrote first wins, and the conflict is expected.
       void stores.activations.put({
@@ -126,9 +129,7 @@ export function createControllerStack(
       });
       if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
     },
-    recordPlacement: (placement) => {
-      void stores.placements.record(placement);
-    },
+    recordPlacement,
     policies: { colored: config.policy, uncolored: config.baseline },
     controllerId: config.controllerId,
     logger,

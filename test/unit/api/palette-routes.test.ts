@@ -175,4 +175,32 @@ describe('read-your-writes (R6) on the activation routes', () => {
     );
     expect(await annotations(21)).toContainEqual({ key: 'palette.warm', value: false });
   });
+
+  it("a placement record not readable yet is filled in from this replica's own decision", async () => {
+    const doc = activationDoc({ activationId: hex(30), start: 3 });
+    doc.annotations = [{ key: 'kind', value: 'nodejs:20' }];
+    api.activations.add(doc);
+    api.recent.notePlacement(hex(30), {
+      color: 'teal',
+      policy: 'consistent-hash',
+      invoker: 0,
+      home: 0,
+      reason: 'home',
+      hops: 0,
+    });
+    const got = (await (await api.call('GET', `/api/v1/namespaces/_/activations/${hex(30)}`)).json()) as {
+      annotations: unknown[];
+    };
+    expect(got.annotations).toEqual(
+      expect.arrayContaining([
+        { key: 'palette.color', value: 'teal' },
+        { key: 'palette.reason', value: 'home' },
+        { key: 'palette.warm', value: true },
+      ]),
+    );
+    const listed = (await (await api.call('GET', '/api/v1/namespaces/_/activations?limit=1')).json()) as {
+      annotations: unknown[];
+    }[];
+    expect(listed[0]!.annotations).toContainEqual({ key: 'palette.color', value: 'teal' });
+  });
 });

@@ -77,6 +77,22 @@ describe('RecentActivations (R6)', () => {
     expect(recent.pending('guest')).toEqual([]);
   });
 
+  it('remembers its own placement decisions within the same bounds', () => {
+    const { recent, advance } = book({ maxEntries: 2 });
+    recent.notePlacement(id(1), { policy: 'consistent-hash', reason: 'home', hops: 0 });
+    expect(recent.placementOf(id(1))).toEqual({ policy: 'consistent-hash', reason: 'home', hops: 0 });
+    recent.notePlacement(id(2), { policy: 'p' });
+    recent.notePlacement(id(3), { policy: 'p' });
+    expect(recent.placementOf(id(1))).toBeUndefined();
+    advance(5 * 60_000 + 1);
+    recent.notePlacement(id(4), { policy: 'p' });
+    expect([id(2), id(3), id(4)].map((i) => recent.placementOf(i) !== undefined)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+
   it('forgets ids after 5 minutes', () => {
     const { recent, advance } = book();
     recent.noteDone('guest', id(1));
