@@ -308,7 +308,19 @@ export class KafkaBus implements MessageBus {
     return admin;
   }
 
+  /** A loaded broker may not host a partition it has just created yet: waited out as in subscribe. */
   private async createTopic(name: string, kind: TopicKind): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.createTopicOnce(name, kind);
+      } catch (err) {
+        if (this.closed || attempt >= SUBSCRIBE_RETRIES || !isRetriable(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async createTopicOnce(name: string, kind: TopicKind): Promise<void> {
     const admin = await this.connectAdmin();
     const created = await admin.createTopics({
       waitForLeaders: true,
