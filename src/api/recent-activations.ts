@@ -16,6 +16,7 @@
  *   then supplies the `palette.*` annotations.
  */
 import type { PlacementInfo } from './ports.js';
+import { RecentMap } from './recent-map.js';
 
 export interface RecentActivationsOptions {
   /** How long after its result an id is waited for (default 5 min). */
@@ -30,30 +31,26 @@ export interface RecentActivationsOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-interface Entry {
-  readonly namespace: string;
-  readonly doneAt: number;
-}
-
 /** Poll intervals: fast at first (a record is usually one store batch away), then steady. */
 const pollStepsMs = [10, 20, 40, 80, 100];
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class RecentActivations {
-  private readonly entries = new Map<string, Entry>();
-  private readonly placements = new Map<string, { readonly info: PlacementInfo; readonly at: number }>();
-  private readonly windowMs: number;
+  /** Activation id -> namespace, for the activations delivered and not yet read. */
+  private readonly entries: RecentMap<string>;
+  private readonly placements: RecentMap<PlacementInfo>;
   private readonly waitMs: number;
-  private readonly maxEntries: number;
   private readonly maxPerList: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: RecentActivationsOptions = {}) {
-    this.windowMs = options.windowMs ?? 5 * 60_000;
+    const windowMs = options.windowMs ?? 5 * 60_000;
+    const maxEntries = options.maxEntries ?? 20_000;
+    this.entries = new RecentMap(windowMs, maxEntries);
+    this.placements = new RecentMap(windowMs, maxEntries);
     this.waitMs = options.waitMs ?? 3_000;
-    this.maxEntries = options.maxEntries ?? 20_000;
     this.maxPerList = options.maxPerList ?? 200;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
@@ -62,32 +59,35 @@ export class RecentActivations {
   /** This replica received the activation's result or completion. */
   noteDone(namespace: string, activationId: string): void {
     if (this.entries.has(activationId)) return;
-    this.entries.set(activationId, { namespace, doneAt: this.now() });
-    this.prune();
+    this.entries.set(activationId, namespace, this.now());
   }
 
   /** This replica placed the activation (its placement record may not be readable yet). */
   notePlacement(activationId: string, info: PlacementInfo): void {
-    this.placements.set(activationId, { info, at: this.now() });
-    this.prune();
+    this.placements.set(activationId, info, this.now());
   }
 
   /** The placement this replica decided for the activation, if it still remembers it. */
   placementOf(activationId: string): PlacementInfo | undefined {
-    return this.placements.get(activationId)?.info;
+    this.placements.prune(this.now());
+    return this.placements.get(activationId);
   }
 
   /** Ids of `namespace` still waited for, newest first (at most `maxPerList`). */
   pending(namespace: string): string[] {
-    this.prune();
+    this.entries.prune(this.now());
     const ids: string[] = [];
-    for (const [id, entry] of this.entries) if (entry.namespace === namespace) ids.push(id);
-    return ids.reverse().slice(0, this.maxPerList);
+    for (const [id, ns] of this.entries.newest()) {
+      if (ns !== namespace) continue;
+      ids.push(id);
+      if (ids.length >= this.maxPerList) break;
+    }
+    return ids;
   }
 
   isPending(namespace: string, activationId: string): boolean {
-    this.prune();
-    return this.entries.get(activationId)?.namespace === namespace;
+    this.entries.prune(this.now());
+    return this.entries.get(activationId) === namespace;
   }
 
   get size(): number {
@@ -144,17 +144,5 @@ export class RecentActivations {
     // Waited for once: a record that did not come is not waited for again.
     for (const id of missing) this.entries.delete(id);
     return found;
-  }
-
-  private prune(): void {
-    const oldest = this.now() - this.windowMs;
-    for (const [id, entry] of this.entries) {
-      if (entry.doneAt >= oldest && this.entries.size <= this.maxEntries) break;
-      this.entries.delete(id);
-    }
-    for (const [id, placement] of this.placements) {
-      if (placement.at >= oldest && this.placements.size <= this.maxEntries) break;
-      this.placements.delete(id);
-    }
   }
 }
