@@ -333,6 +333,7 @@ export class ControllerState {
     const record = lostActivationRecord(entry, reason, this.deps.now());
     this.deps.effects.writeRecord(record);
     this.deps.effects.deliverResult(entry.activationId, { activation: record });
+    this.deps.effects.activationDone(entry.activationId, entry.namespace);
   }
 
   private statusChanged(invoker: SupervisedInvoker, from: InvokerStatus | undefined): void {

@@ -52,6 +52,15 @@ describe('controller core: in-flight book and done activations', () => {
     expect(h.done).toEqual([{ namespace: 'guest', activationId: outcome.activationId }]);
   });
 
+  it('an activation given up on (R15) is reported too: its record is written after the answer', async () => {
+    h = await startHarness({ invokers: [{ id: 0, script: () => 'silent' }] });
+    await h.heartbeat();
+    const outcome = await h.invoke(h.request(action('a', 256, 1_000), {}, false));
+    await h.clock.advance(200_000);
+    expect(h.records.map((r) => r.activationId)).toEqual([outcome.activationId]);
+    expect(h.done).toEqual([{ namespace: 'guest', activationId: outcome.activationId }]);
+  });
+
   it('spilled and forced placements carry their reason and hops in the placement record', async () => {
     h = await startHarness({
       invokers: [
