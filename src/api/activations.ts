@@ -4,10 +4,15 @@
  * `since`, `upto`, `limit` (default 30, max 200, 0 = max), `skip` and `count`.
  *
  * Palette additions: the controller's placement record (DECISIONS "Placement records") is merged
- * into every returned record as annotations `palette.color`, `palette.policy`, `palette.invoker`
- * and `palette.home`; and `color=<color>` filters a list to the activations placed with that color.
+ * into every returned record as annotations `palette.color`, `palette.policy`, `palette.invoker`,
+ * `palette.home`, `palette.reason` and `palette.hops`, with `palette.warm` derived from the record
+ * itself (R7: no `initTime` means a warm container); and `color=<color>` filters a list to the activations placed with that color.
  * A color-filtered list walks the placement records newest first, reads those activations and
  * applies the other filters to them; `since`/`upto` still bound `start`.
+ *
+ * Read-your-writes (R6, recent-activations.ts): `get`, `logs`, `result` and uncolored lists and
+ * counts first wait (up to 3 s) for the records of activations whose result this replica delivered
+ * and that are not readable yet; a list merges in any such record its index did not show yet.
  */
 import type { Request, Response } from 'express';
 import {
@@ -23,6 +28,7 @@ import { identityOf } from './context.js';
 import { badRequest, messages, notFound } from './errors.js';
 import type { ActivationPort, ActivationQuery, PlacementInfo, PlacementPort } from './ports.js';
 import { boolParam, intParam, pageParams, stringParam } from './query.js';
+import type { RecentActivations } from './recent-activations.js';
 
 export const colorQueryParam = 'color';
 
@@ -31,11 +37,31 @@ export interface ActivationRoutesDeps {
   placements: PlacementPort;
   /** Called when placement records cannot be read: the records are then returned without them. */
   onPlacementError?: (err: unknown) => void;
+  /** Read-your-writes for this replica (R6); absent: reads answer what the store has. */
+  recent?: RecentActivations;
 }
 
 const activationIdPattern = /^[0-9a-f]{32}$/;
 
-const placementKeys = ['palette.color', 'palette.policy', 'palette.invoker', 'palette.home'];
+const placementKeys = [
+  'palette.color',
+  'palette.policy',
+  'palette.invoker',
+  'palette.home',
+  'palette.reason',
+  'palette.hops',
+  'palette.warm',
+];
+
+/** Records that never ran in a container (fallbacks, lost ones, sequences) have no warmth to show. */
+const notContainerKinds = new Set(['unknown', 'sequence']);
+
+/** R7's `palette.warm`: the record ran in a container and has no `initTime` (so no cold start). */
+export function warmOf(annotations: readonly KeyValue[]): boolean | undefined {
+  const kind = annotations.find((a) => a.key === 'kind')?.value;
+  if (typeof kind !== 'string' || notContainerKinds.has(kind)) return undefined;
+  return !annotations.some((a) => a.key === 'initTime');
+}
 
 /** The record's annotations with the placement's appended (any stale palette.* ones replaced). */
 export function withPlacement<T extends { annotations?: unknown }>(
@@ -52,6 +78,10 @@ export function withPlacement<T extends { annotations?: unknown }>(
   // A sequence's or trigger's placement has no invoker: the controller ran it (R7).
   if (placement.invoker !== undefined) added.push({ key: 'palette.invoker', value: placement.invoker });
   if (placement.home !== undefined) added.push({ key: 'palette.home', value: placement.home });
+  if (placement.reason !== undefined) added.push({ key: 'palette.reason', value: placement.reason });
+  if (placement.hops !== undefined) added.push({ key: 'palette.hops', value: placement.hops });
+  const warm = placement.invoker === undefined ? undefined : warmOf(own);
+  if (warm !== undefined) added.push({ key: 'palette.warm', value: warm });
   return { ...record, annotations: [...own, ...added] };
 }
 
@@ -99,6 +129,23 @@ function inRange(doc: ActivationDocument, since: number | undefined, upto: numbe
   return (since === undefined || start >= since) && (upto === undefined || start <= upto);
 }
 
+/**
+ * A page (newest first, at most `limit`) with the records this replica waited for added where they
+ * belong, if the index did not list them yet.
+ */
+function mergeNewest(
+  page: (ActivationBrief | ActivationDocument)[],
+  waited: ActivationDocument[],
+  limit: number,
+  docs: boolean,
+): (ActivationBrief | ActivationDocument)[] {
+  const listed = new Set(page.map((r) => r.activationId));
+  const missing = waited.filter((d) => !listed.has(d.activationId));
+  if (missing.length === 0) return page;
+  const added = missing.map((d) => (docs ? d : briefOf(d)));
+  return [...page, ...added].sort((a, b) => Number(b.start) - Number(a.start)).slice(0, limit);
+}
+
 const colorPage = 200;
 const colorMaxPages = 50;
 /** A placement precedes its activation's start by at most the queueing time plus the action timeout. */
@@ -130,14 +177,23 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
     return matched.sort((a, b) => Number(b.start) - Number(a.start));
   }
 
+  /** Placement records; this replica's own recent decisions fill in any not readable yet. */
   async function placementsFor(ids: string[]): Promise<Map<string, PlacementInfo>> {
     if (ids.length === 0) return new Map();
+    let found: Map<string, PlacementInfo>;
     try {
-      return await deps.placements.getMany(ids);
+      found = await deps.placements.getMany(ids);
     } catch (err) {
       deps.onPlacementError?.(err);
-      return new Map();
+      found = new Map();
     }
+    if (deps.recent) {
+      for (const id of ids) {
+        const own = found.has(id) ? undefined : deps.recent.placementOf(id);
+        if (own) found.set(id, own);
+      }
+    }
+    return found;
   }
 
   return {
@@ -151,6 +207,10 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
       // An empty window (upto before since; since defaults to 0): CouchDB refuses a descending range
       // whose start is below its end, so it is answered here rather than turned into a 500.
       const empty = filter.upto !== undefined && filter.upto < (filter.since ?? 0);
+      const settled = color === undefined && !empty ? await settle(namespace) : [];
+      const ours = settled.filter(
+        (d) => inRange(d, filter.since, filter.upto) && matchesName(d, filter.name),
+      );
 
       if (count) {
         if (empty) {
@@ -176,6 +236,7 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
         records = docs
           ? await deps.activations.listDocs(namespace, query)
           : await deps.activations.list(namespace, query);
+        if (skip === 0) records = mergeNewest(records, ours, limit, docs);
       }
       const placements = await placementsFor(records.map((r) => r.activationId));
       res.json(
@@ -202,12 +263,20 @@ export function activationRoutes(deps: ActivationRoutesDeps) {
     },
   };
 
+  async function settle(namespace: string): Promise<ActivationDocument[]> {
+    if (!deps.recent) return [];
+    return deps.recent.settle(namespace, async (ids) =>
+      (await deps.activations.getMany(namespace, ids)).map((doc) => ({ id: doc.activationId, doc })),
+    );
+  }
+
   async function load(req: Request, res: Response, withPlacementRecord: boolean) {
     const namespace = resolveNamespace(identityOf(res), String(req.params.ns));
     const id = String(req.params.id);
     if (!activationIdPattern.test(id)) throw badRequest(messages.invalidActivationId);
+    const read = () => deps.activations.get(namespace, id);
     const [doc, placements] = await Promise.all([
-      deps.activations.get(namespace, id),
+      deps.recent ? deps.recent.read(namespace, id, read) : read(),
       withPlacementRecord ? placementsFor([id]) : Promise.resolve(new Map<string, PlacementInfo>()),
     ]);
     if (!doc) throw notFound();

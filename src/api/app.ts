@@ -33,6 +33,8 @@ import type {
 } from './ports.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
+import { paletteRoutes, type InFlightPort } from './routes/palette.js';
+import type { RecentActivations } from './recent-activations.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
 import { defaultThrottleLimits, throttles, type ThrottleConfig } from './throttles.js';
@@ -65,6 +67,10 @@ export interface ApiDeps {
   limits?: ThrottleConfig;
   /** Sequence components for the create checks; default: actions in the caller's default package. */
   components?: ComponentResolver;
+  /** Read-your-writes for this replica (R6), fed with the controller's results and completions. */
+  recent?: RecentActivations;
+  /** The controller's in-flight activations, for Palette's in-flight route (absent: not mounted). */
+  inFlightList?: InFlightPort;
   /** Triggers and rules (absent: their routes answer 404). */
   triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
@@ -113,6 +119,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   const activations = activationRoutes({
     activations: deps.activations,
     placements: deps.placements,
+    ...(deps.recent ? { recent: deps.recent } : {}),
     onPlacementError: (err) =>
       logger.warn({ err }, 'placement records unavailable; activations returned without them'),
   });
@@ -199,6 +206,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/logs').get(activations.logs).all(notAllowed('GET'));
+  if (deps.inFlightList) app.use(paletteRoutes({ authenticate, inFlight: deps.inFlightList }));
 
   app.use((_req: Request, res: Response) => sendError(res, 404, messages.notFound, tidOf(res)));
 

@@ -72,6 +72,9 @@ export interface PlacementInfo {
   /** Absent for sequences and triggers (the controller runs them; R7). */
   invoker?: number;
   home?: number;
+  /** R7: `home|spilled|forced|replica|planned`, and the invokers passed over (absent on older records). */
+  reason?: string;
+  hops?: number;
 }
 
 export interface PlacementPort {

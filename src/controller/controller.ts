@@ -51,6 +51,11 @@ export interface ControllerDeps {
   publishTimeoutMs?: number;
   /** Reads a stored activation, for blocking calls whose result was acknowledged only by id. */
   getActivation?(namespace: string, activationId: string): Promise<WhiskActivation | undefined>;
+  /**
+   * This replica received an activation's result or completion; its record may not be readable
+   * yet (R6: the API's read path waits for it).
+   */
+  onActivationDone?(namespace: string, activationId: string): void;
   /** An invoker is gone for good (least-assigned moves its colors). */
   onInvokerGone?(invoker: number, remaining: readonly number[]): void;
   /** An invoker number is seen again (first ping, or back after it was gone for good). */
@@ -98,6 +103,7 @@ export class Controller implements ControllerCore {
         forcedCompletion: (entry) =>
           deps.logger.warn({ activationId: entry.activationId, invoker: entry.invoker }, 'forced completion'),
         writeRecord: (activation) => deps.writeRecord?.(activation),
+        activationDone: (activationId, namespace) => deps.onActivationDone?.(namespace, activationId),
       },
     });
   }

@@ -7,6 +7,7 @@
  * Pure bookkeeping: no timers. The core asks for the expired entries on each tick, so a test moves
  * a manual clock past the deadline instead of waiting two minutes.
  */
+import type { PlacementReason } from './placement-reason.js';
 
 export interface InFlightEntry {
   readonly activationId: string;
@@ -16,6 +17,11 @@ export interface InFlightEntry {
   readonly subject: string;
   readonly cause?: string;
   readonly invoker: number;
+  /** Where it was placed and why (the in-flight route shows them). */
+  readonly color?: string;
+  readonly policy: string;
+  readonly home: number;
+  readonly reason: PlacementReason;
   readonly memoryMB: number;
   readonly namespace: string;
   readonly startedAt: number;
@@ -46,6 +52,10 @@ export class InFlightBook {
     const entry = this.entries.get(activationId);
     if (entry) this.forget(entry);
     return entry;
+  }
+
+  get(activationId: string): InFlightEntry | undefined {
+    return this.entries.get(activationId);
   }
 
   /** Removes and returns every entry whose deadline is at or before `now`. */

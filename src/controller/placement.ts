@@ -11,6 +11,7 @@
  *   healthy invoker there is no decision and the API answers 503.
  */
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../balancer/types.js';
+import { placementPath, type PlacementPath } from './placement-reason.js';
 
 export interface PlacementPolicies {
   colored: { name: string; policy: Policy };
@@ -31,6 +32,8 @@ export interface PlacementInput {
 export interface PlacementChoice {
   decision: Decision | undefined;
   policy: string;
+  /** Why it went there and how many invokers were passed over (set with the decision). */
+  path?: PlacementPath;
 }
 
 export function chooseInvoker(
@@ -41,5 +44,7 @@ export function chooseInvoker(
   const { name, policy } = input.color === undefined ? policies.uncolored : policies.colored;
   const { color, ...rest } = input;
   const request: PlacementRequest = color === undefined ? rest : { color, ...rest };
-  return { decision: policy.choose(request, invokers), policy: name };
+  const decision = policy.choose(request, invokers);
+  if (!decision) return { decision, policy: name };
+  return { decision, policy: name, path: placementPath(policy, request, decision) };
 }

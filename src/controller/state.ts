@@ -6,7 +6,7 @@
  *   events in                         effects out (CoreEffects)
  *   place(request)  -> a placement    sendTestAction(invoker, message)
  *   published / publishFailed         deliverResult(activationId, value)
- *   acknowledged(value)               recordPlacement(placement)
+ *   acknowledged(value)               recordPlacement(placement), activationDone(id, namespace)
  *   pinged(value)                     invokerSeen(invoker) / invokerGone(invoker, remaining)
  *   tick()                            forcedCompletion(entry)
  *
@@ -45,6 +45,7 @@ import { lostActivationRecord, type LossReason } from './lost-activation.js';
 import { InvokerSupervisor, type InvocationResult, type SupervisedInvoker } from './invoker-supervisor.js';
 import type { ControllerMetrics } from './metrics.js';
 import { chooseInvoker, type PlacementPolicies } from './placement.js';
+import type { PlacementPath } from './placement-reason.js';
 import type { ActivationResultValue } from './result-waiters.js';
 import { NoInvokersError, type InvocationRequest, type InvokerHealthEntry, type Placement } from './types.js';
 
@@ -75,6 +76,11 @@ export interface CoreEffects {
   forcedCompletion(entry: InFlightEntry): void;
   /** A system-error record for an activation given up on (R15), to be written create-only. */
   writeRecord(activation: WhiskActivation): void;
+  /**
+   * This replica received an activation's result or completion (R6: its record may not be
+   * readable yet; the read path waits for it). Health test activations are not reported.
+   */
+  activationDone(activationId: string, namespace: string): void;
 }
 
 export interface StateDeps {
@@ -103,6 +109,7 @@ export interface PlacedActivation {
   readonly color: string | undefined;
   readonly policy: string;
   readonly decision: Decision;
+  readonly path: PlacementPath;
   readonly startedAt: number;
 }
 
@@ -133,7 +140,7 @@ export class ControllerState {
     const color = request.color ?? resolveColor(request.payload, action.annotations);
     const memoryMB = action.limits.memory;
     const began = process.hrtime.bigint();
-    const { decision, policy } = chooseInvoker(
+    const { decision, policy, path } = chooseInvoker(
       this.deps.policies,
       {
         color,
@@ -145,7 +152,7 @@ export class ControllerState {
       this.deps.load.view(),
     );
     this.deps.metrics.decisionSeconds.observe({ policy }, Number(process.hrtime.bigint() - began) / 1e9);
-    if (!decision) throw new NoInvokersError();
+    if (!decision || !path) throw new NoInvokersError();
 
     const activationId = this.newId();
     const { content, initArgs } = buildContent(action, request.payload);
@@ -175,6 +182,10 @@ export class ControllerState {
       subject: user.subject,
       ...(request.cause !== undefined ? { cause: request.cause } : {}),
       invoker: decision.invoker,
+      ...(color !== undefined ? { color } : {}),
+      policy,
+      home: decision.home,
+      reason: path.reason,
       memoryMB,
       namespace: user.namespace.name,
       startedAt,
@@ -187,6 +198,7 @@ export class ControllerState {
       color,
       policy,
       decision,
+      path,
       startedAt,
     };
   }
@@ -215,6 +227,8 @@ export class ControllerState {
       home: decision.home,
       forced: decision.forced,
       spilled: decision.spilled,
+      reason: placed.path.reason,
+      hops: placed.path.hops,
       controller: this.deps.controllerId,
       time: placed.startedAt,
     });
@@ -240,17 +254,21 @@ export class ControllerState {
     }
     this.deps.metrics.acks.inc({ kind: ack.kind });
     const activationId = acknowledgedActivationId(ack);
+    const response = ack.kind === 'completion' ? undefined : ack.message.response;
+    const namespace =
+      this.book.get(activationId)?.namespace ??
+      (typeof response === 'object' ? response.namespace : undefined);
     if (ack.kind !== 'result') {
       const isSystemError = ack.message.isSystemError === true;
       this.completion(activationId, ack.message.transid[0], ack.message.instance.instance, isSystemError);
     }
-    if (ack.kind !== 'completion') {
-      const response = ack.message.response;
+    if (response !== undefined) {
       this.deps.effects.deliverResult(
         activationId,
         typeof response === 'string' ? { activationId: response } : { activation: response },
       );
     }
+    if (namespace !== undefined) this.deps.effects.activationDone(activationId, namespace);
   }
 
   /** A message on `health`. */
@@ -350,6 +368,7 @@ export class ControllerState {
     const record = lostActivationRecord(entry, reason, this.deps.now());
     this.deps.effects.writeRecord(record);
     this.deps.effects.deliverResult(entry.activationId, { activation: record });
+    this.deps.effects.activationDone(entry.activationId, entry.namespace);
   }
 
   private statusChanged(invoker: SupervisedInvoker, from: InvokerStatus | undefined): void {

@@ -5,6 +5,7 @@
  */
 import type { ActionDocument, Identity, TransactionId, WhiskActivation } from '../protocol/index.js';
 import type { InvokerStatus } from '../balancer/types.js';
+import type { PlacementReason } from './placement-reason.js';
 
 export interface InvocationRequest {
   transid: TransactionId;
@@ -48,6 +49,9 @@ export interface Placement {
   home?: number;
   forced: boolean;
   spilled: boolean;
+  /** R7's `palette.reason` and `palette.hops` (absent on records written before they existed). */
+  reason?: PlacementReason;
+  hops?: number;
   controller: string;
   /** Epoch ms of the decision. */
   time: number;

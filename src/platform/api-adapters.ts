@@ -8,7 +8,7 @@ import type { ActionStore } from '../store/action-store.js';
 import { ActionExistsError, entityDocId } from '../store/action-store.js';
 import type { ActivationStore } from '../store/activation-store.js';
 import type { PackageStore } from '../store/package-store.js';
-import type { PlacementStore } from '../store/placement-store.js';
+import type { Placement, PlacementStore } from '../store/placement-store.js';
 import type { SubjectStore } from '../store/subject-store.js';
 import type {
   ActionPort,
@@ -103,18 +103,23 @@ export function activationPort(store: ActivationStore): ActivationPort {
   };
 }
 
+/** What the activations API shows of a placement (record or decision). */
+export function placementInfo(p: Placement): PlacementInfo {
+  const info: PlacementInfo = { policy: p.policy };
+  if (p.color !== undefined) info.color = p.color;
+  if (p.invoker !== undefined) info.invoker = p.invoker;
+  if (p.home !== undefined) info.home = p.home;
+  if (p.reason !== undefined) info.reason = p.reason;
+  if (p.hops !== undefined) info.hops = p.hops;
+  return info;
+}
+
 export function placementPort(store: PlacementStore): PlacementPort {
   return {
     async getMany(ids) {
       const found = await store.getMany(ids);
       const out = new Map<string, PlacementInfo>();
-      for (const [id, p] of found) {
-        const info: PlacementInfo = { policy: p.policy };
-        if (p.color !== undefined) info.color = p.color;
-        if (p.invoker !== undefined) info.invoker = p.invoker;
-        if (p.home !== undefined) info.home = p.home;
-        out.set(id, info);
-      }
+      for (const [id, p] of found) out.set(id, placementInfo(p));
       return out;
     },
     idsByColor: (namespace, color, query) => store.activationIdsByColor(namespace, color, query),

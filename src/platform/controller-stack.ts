@@ -9,7 +9,8 @@ import type express from 'express';
 import { ColorTable, createPooledPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
-import { storePorts } from './api-adapters.js';
+import { RecentActivations } from '../api/recent-activations.js';
+import { placementInfo, storePorts } from './api-adapters.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
 import { SequenceRunner } from '../controller/sequence.js';
@@ -23,6 +24,7 @@ import {
   type ActionDocument,
   type WhiskActivation,
 } from '../protocol/index.js';
+import type { Placement } from '../controller/types.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
@@ -82,6 +84,12 @@ export function createControllerStack(
   });
 
   const metrics = new ControllerMetrics({ defaultMetrics: true });
+  // R6: this replica's read path waits for the records of the results it delivered.
+  const recent = new RecentActivations();
+  const recordPlacement = (placement: Placement) => {
+    void stores.placements.record(placement);
+    recent.notePlacement(placement.activationId, placementInfo(placement));
+  };
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -95,9 +103,7 @@ export function createControllerStack(
     putHealthAction: async (doc: ActionDocument) => {
       await stores.actions.put(doc as Parameters<Stores['actions']['put']>[0], { overwrite: true });
     },
-    recordPlacement: (placement) => {
-      void stores.placements.record(placement);
-    },
+    recordPlacement,
     writeRecord: (activation) => {
       // Create-only: a record the invoker wrote first wins, and the conflict is expected.
       void stores.activations.put({
@@ -108,6 +114,7 @@ export function createControllerStack(
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+    onActivationDone: (namespace, activationId) => recent.noteDone(namespace, activationId),
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
@@ -138,9 +145,7 @@ export function createControllerStack(
       });
       if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
     },
-    recordPlacement: (placement) => {
-      void stores.placements.record(placement);
-    },
+    recordPlacement,
     policies: { colored: config.policy, uncolored: config.baseline },
     controllerId: config.controllerId,
     logger,
@@ -159,6 +164,8 @@ export function createControllerStack(
     },
     ...ports,
     components,
+    recent,
+    inFlightList: controller,
     triggerRules: {
       ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
     },

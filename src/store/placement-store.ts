@@ -28,6 +28,9 @@ export interface Placement {
   readonly home?: number;
   readonly forced: boolean;
   readonly spilled: boolean;
+  /** R7: why it went there, and how many invokers the policy passed over (absent on older records). */
+  readonly reason?: 'home' | 'spilled' | 'forced' | 'replica' | 'planned';
+  readonly hops?: number;
   readonly controller: string;
   /** Epoch ms of the decision. */
   readonly time: number;

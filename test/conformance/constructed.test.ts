@@ -5,7 +5,9 @@
  * required field.
  */
 import { describe, expect, it } from 'vitest';
+import { withPlacement } from '../../src/api/activations.js';
 import { buildContent } from '../../src/controller/content.js';
+import { constructActivation } from '../../src/invoker/activation-result.js';
 import {
   acks,
   actionDocumentSchema,
@@ -240,6 +242,70 @@ describe.skipIf(skip)('OpenWhisk accepts every message and document we construct
         entityType: 'activation',
         updated: Date.now(),
       });
+    }
+    judge('whisk-activation', docs);
+  });
+
+  it("records as the API serves them: the invoker's timing annotations plus R7's palette.* ones", () => {
+    const docs: Record<string, string> = {};
+    const reasons = [
+      ['home', 0],
+      ['spilled', 2],
+      ['forced', 4],
+    ] as const;
+    for (const cold of [true, false]) {
+      for (const [reason, hops] of reasons) {
+        const start = Date.now();
+        const msg = activationMessage({
+          transid: newTransactionId(start - 7),
+          action: { path: 'guest/pkg', name: 'hello', version: '0.0.1' },
+          revision: null,
+          user: guest,
+          activationId: newActivationId(),
+          controllerId: 'palette0',
+          blocking: true,
+          content: { a: 1 },
+          cause: newActivationId(),
+        });
+        const record = constructActivation(
+          msg,
+          {
+            name: 'hello',
+            namespace: 'guest/pkg',
+            version: '0.0.1',
+            kind: 'nodejs:20',
+            limits: { concurrency: 1, logs: 10, memory: 256, timeout: 60000 },
+          },
+          {
+            startMs: start,
+            endMs: start + 20,
+            ...(cold ? { init: { startMs: start, durationMs: 15 } } : {}),
+            timeout: false,
+          },
+          { statusCode: 0, result: { ok: true }, size: 11 },
+        );
+        const served = withPlacement(record, {
+          color: 'tenant-a',
+          policy: 'consistent-hash',
+          invoker: 1,
+          home: 0,
+          reason,
+          hops,
+        });
+        const keys = served.annotations.map((a) => a.key);
+        expect(keys).toEqual(
+          expect.arrayContaining(['waitTime', 'kind', 'path', 'limits', 'causedBy', 'palette.reason']),
+        );
+        expect(keys.includes('initTime')).toBe(cold);
+        expect(served.annotations).toContainEqual({ key: 'palette.warm', value: !cold });
+        docs[`${cold ? 'cold' : 'warm'} ${reason}`] = JSON.stringify({
+          ...served,
+          _id: `guest/${record.activationId}`,
+          _rev: '1-abc',
+          entityType: 'activation',
+          updated: Date.now(),
+        });
+      }
     }
     judge('whisk-activation', docs);
   });

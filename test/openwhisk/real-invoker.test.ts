@@ -193,6 +193,10 @@ describe.skipIf(reason !== undefined)('two real OpenWhisk invokers under Palette
     expect(annotation(record, 'palette.policy')).toEqual(expect.any(String));
     expect(annotation(record, 'palette.home')).toEqual(expect.any(Number));
     expect(annotation(record, 'palette.invoker')).toBe(fleet.invokerOfPid(result.pid));
+    // R7: derived from OpenWhisk's own record (initTime only on a cold start), so it holds here too.
+    expect(annotation(record, 'palette.warm')).toBe(annotation(record, 'initTime') === undefined);
+    expect(annotation(record, 'palette.reason')).toMatch(/^(home|spilled|forced)$/);
+    expect(annotation(record, 'waitTime')).toEqual(expect.any(Number));
 
     const logs = await wsk.run('activation', 'logs', result.activationId);
     expect(logs.code, logs.stderr).toBe(0);

@@ -10,6 +10,8 @@ import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js'
 import type { ThrottleConfig } from '../../../src/api/throttles.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
+import { RecentActivations } from '../../../src/api/recent-activations.js';
+import type { InFlightActivation, InFlightPort } from '../../../src/api/routes/palette.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
 import type {
   ActionPort,
@@ -223,7 +225,10 @@ export class FakePlacements implements PlacementPort {
     const out = new Map<string, PlacementInfo>();
     for (const id of ids) {
       const r = this.records.get(id);
-      if (r) out.set(id, { color: r.color, policy: r.policy, invoker: r.invoker, home: r.home });
+      if (r) {
+        const { namespace: _ns, at: _at, ...info } = r;
+        out.set(id, info);
+      }
     }
     return out;
   }
@@ -237,6 +242,13 @@ export class FakePlacements implements PlacementPort {
       .sort(([, a], [, b]) => b.at - a.at)
       .slice(q.skip, q.skip + q.limit)
       .map(([id]) => id);
+  }
+}
+
+export class FakeInFlight implements InFlightPort {
+  entries: InFlightActivation[] = [];
+  inFlight(): readonly InFlightActivation[] {
+    return this.entries;
   }
 }
 
@@ -277,6 +289,9 @@ export interface TestApi {
   packages: FakePackages;
   activations: FakeActivations;
   placements: FakePlacements;
+  inFlight: FakeInFlight;
+  /** The read-your-writes book (R6) the activation routes consult. */
+  recent: RecentActivations;
   registry: Registry;
   close(): Promise<void>;
   /** fetch with the guest's credentials unless `auth` is given (null: no Authorization header). */
@@ -302,6 +317,8 @@ export async function startTestApi(
   actions.packages = packages;
   const activations = new FakeActivations();
   const placements = new FakePlacements();
+  const inFlight = new FakeInFlight();
+  const recent = new RecentActivations({ waitMs: 300 });
   const registry = new Registry();
   const app = createApi({
     core,
@@ -312,6 +329,8 @@ export async function startTestApi(
     packages,
     activations,
     placements,
+    inFlightList: inFlight,
+    recent,
     config: { controllerId: 'palette0', ...config },
     logger: pino({ level: 'silent' }),
     metrics: registry,
@@ -331,6 +350,8 @@ export async function startTestApi(
     packages,
     activations,
     placements,
+    inFlight,
+    recent,
     registry,
     close: () =>
       new Promise<void>((resolve) => {

@@ -24,6 +24,17 @@ beforeAll(async () => {
   routes = routeTable(api.app);
   api.activations.add(activationDoc({ activationId, start: 1000 }));
   api.placements.records.set(activationId, { namespace: 'guest', color: 'red', policy: 'palette', at: 1000 });
+  api.inFlight.entries = ['guest', 'other'].map((namespace, i) => ({
+    activationId: `${i}`.repeat(32),
+    namespace,
+    action: { path: namespace, name: 'hello' },
+    color: 'red',
+    policy: 'consistent-hash',
+    invoker: i,
+    home: 0,
+    reason: i === 0 ? 'home' : 'spilled',
+    startedAt: 1000 + i,
+  }));
   const exec = { kind: 'nodejs:20', code: 'function main(p) { return p; }' };
   expect((await api.call('PUT', '/api/v1/namespaces/_/actions/hello', { body: { exec } })).status).toBe(200);
   expect((await api.call('PUT', '/api/v1/namespaces/_/packages/pkg', { body: {} })).status).toBe(200);
@@ -395,6 +406,7 @@ describe('request fuzzer', () => {
     expect(paths).toContain('/api/v1/namespaces/:ns/actions/:name');
     expect(paths).toContain('/api/v1/namespaces/:ns/activations');
     expect(paths).toContain('/ping');
+    expect(paths).toContain('/palette/v1/namespaces/:ns/activations/inflight');
   });
 
   it(`survives ${runs} generated requests with no disallowed 5xx and OpenWhisk's shape on every 4xx`, async () => {

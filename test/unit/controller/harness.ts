@@ -68,6 +68,8 @@ export async function startHarness(options: HarnessOptions) {
   const gone: { invoker: number; remaining: readonly number[] }[] = [];
   const seen: number[] = [];
   const records: WhiskActivation[] = [];
+  /** What onActivationDone reported (R6's read path is fed by it). */
+  const done: { namespace: string; activationId: string }[] = [];
   let ids = 0;
   const policy = options.policy ?? 'consistent-hash';
   const baseline = options.baseline ?? 'openwhisk-sharding';
@@ -101,6 +103,7 @@ export async function startHarness(options: HarnessOptions) {
     publishTimeoutMs: 5_000,
     onInvokerGone: (invoker, remaining) => gone.push({ invoker, remaining }),
     onInvokerSeen: (invoker) => seen.push(invoker),
+    onActivationDone: (namespace, activationId) => done.push({ namespace, activationId }),
     metrics,
     logger: pino({ level: 'silent' }),
     clock,
@@ -157,6 +160,7 @@ export async function startHarness(options: HarnessOptions) {
     invokers,
     placements,
     records,
+    done,
     stored,
     gone,
     seen,
