@@ -18,7 +18,7 @@ import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
-import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import { ColorConfirmations, createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
 
@@ -47,11 +47,14 @@ export function createControllerStack(
   const colorTable = new ColorTable();
   const policyFor = (name: PolicyName) =>
     createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
+  // Replicas confirm each new color's first decision through its create-only document (issue 15).
+  const confirmations = config.controllerReplicas > 1 ? new ColorConfirmations() : undefined;
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {
           controllerId: config.controllerId,
           logger,
+          ...(confirmations ? { confirmations } : {}),
         })
       : undefined;
 
@@ -92,6 +95,7 @@ export function createControllerStack(
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
+    confirmColor: (color) => confirmations?.wait(color),
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
