@@ -24,7 +24,10 @@ describe('ColorTable', () => {
       ['c', first[2], 'new'],
       ['d', d, 'new'],
     ]);
-    expect([1, 2, 3, 99].map((id) => table.countFor(id))).toEqual([1, 2, 3].map((id) => (id === d ? 2 : 1)).concat(0));
+    expect([1, 2, 3, 99].map((id) => table.countFor(id))).toEqual([
+      ...[1, 2, 3].map((id) => (id === d ? 2 : 1)),
+      0,
+    ]);
     expect(table.size).toBe(4);
     expect(() => table.assign('e', [])).toThrow(RangeError);
     expect(() => new ColorTable({ slack: -1 })).toThrow(RangeError);

@@ -1,0 +1,97 @@
+/**
+ * Controller replicas as real processes for tests (DECISIONS R14: every test that needs replicas
+ * starts them here). Controllers `palette0 … palette<N-1>`, each its own `controller-main` process
+ * on its own port with PALETTE_CONTROLLER_REPLICAS=N (each takes 1/N of every invoker's capacity,
+ * as OpenWhisk's clusterSize), and invoker processes, all on the global setup's Kafka and
+ * pouchdb-server under a prefix of the test's own.
+ */
+import { uniquePrefix } from './platform.js';
+import {
+  freePort,
+  sharedEnv,
+  startController,
+  startInvokerProcess,
+  waitUntil,
+  type PaletteProcess,
+} from './processes.js';
+
+export interface ReplicaController {
+  /** `palette<i>` */
+  readonly id: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly base: string;
+  readonly process: PaletteProcess;
+}
+
+export interface Replicas {
+  readonly controllers: readonly ReplicaController[];
+  readonly invokers: readonly PaletteProcess[];
+  /** KAFKA_*, COUCHDB_URL and DB_PREFIX shared by every process. */
+  readonly env: Readonly<Record<string, string>>;
+  /** `<COUCHDB_URL>/<DB_PREFIX><name>`, for reading a database directly. */
+  dbUrl(name: string): string;
+  stop(): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  /** Names the topic and database prefix. */
+  readonly name: string;
+  readonly replicas: number;
+  readonly invokers: number;
+  /** Extra environment for the controllers (PALETTE_POLICY, ...). */
+  readonly controllerEnv?: Record<string, string>;
+  readonly invokerMemoryMB?: number;
+  readonly readyTimeoutMs?: number;
+}
+
+/** Starts the replicas and invokers; resolves when every controller is ready and sees every invoker healthy. */
+export async function startReplicas(options: ReplicaOptions): Promise<Replicas> {
+  const env = sharedEnv(uniquePrefix(options.name));
+  const ports = await Promise.all(Array.from({ length: options.replicas }, () => freePort()));
+  const controllers: ReplicaController[] = ports.map((port, i) => ({
+    id: `palette${i}`,
+    base: `http://127.0.0.1:${port}`,
+    process: startController({
+      ...env,
+      ...options.controllerEnv,
+      PALETTE_CONTROLLER_ID: `palette${i}`,
+      PALETTE_PORT: String(port),
+      PALETTE_CONTROLLER_REPLICAS: String(options.replicas),
+    }),
+  }));
+  const invokers = Array.from({ length: options.invokers }, (_, id) =>
+    startInvokerProcess(id, {
+      ...env,
+      PALETTE_PORT: String(ports[0]),
+      ...(options.invokerMemoryMB ? { PALETTE_INVOKER_MEMORY_MB: String(options.invokerMemoryMB) } : {}),
+    }),
+  );
+  const all = [...controllers.map((c) => c.process), ...invokers];
+  const stop = async () => {
+    await Promise.all(all.map((p) => p.kill()));
+  };
+  try {
+    const timeout = options.readyTimeoutMs ?? 90_000;
+    await Promise.all(
+      controllers.map(async (c) => {
+        await waitUntil(async () => (await fetch(`${c.base}/ready`)).status === 200, timeout, `${c.id} ready`);
+        await waitUntil(
+          async () =>
+            Number(await (await fetch(`${c.base}/invokers/healthy/count`)).json()) === options.invokers,
+          timeout,
+          `${c.id} sees ${options.invokers} healthy invokers`,
+        );
+      }),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    controllers,
+    invokers,
+    env,
+    dbUrl: (name) => `${env.COUCHDB_URL!.replace(/\/$/, '')}/${env.DB_PREFIX}${name}`,
+    stop,
+  };
+}
