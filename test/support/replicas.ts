@@ -44,6 +44,18 @@ export interface ReplicaOptions {
   readonly readyTimeoutMs?: number;
 }
 
+const started = new Set<PaletteProcess>();
+
+/**
+ * Kills every process `startReplicas` started in this worker, also those of a call that has not
+ * returned (a hook that timed out): call it from `afterAll`.
+ */
+export async function stopStartedReplicas(): Promise<void> {
+  const all = [...started];
+  started.clear();
+  await Promise.all(all.map((p) => p.kill()));
+}
+
 /** Starts the replicas and invokers; resolves when every controller is ready and sees every invoker healthy. */
 export async function startReplicas(options: ReplicaOptions): Promise<Replicas> {
   const env = sharedEnv(uniquePrefix(options.name));
@@ -67,6 +79,7 @@ export async function startReplicas(options: ReplicaOptions): Promise<Replicas> 
     }),
   );
   const all = [...controllers.map((c) => c.process), ...invokers];
+  for (const p of all) started.add(p);
   const stop = async () => {
     await Promise.all(all.map((p) => p.kill()));
   };
@@ -74,7 +87,11 @@ export async function startReplicas(options: ReplicaOptions): Promise<Replicas> 
     const timeout = options.readyTimeoutMs ?? 90_000;
     await Promise.all(
       controllers.map(async (c) => {
-        await waitUntil(async () => (await fetch(`${c.base}/ready`)).status === 200, timeout, `${c.id} ready`);
+        await waitUntil(
+          async () => (await fetch(`${c.base}/ready`)).status === 200,
+          timeout,
+          `${c.id} ready`,
+        );
         await waitUntil(
           async () =>
             Number(await (await fetch(`${c.base}/invokers/healthy/count`)).json()) === options.invokers,
