@@ -48,7 +48,7 @@ export function createControllerStack(
   const policyFor = (name: PolicyName) =>
     createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
   // Replicas confirm each new color's first decision through its create-only document (issue 15).
-  const confirmations = config.controllerReplicas > 1 ? new ColorConfirmations() : undefined;
+  const confirmations = config.controllerReplicas > 1 ? new ColorConfirmations({ logger }) : undefined;
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {

@@ -8,7 +8,7 @@
  * - 409: another replica decided first; its document is read and adopted into the table, and the
  *   pending decision settles on that invoker;
  * - the store cannot be reached (a `_bulk_docs` request failed as a whole, or no answer within
- *   `waitMs`): the local decision stands, the invoke goes on, and the write keeps being retried
+ *   `waitMs`, by default a store request's deadline): the local decision stands, the invoke goes on, and the write keeps being retried
  *   (a conflict found later is adopted then, so the replicas converge). Until the store answers
  *   again, new colors are not held at all: an outage costs each new color nothing.
  *
@@ -17,6 +17,8 @@
  *
  * Pure bookkeeping with timers; the persistent table (persistent-color-table.ts) reports outcomes.
  */
+import type { Logger } from 'pino';
+import { defaultRequestTimeoutMs } from './couch.js';
 
 /** Where a pending first decision ended, and why. */
 export type ConfirmationSource = 'created' | 'adopted' | 'local';
@@ -36,16 +38,23 @@ interface Pending {
   resolve(invoker: number): void;
 }
 
-export const defaultConfirmationWaitMs = 5_000;
+/**
+ * A slow store is waited for as long as a store request's own deadline (couch.ts): on a loaded
+ * machine a batch of creates can take seconds, and giving up early is what makes replicas disagree.
+ * An unreachable store is not waited for at all: a refused or failed request releases at once.
+ */
+export const defaultConfirmationWaitMs = defaultRequestTimeoutMs;
 
 export class ColorConfirmations {
   readonly stats: ConfirmationStats = { created: 0, adopted: 0, local: 0 };
   private readonly pending = new Map<string, Pending>();
   private readonly waitMs: number;
   private storeDown = false;
+  private readonly logger: Logger | undefined;
 
-  constructor(options: { waitMs?: number } = {}) {
+  constructor(options: { waitMs?: number; logger?: Logger } = {}) {
     this.waitMs = options.waitMs ?? defaultConfirmationWaitMs;
+    this.logger = options.logger;
   }
 
   /** Colors whose first decision still waits for the store. */
@@ -68,7 +77,10 @@ export class ColorConfirmations {
 
   /** The store answered for this color: `invoker` is the one in its document. */
   settle(color: string, invoker: number, source: Exclude<ConfirmationSource, 'local'>): void {
-    this.storeDown = false;
+    if (this.storeDown) {
+      this.storeDown = false;
+      this.logger?.info('the store answers again: new colors wait for their confirmation again');
+    }
     const entry = this.pending.get(color);
     if (!entry) return;
     this.pending.delete(color);
@@ -78,7 +90,7 @@ export class ColorConfirmations {
 
   /** A store request failed as a whole: every pending decision stands as made, and new ones are not held. */
   storeFailed(): void {
-    this.storeDown = true;
+    this.down('a store request failed');
     for (const color of [...this.pending.keys()]) this.giveUp(color);
   }
 
@@ -98,7 +110,7 @@ export class ColorConfirmations {
     const timeout = new Promise<number>((resolve) => {
       timer = setTimeout(() => {
         if (this.pending.get(color) === entry) {
-          this.storeDown = true;
+          this.down(`no answer within ${this.waitMs} ms`);
           this.giveUp(color);
         }
         resolve(entry.local);
@@ -111,6 +123,15 @@ export class ColorConfirmations {
   /** Settles everything on the local decisions (stopping). */
   clear(): void {
     for (const color of [...this.pending.keys()]) this.giveUp(color);
+  }
+
+  private down(reason: string): void {
+    if (!this.storeDown)
+      this.logger?.warn(
+        { reason, pending: this.pending.size },
+        'new colors are placed without confirmation until the store answers (replicas may disagree meanwhile)',
+      );
+    this.storeDown = true;
   }
 
   private giveUp(color: string): void {

@@ -71,34 +71,55 @@ export async function startReplicas(options: ReplicaOptions): Promise<Replicas> 
       PALETTE_CONTROLLER_REPLICAS: String(options.replicas),
     }),
   }));
-  const invokers = Array.from({ length: options.invokers }, (_, id) =>
-    startInvokerProcess(id, {
-      ...env,
-      PALETTE_PORT: String(ports[0]),
-      ...(options.invokerMemoryMB ? { PALETTE_INVOKER_MEMORY_MB: String(options.invokerMemoryMB) } : {}),
-    }),
-  );
-  const all = [...controllers.map((c) => c.process), ...invokers];
-  for (const p of all) started.add(p);
+  for (const c of controllers) started.add(c.process);
+  const timeout = options.readyTimeoutMs ?? 90_000;
+  const invokers: PaletteProcess[] = [];
   const stop = async () => {
-    await Promise.all(all.map((p) => p.kill()));
+    await Promise.all([...controllers.map((c) => c.process), ...invokers].map((p) => p.kill()));
   };
+  /** A process that exited while we wait fails the start at once, naming it. */
+  const alive = () => {
+    const dead = [...controllers.map((c) => c.process), ...invokers].find(
+      (p) => p.child.exitCode !== null || p.child.signalCode !== null,
+    );
+    if (dead)
+      throw new Error(
+        `a replica or invoker process exited while starting (${dead.child.spawnargs.join(' ')})`,
+      );
+  };
+  const until = (probe: () => Promise<boolean>, what: string) =>
+    waitUntil(
+      async () => {
+        alive();
+        return probe();
+      },
+      timeout,
+      what,
+    );
   try {
-    const timeout = options.readyTimeoutMs ?? 90_000;
+    // Controllers first: they create the topics, so the invokers start on a broker that has them.
     await Promise.all(
-      controllers.map(async (c) => {
-        await waitUntil(
-          async () => (await fetch(`${c.base}/ready`)).status === 200,
-          timeout,
-          `${c.id} ready`,
-        );
-        await waitUntil(
+      controllers.map((c) =>
+        until(async () => (await fetch(`${c.base}/ready`)).status === 200, `${c.id} ready`),
+      ),
+    );
+    for (let id = 0; id < options.invokers; id++) {
+      const invoker = startInvokerProcess(id, {
+        ...env,
+        PALETTE_PORT: String(ports[0]),
+        ...(options.invokerMemoryMB ? { PALETTE_INVOKER_MEMORY_MB: String(options.invokerMemoryMB) } : {}),
+      });
+      invokers.push(invoker);
+      started.add(invoker);
+    }
+    await Promise.all(
+      controllers.map((c) =>
+        until(
           async () =>
             Number(await (await fetch(`${c.base}/invokers/healthy/count`)).json()) === options.invokers,
-          timeout,
           `${c.id} sees ${options.invokers} healthy invokers`,
-        );
-      }),
+        ),
+      ),
     );
   } catch (error) {
     await stop();
