@@ -40,7 +40,8 @@ export class ColorTable {
 
   constructor(options: { slack?: number } = {}) {
     const slack = options.slack ?? DEFAULT_SLACK;
-    if (!Number.isInteger(slack) || slack < 0) throw new RangeError(`slack must be an integer >= 0: ${slack}`);
+    if (!Number.isInteger(slack) || slack < 0)
+      throw new RangeError(`slack must be an integer >= 0: ${slack}`);
     this.slack = slack;
   }
 

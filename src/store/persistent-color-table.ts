@@ -110,11 +110,11 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
             })
         : bulk,
       {
-      maxBatch: options.maxBatch ?? 500,
-      flushMs: options.flushMs ?? 10,
-      maxBackoffMs: options.maxBackoffMs,
-      logger: options.logger,
-      what: 'color assignments',
+        maxBatch: options.maxBatch ?? 500,
+        flushMs: options.flushMs ?? 10,
+        maxBackoffMs: options.maxBackoffMs,
+        logger: options.logger,
+        what: 'color assignments',
       },
     );
   }
