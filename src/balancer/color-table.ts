@@ -3,7 +3,7 @@
  * (src/store, CouchDB). The table notifies a listener of every decision it makes itself; it does
  * not notify for assignments it adopts (loaded at start, learned from another replica).
  */
-import { checkInvokerId } from './common.js';
+import { checkInvokerId, fmix32, stableHash32 } from './common.js';
 
 export type AssignmentReason = 'new' | 'reassigned';
 
@@ -12,9 +12,20 @@ export interface ColorAssignmentListener {
 }
 
 /**
+ * How many colors above the fewest an invoker may hold and still take a new color. Replicas place
+ * new colors at the same moment from tables that differ by the decisions not yet exchanged; a
+ * choice among the near-least by a hash of the color lets those slightly different tables still
+ * agree (test/unit/balancer/first-decision.test.ts measures it), at the cost of a spread of at most
+ * `slack + 1` colors between invokers.
+ */
+export const DEFAULT_SLACK = 8;
+
+/**
  * The least-assigned policy's table: color -> invoker, plus how many colors each invoker holds.
- * A new color goes to the candidate holding the fewest colors (ties: lowest id), so the choice is
- * the same in every replica holding the same table.
+ * A new color goes to one of the candidates holding at most `slack` colors more than the fewest:
+ * the one ranked first by a rendezvous hash of (color, invoker). The choice depends only on the
+ * table and the color, so every replica holding the same table makes it, and replicas whose
+ * tables differ by a few colors mostly still do.
  *
  * Memory: one Map entry per color (the color string, a small-integer invoker id stored unboxed)
  * and one Int32Array slot per invoker id; about 100 bytes per color including the string
@@ -25,6 +36,14 @@ export class ColorTable {
   private counts = new Int32Array(64);
   private listener: ColorAssignmentListener | undefined;
   private changes = 0;
+  readonly slack: number;
+
+  constructor(options: { slack?: number } = {}) {
+    const slack = options.slack ?? DEFAULT_SLACK;
+    if (!Number.isInteger(slack) || slack < 0)
+      throw new RangeError(`slack must be an integer >= 0: ${slack}`);
+    this.slack = slack;
+  }
 
   /** Bumped by every change to the table, so callers can cache what they derive from the counts. */
   get version(): number {
@@ -63,11 +82,35 @@ export class ColorTable {
   }
 
   /**
-   * Assigns `color` (new, or moving) to the candidate with the fewest colors and tells the
-   * listener. Throws if there is no candidate.
+   * The candidate a new color goes to: among those holding at most `slack` colors more than the
+   * fewest, the highest rendezvous score of (color, id), ties to the lowest id. Undefined if there
+   * is no candidate. Reads the table only.
+   */
+  choose(color: string, candidates: Iterable<number>): number | undefined {
+    const ids = Array.isArray(candidates) ? (candidates as readonly number[]) : [...candidates];
+    let fewest = Infinity;
+    for (const id of ids) fewest = Math.min(fewest, this.countFor(id));
+    const ceiling = fewest + this.slack;
+    const colorHash = stableHash32(color);
+    let best: number | undefined;
+    let bestScore = -1;
+    for (const id of ids) {
+      if (this.countFor(id) > ceiling) continue;
+      const score = rendezvousScore(colorHash, id);
+      if (score > bestScore || (score === bestScore && id < best!)) {
+        best = id;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Assigns `color` (new, or moving) to the candidate `choose` names and tells the listener.
+   * Throws if there is no candidate.
    */
   assign(color: string, candidates: Iterable<number>, reason: AssignmentReason = 'new'): number {
-    const invoker = this.leastAssigned(candidates);
+    const invoker = this.choose(color, candidates);
     if (invoker === undefined)
       throw new RangeError(`no candidate invoker to assign color ${JSON.stringify(color)}`);
     this.set(color, invoker);
@@ -91,8 +134,8 @@ export class ColorTable {
   }
 
   /**
-   * `invoker` is gone for good: each of its colors, in string order so replicas agree, goes to the
-   * least-assigned of `remaining` (the listener hears 'reassigned'). With no remaining invoker the
+   * `invoker` is gone for good: each of its colors, in string order so replicas agree, goes where
+   * `choose` puts it among `remaining` (the listener hears 'reassigned'). With no remaining invoker the
    * colors stay where they are, to be reassigned when they are next placed. Returns how many moved.
    */
   removeInvoker(invoker: number, remaining: Iterable<number>): number {
@@ -123,4 +166,9 @@ export class ColorTable {
     this.counts[invoker]!++;
     this.changes++;
   }
+}
+
+/** A well-mixed 32-bit score of (color, invoker): the color is hashed once per decision. */
+function rendezvousScore(colorHash: number, id: number): number {
+  return fmix32((colorHash ^ Math.imul(id + 1, 0x9e3779b1)) >>> 0);
 }

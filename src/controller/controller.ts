@@ -56,6 +56,11 @@ export interface ControllerDeps {
    * yet (R6: the API's read path waits for it).
    */
   onActivationDone?(namespace: string, activationId: string): void;
+  /**
+   * A color's first decision still being confirmed by the store resolves to the invoker agreed
+   * between replicas; undefined at once when nothing is pending (a known color costs nothing).
+   */
+  confirmColor?(color: string): Promise<number> | undefined;
   /** An invoker is gone for good (least-assigned moves its colors). */
   onInvokerGone?(invoker: number, remaining: readonly number[]): void;
   /** An invoker number is seen again (first ping, or back after it was gone for good). */
@@ -158,7 +163,13 @@ export class Controller implements ControllerCore {
   }
 
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
-    const placed = this.state.place(request);
+    let placed = this.state.place(request);
+    const confirming = placed.color === undefined ? undefined : this.deps.confirmColor?.(placed.color);
+    if (confirming && (await confirming) !== placed.decision.home) {
+      // Another replica placed this new color first: take the slot back and place by the adopted entry.
+      this.state.publishFailed(placed);
+      placed = this.state.place(request);
+    }
     const { activationId } = placed;
     const pending = request.blocking ? this.waiters.expect(activationId) : undefined;
     try {

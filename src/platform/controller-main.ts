@@ -59,6 +59,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Forked with an IPC channel (`npm start -- --replicas N`, the fault tests): stop with the parent,
+  // even when it is SIGKILLed, rather than run on as an orphan.
+  if (process.send) {
+    if (!process.connected) shutdown('parent gone');
+    process.on('disconnect', () => shutdown('parent gone'));
+  }
 }
 
 main().catch((error: unknown) => {

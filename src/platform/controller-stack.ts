@@ -25,7 +25,7 @@ import {
   type WhiskActivation,
 } from '../protocol/index.js';
 import type { Placement } from '../controller/types.js';
-import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import { ColorConfirmations, createStores, PersistentColorTable, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
 
@@ -65,11 +65,14 @@ export function createControllerStack(
         tagsOf: (id) => load.tagsOf(id),
       },
     );
+  // Replicas confirm each new color's first decision through its create-only document (issue 15).
+  const confirmations = config.controllerReplicas > 1 ? new ColorConfirmations({ logger }) : undefined;
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {
           controllerId: config.controllerId,
           logger,
+          ...(confirmations ? { confirmations } : {}),
         })
       : undefined;
 
@@ -115,6 +118,7 @@ export function createControllerStack(
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
     onActivationDone: (namespace, activationId) => recent.noteDone(namespace, activationId),
+    confirmColor: (color) => confirmations?.wait(color),
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,

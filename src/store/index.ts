@@ -19,6 +19,7 @@ export { seedCatalog } from './catalog.js';
 export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
+export { ColorConfirmations } from './color-confirmation.js';
 export {
   WhiskEntityStore,
   EntityConflictError,

@@ -12,6 +12,8 @@
  *   'reassigned'; we read the document and update it with its revision. If that update conflicts,
  *   another replica moved the color meanwhile, and its choice stands unless it too is an invoker
  *   we know to be gone.
+ * - With `confirmations`, a new color's decision is pending until its create answers (created, or
+ *   the winner adopted), so the controller publishes the agreed invoker (color-confirmation.ts).
  * - CouchDB unreachable: writes wait in memory and are retried with backoff until written; the
  *   table keeps routing by its own decisions meanwhile.
  * - A malformed document (read at start, from the feed, or as a conflict winner) is logged and
@@ -20,6 +22,7 @@
 import type nano from 'nano';
 import type { Logger } from 'pino';
 import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
+import type { ColorConfirmations } from './color-confirmation.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
@@ -55,6 +58,8 @@ export interface PersistentColorTableOptions {
   /** Long-poll timeout of the changes feed. */
   readonly changesPollMs?: number;
   readonly maxBackoffMs?: number;
+  /** Holds first decisions until the store confirms them (color-confirmation.ts); none: not held. */
+  readonly confirmations?: ColorConfirmations;
 }
 
 export interface ColorTableStats {
@@ -94,13 +99,24 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   ) {
     this.logger = options.logger;
     this.db = couch.db<ColorDoc>('colors');
-    this.writer = new BulkWriter<ColorDoc>(bulkDocs(couch, 'colors'), {
-      maxBatch: options.maxBatch ?? 500,
-      flushMs: options.flushMs ?? 10,
-      maxBackoffMs: options.maxBackoffMs,
-      logger: options.logger,
-      what: 'color assignments',
-    });
+    const bulk = bulkDocs(couch, 'colors');
+    const confirmations = options.confirmations;
+    this.writer = new BulkWriter<ColorDoc>(
+      confirmations
+        ? (body) =>
+            bulk(body).catch((err: unknown) => {
+              if (isRetriable(err)) confirmations.storeFailed();
+              throw err;
+            })
+        : bulk,
+      {
+        maxBatch: options.maxBatch ?? 500,
+        flushMs: options.flushMs ?? 10,
+        maxBackoffMs: options.maxBackoffMs,
+        logger: options.logger,
+        what: 'color assignments',
+      },
+    );
   }
 
   /** Loads every color into the table, starts listening to it and follows the changes feed. */
@@ -126,6 +142,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.confirmations?.clear();
     this.changes?.abort();
     await this.following;
     await this.writer.close();
@@ -153,6 +170,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       this.scheduleReassign();
       return;
     }
+    this.options.confirmations?.begin(color, invoker);
     this.track(
       this.writer
         .write(newColorDoc(color, invoker, this.options.controllerId))
@@ -166,17 +184,23 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   }
 
   private created(color: string, outcome: WriteOutcome): void {
+    const confirmations = this.options.confirmations;
     if (outcome.ok) {
       this.stats.written++;
+      const invoker = this.table.get(color);
+      if (invoker !== undefined) confirmations?.settle(color, invoker, 'created');
+      else confirmations?.abandon(color);
     } else if (outcome.error === 'conflict') {
       this.stats.conflicts++;
       this.losers.add(color);
       if (!this.resolving) this.resolving = this.resolveLosers().finally(() => (this.resolving = undefined));
-    } else if (outcome.error !== 'closed') {
-      this.logger?.warn(
-        { color, error: outcome.error, reason: outcome.reason },
-        'color assignment not written',
-      );
+    } else {
+      confirmations?.abandon(color);
+      if (outcome.error !== 'closed')
+        this.logger?.warn(
+          { color, error: outcome.error, reason: outcome.reason },
+          'color assignment not written',
+        );
     }
   }
 
@@ -192,14 +216,21 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
           this.losers.delete(color);
           const doc = docs.get(color);
           if (doc) this.adoptIfNew(doc);
+          const invoker = this.table.get(color);
+          if (doc && invoker !== undefined) this.options.confirmations?.settle(color, invoker, 'adopted');
+          else this.options.confirmations?.abandon(color);
         }
         backoff = 100;
       } catch (err) {
         if (!isRetriable(err)) {
           this.logger?.warn({ err: String(err), count: colors.length }, 'cannot read conflicting colors');
-          for (const color of colors) this.losers.delete(color);
+          for (const color of colors) {
+            this.losers.delete(color);
+            this.options.confirmations?.abandon(color);
+          }
           continue;
         }
+        this.options.confirmations?.storeFailed();
         await sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
       }

@@ -1,6 +1,7 @@
 /**
  * Least-assigned: an explicit color -> invoker table (ColorTable). The first time a color is seen
- * it goes to the healthy invoker holding the fewest colors (ties: lowest id) and stays there: a new
+ * it goes to a healthy invoker holding (nearly) the fewest colors, picked by a hash of the color
+ * (ColorTable.choose: replicas placing at the same moment mostly agree) and stays there: a new
  * invoker moves no color, and a lost one moves only its own (ColorTable.removeInvoker, called by the
  * controller once the invoker is gone for good). The table is persisted through the listener port.
  *
@@ -101,7 +102,7 @@ export class LeastAssignedPolicy implements OrderedPolicy {
     if (request.color === undefined) return ids[stableHash32(placementKey(request)) % ids.length]!;
     const current = this.table.get(request.color);
     if (current !== undefined && this.members.has(current)) return current;
-    return this.leastOfAll()!;
+    return this.table.choose(request.color, ids)!;
   }
 
   /** With no healthy invoker and a stale record, any member will do: the walk then finds none. */

@@ -91,7 +91,8 @@ describe('least-assigned table persisted in CouchDB', () => {
     await a.persisted.flush();
     await eventually(() => colors.every((c) => b.table.get(c) !== undefined));
     const onTwo = colors.filter((c) => a.table.get(c) === 2);
-    expect(onTwo.length).toBe(100);
+    // Balanced within the table's slack (ColorTable.choose): about a quarter on each invoker.
+    expect(Math.abs(onTwo.length - 100)).toBeLessThanOrEqual(a.table.slack + 1);
 
     a.persisted.invokerGone(2, [0, 1, 3]);
     await a.persisted.flush();
