@@ -18,9 +18,16 @@ import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
-import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import { createStores, PersistentColorTable, storedOrPresent, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
+import {
+  resilientActions,
+  resilientPackages,
+  resilientSubjects,
+  resilientTriggerRules,
+  storeOutage,
+} from './store-outage.js';
 
 export interface ControllerStack {
   readonly stores: Stores;
@@ -38,7 +45,11 @@ export function createControllerStack(
   couch: CouchConnection,
   logger: Logger,
 ): ControllerStack {
-  const stores = createStores(couch, logger);
+  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  // R25: reads of documents already seen survive a CouchDB outage; writes wait, bounded.
+  const outage = storeOutage(config, { logger, registry: metrics.registry });
+  const writes = { backlog: outage.backlog, reachability: outage.reachability };
+  const stores = createStores(couch, logger, writes);
   const bus = createMessageBus(messageBusOptions(config), {
     logger,
     clientId: `controller${config.controllerId}`,
@@ -52,6 +63,7 @@ export function createControllerStack(
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {
           controllerId: config.controllerId,
           logger,
+          ...writes,
         })
       : undefined;
 
@@ -65,7 +77,6 @@ export function createControllerStack(
     uncolored.setMembers(ids);
   });
 
-  const metrics = new ControllerMetrics({ defaultMetrics: true });
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -98,7 +109,13 @@ export function createControllerStack(
     logger,
   });
 
-  const ports = storePorts(stores);
+  const plain = storePorts(stores);
+  const ports = {
+    ...plain,
+    subjects: resilientSubjects(plain.subjects, outage),
+    actions: resilientActions(plain.actions, outage),
+    packages: resilientPackages(plain.packages, outage),
+  };
   // The create checks and the runner resolve components alike: what can be named can be run.
   // Components in packages and bindings resolve (uncached) through the same access rules as invokes.
   const components = componentResolver(ports.actions, (identity, namespace, pkg, name) =>
@@ -120,7 +137,9 @@ export function createControllerStack(
         start: Number(record.start),
         end: Number(record.end),
       });
-      if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
+      // A conflict is this very record, written before a lost answer (ids are unique).
+      if (!storedOrPresent(outcome))
+        throw new Error(`activation record not stored: ${outcome.ok ? '' : outcome.error}`);
     },
     recordPlacement: (placement) => {
       void stores.placements.record(placement);
@@ -130,12 +149,14 @@ export function createControllerStack(
     logger,
   });
 
+  const triggerRules = triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger);
   const app = createApi({
     core: sequences,
     ...ports,
     components,
     triggerRules: {
-      ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
+      ...triggerRules,
+      ...resilientTriggerRules(triggerRules, outage),
       firesPerMinute: config.limitFiresPerMinute,
       replicas: config.controllerReplicas,
     },

@@ -111,7 +111,8 @@ export class StoreActivationSink implements ActivationSink {
       start: Number(activation.start),
       end: Number(activation.end),
     });
-    if (!outcome.ok) {
+    // Sent again after an answer was lost, and found there: our own earlier write.
+    if (!outcome.ok && !(outcome.error === 'conflict' && outcome.replayed)) {
       this.logger?.warn(
         { activationId: activation.activationId, error: outcome.error, reason: outcome.reason },
         'activation record not stored',

@@ -12,14 +12,14 @@
  *   'reassigned'; we read the document and update it with its revision. If that update conflicts,
  *   another replica moved the color meanwhile, and its choice stands unless it too is an invoker
  *   we know to be gone.
- * - CouchDB unreachable: writes wait in memory and are retried with backoff until written; the
- *   table keeps routing by its own decisions meanwhile.
+ * - CouchDB unreachable: writes wait in memory (bounded by the process's write backlog) and are
+ *   retried with backoff until written; the table keeps routing by its own decisions meanwhile.
  * - A malformed document (read at start, from the feed, or as a conflict winner) is logged and
  *   skipped; it never stops the controller.
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
-import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
+import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
@@ -55,6 +55,9 @@ export interface PersistentColorTableOptions {
   /** Long-poll timeout of the changes feed. */
   readonly changesPollMs?: number;
   readonly maxBackoffMs?: number;
+  /** The process's bound on documents waiting to be written, shared with the other writers. */
+  readonly backlog?: BulkWriterOptions['backlog'];
+  readonly reachability?: BulkWriterOptions['reachability'];
 }
 
 export interface ColorTableStats {
@@ -100,6 +103,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       maxBackoffMs: options.maxBackoffMs,
       logger: options.logger,
       what: 'color assignments',
+      backlog: options.backlog,
+      reachability: options.reachability,
     });
   }
 
@@ -172,7 +177,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       this.stats.conflicts++;
       this.losers.add(color);
       if (!this.resolving) this.resolving = this.resolveLosers().finally(() => (this.resolving = undefined));
-    } else if (outcome.error !== 'closed') {
+    } else if (outcome.error !== 'closed' && outcome.error !== 'queue_full') {
       this.logger?.warn(
         { color, error: outcome.error, reason: outcome.reason },
         'color assignment not written',
