@@ -149,7 +149,11 @@ export function createControllerStack(
     logger,
   });
 
-  const triggerRules = triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger);
+  const triggerRules = triggerRulePorts(
+    stores,
+    { colored: config.policy, uncolored: config.baseline },
+    logger,
+  );
   const app = createApi({
     core: sequences,
     ...ports,

@@ -14,13 +14,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { EntityCache, StoreReachability } from '../api/cache.js';
-import type {
-  ActionPort,
-  PackagePort,
-  RulePort,
-  SubjectPort,
-  TriggerPort,
-} from '../api/ports.js';
+import type { ActionPort, PackagePort, RulePort, SubjectPort, TriggerPort } from '../api/ports.js';
 import { isUnreachable, WriteBacklog } from '../store/index.js';
 import type { Config } from './config.js';
 
@@ -132,7 +126,8 @@ function resilientEntities<D extends { namespace: string; name: string }, P exte
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
   return {
     ...port,
-    get: (namespace: string, name: string) => cache.load(key(namespace, name), () => port.get(namespace, name)),
+    get: (namespace: string, name: string) =>
+      cache.load(key(namespace, name), () => port.get(namespace, name)),
     put: async (doc: D) => {
       try {
         return await port.put(doc);

@@ -187,7 +187,14 @@ export function isRetriable(err: unknown): boolean {
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * The store did not answer (R25 "unreachable"): an HTTP 5xx, 408 or 429, or a failure below HTTP

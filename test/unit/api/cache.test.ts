@@ -210,8 +210,14 @@ describe('EntityCache stale-if-error', () => {
         }),
         weight: 1,
       },
-      { arbitrary: fc.record({ kind: fc.constant('load' as const), key: fc.constantFrom('a', 'b') }), weight: 4 },
-      { arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom('a', 'b') }), weight: 1 },
+      {
+        arbitrary: fc.record({ kind: fc.constant('load' as const), key: fc.constantFrom('a', 'b') }),
+        weight: 4,
+      },
+      {
+        arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom('a', 'b') }),
+        weight: 1,
+      },
     );
     let staleServed = 0;
     let failures = 0;
