@@ -20,6 +20,9 @@ export interface StoreReachabilityListener {
   (reachable: boolean): void;
 }
 
+/** What StoreReachability.untilDown answers when the store went away first. */
+export const outage = Symbol('store unreachable');
+
 export class StoreReachability {
   private down = false;
   private lastProbe = -Infinity;
@@ -50,7 +53,28 @@ export class StoreReachability {
     this.down = true;
     this.lastProbe = this.now();
     for (const l of this.listeners) l(false);
+    for (const w of [...this.waiters]) w();
   }
+
+  /**
+   * `work`'s value, or `outage` as soon as the store is (or is found) unreachable, whichever comes
+   * first: for a caller that would otherwise wait on a write queued through an outage.
+   */
+  async untilDown<T>(work: Promise<T>): Promise<T | typeof outage> {
+    if (this.down) return outage;
+    let waiter: (() => void) | undefined;
+    const down = new Promise<typeof outage>((resolve) => {
+      waiter = () => resolve(outage);
+      this.waiters.add(waiter);
+    });
+    try {
+      return await Promise.race([work, down]);
+    } finally {
+      this.waiters.delete(waiter!);
+    }
+  }
+
+  private readonly waiters = new Set<() => void>();
 
   /** While down: true at most once per probeMs (the caller then asks the store). */
   mayProbe(): boolean {

@@ -9,6 +9,7 @@ import type express from 'express';
 import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
+import { outage as storeUnreachable } from '../api/cache.js';
 import { storePorts } from './api-adapters.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
@@ -131,15 +132,19 @@ export function createControllerStack(
     core: controller,
     components,
     writeActivation: async (record) => {
-      // Create-only, as the controller's other records; the runner waits so a blocking caller can read it.
-      const outcome = await stores.activations.put({
-        ...record,
-        start: Number(record.start),
-        end: Number(record.end),
-      });
-      // A conflict is this very record, written before a lost answer (ids are unique).
-      if (!storedOrPresent(outcome))
-        throw new Error(`activation record not stored: ${outcome.ok ? '' : outcome.error}`);
+      // Create-only, as the controller's other records; the runner waits so a blocking caller can
+      // read it, but not through a CouchDB outage (R25): then the record waits in the queue alone.
+      const written = stores.activations
+        .put({ ...record, start: Number(record.start), end: Number(record.end) })
+        .then((outcome) => {
+          // A conflict is this very record, written before a lost answer (ids are unique).
+          if (!storedOrPresent(outcome))
+            throw new Error(`activation record not stored: ${outcome.ok ? '' : outcome.error}`);
+        });
+      if ((await outage.reachability.untilDown(written)) === storeUnreachable)
+        written.catch((err: unknown) =>
+          logger.error({ err, activationId: record.activationId }, 'sequence record not stored'),
+        );
     },
     recordPlacement: (placement) => {
       void stores.placements.record(placement);

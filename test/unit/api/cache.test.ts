@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntityCache, StoreReachability, type StaleIfError } from '../../../src/api/cache.js';
+import { EntityCache, outage, StoreReachability, type StaleIfError } from '../../../src/api/cache.js';
 
 class Unreachable extends Error {}
 const settle = async () => {
@@ -305,5 +305,15 @@ describe('StoreReachability', () => {
     expect(reachability.mayProbe()).toBe(false);
     reachability.reachable();
     expect(changes).toEqual([false, true]);
+  });
+
+  it('untilDown answers the work, or `outage` as soon as the store is found unreachable', async () => {
+    const reachability = new StoreReachability();
+    expect(await reachability.untilDown(Promise.resolve(7))).toBe(7);
+    const never = new Promise<number>(() => undefined);
+    const waiting = reachability.untilDown(never);
+    reachability.unreachable();
+    expect(await waiting).toBe(outage);
+    expect(await reachability.untilDown(Promise.resolve(7))).toBe(outage); // already down
   });
 });
