@@ -209,10 +209,12 @@ export function updateActionDocument(old: ActionDocument, put: ActionPut, now: n
 
 /** The REST form (WhiskAction.toJson plus `updated`): no envelope; `code=false` drops the code. */
 export function actionJson(doc: ActionDocument, includeCode = true): Record<string, unknown> {
-  const { _id, _rev, entityType, ...fields } = doc as ActionDocument & Record<string, unknown>;
+  // `binding` marks an action reached through a binding for its activation; it is no action field.
+  const { _id, _rev, entityType, binding, ...fields } = doc as ActionDocument & Record<string, unknown>;
   void _id;
   void _rev;
   void entityType;
+  void binding;
   const exec: Record<string, unknown> = { ...doc.exec };
   if (!includeCode) delete exec.code;
   return { ...fields, exec };

@@ -19,14 +19,23 @@ import { replyToClientError } from './client-error.js';
 import { componentResolver } from './component-resolver.js';
 import { EntityCache } from './cache.js';
 import { context, identityOf, tidOf, transactionFor } from './context.js';
-import { errorReplier, messages, sendError, sendJson } from './errors.js';
+import { errorReplier, messages, sendError } from './errors.js';
 import { invokeRoutePath, withFastInvoke } from './fast-path.js';
 import { invokeHandler } from './invoke.js';
 import { cachedPackagedLookup } from './package-access.js';
-import type { ActionPort, ActivationPort, PackagePort, PlacementPort, SubjectPort } from './ports.js';
+import type {
+  ActionPort,
+  ActivationPort,
+  InFlightCountPort,
+  PackagePort,
+  PlacementPort,
+  SubjectPort,
+} from './ports.js';
+import { namespaceRoutes } from './routes/namespaces.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
+import { defaultThrottleLimits, throttles, type ThrottleConfig } from './throttles.js';
 import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
 import { webRoutes } from './routes/web.js';
 
@@ -50,6 +59,10 @@ export interface ApiDeps {
   packages: PackagePort;
   activations: ActivationPort;
   placements: PlacementPort;
+  /** Activations in flight per namespace, for the concurrent-invocations limit (the controller). */
+  inFlight: InFlightCountPort;
+  /** Per-namespace limits before a namespace's own document (R11); default R11's `npm start` values, one replica. */
+  limits?: ThrottleConfig;
   /** Sequence components for the create checks; default: actions in the caller's default package. */
   components?: ComponentResolver;
   /** Triggers and rules (absent: their routes answer 404). */
@@ -80,6 +93,7 @@ export function createApi(deps: ApiDeps): ApiApp {
   const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 5_000);
   const authenticate = authenticator(identify);
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
+  const throttle = throttles(deps.limits ?? { defaults: defaultThrottleLimits, replicas: 1 }, deps.inFlight);
   const access = { packages: deps.packages, actions: deps.actions };
   const packaged = cachedPackagedLookup(access, new EntityCache(deps.config.actionCacheMs ?? 2_000));
   const components = deps.components ?? componentResolver(deps.actions, packaged.lookup);
@@ -94,6 +108,7 @@ export function createApi(deps: ApiDeps): ApiApp {
     actions: deps.actions,
     cache: actionCache,
     packaged: packaged.lookup,
+    admit: throttle.admitInvoke,
   });
   const activations = activationRoutes({
     activations: deps.activations,
@@ -111,6 +126,7 @@ export function createApi(deps: ApiDeps): ApiApp {
         actionCache,
         controllerId: deps.config.controllerId,
         logger,
+        throttles: throttle,
       },
     );
   const replies = requestCounter(deps.metrics);
@@ -154,13 +170,11 @@ export function createApi(deps: ApiDeps): ApiApp {
       packaged: packaged.lookup,
       identify,
       identityCacheMs: deps.config.identityCacheMs ?? 10_000,
+      admit: throttle.admitInvoke,
     }),
   );
   app.use('/api/v1/namespaces', authenticate);
-  app
-    .route('/api/v1/namespaces')
-    .get((_req: Request, res: Response) => sendJson(res, 200, [identityOf(res).namespace.name]))
-    .all(notAllowed('GET'));
+  app.use(namespaceRoutes(throttle));
   app.use(packageRoutes({ ...access, onWrite: packaged.invalidate }));
   // Before the default-package routes, which would take `/actions/{pkg}/` for the action `{pkg}`.
   app.use(packagedActionRoutes({ ...access, actionRoutes: actions, invoke }));

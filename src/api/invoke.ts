@@ -47,6 +47,8 @@ export interface InvokeDeps {
   cache: EntityCache<ActionDocument>;
   /** Actions in packages; without it, a packaged path is a 404 (no packages exist). */
   packaged?: PackagedActionLookup;
+  /** The caller's invocation limits (throttles.ts): throws the 429 before anything is read. */
+  admit(user: Identity): void;
 }
 
 export interface InvokeTarget {
@@ -112,6 +114,8 @@ export function invokeHandler(deps: InvokeDeps): InvokeHandler {
     const namespace =
       pkg === undefined ? resolveNamespace(target.identity, target.namespace) : target.namespace;
     checkEntityName(name);
+    // OpenWhisk checks the throttles before the privilege, the body and the action.
+    deps.admit(target.identity);
     const blocking = boolParam(req, 'blocking', false);
     const resultOnly = boolParam(req, 'result', false);
     const waitMs = waitParam(req);

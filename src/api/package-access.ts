@@ -151,7 +151,9 @@ export async function resolvePackagedAction(
   const resolved = await resolvePackage(deps, namespace, pkgName);
   const action = await deps.actions.get(packagePath(resolved.pkg), name);
   if (!action) return undefined;
-  return { ...action, parameters: mergeParameters(resolved.parameters, action.parameters) };
+  const merged = { ...action, parameters: mergeParameters(resolved.parameters, action.parameters) };
+  // WhiskActionMetaData.binding: the path named, when it named a binding (the record's annotation).
+  return resolved.binding ? { ...merged, binding: `${namespace}/${pkgName}` } : merged;
 }
 
 /**

@@ -22,6 +22,14 @@ export interface SubjectPort {
   identityByNamespace(namespace: string): Promise<Identity | undefined>;
 }
 
+/**
+ * How many activations the controller has in flight for a namespace (OpenWhisk's
+ * LoadBalancer.activeActivationsFor): the concurrent-invocations limit compares with it.
+ */
+export interface InFlightCountPort {
+  activeActivationsFor(namespace: string): number;
+}
+
 export interface PageQuery {
   limit: number;
   skip: number;

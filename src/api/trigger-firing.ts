@@ -36,6 +36,11 @@ export interface TriggerFiringDeps {
   policies: { colored: string; uncolored: string };
   controllerId: string;
   logger: Logger;
+  /**
+   * The owner's invocation limits (throttles.ts), checked for each rule's action as OpenWhisk's
+   * fire does by invoking through its own REST API: a refusal is that rule's failure in the logs.
+   */
+  admit(user: Identity): void;
   now?: () => number;
   newActivationId?: () => string;
 }
@@ -80,6 +85,7 @@ export function triggerFirer(deps: TriggerFiringDeps) {
   ): Promise<RuleOutcome> {
     if (!link.active) return inactiveOutcome(link);
     try {
+      deps.admit(request.user);
       const action = await deps.resolver.resolve(request.user, link.action);
       if (!action)
         return { kind: 'failed', statusCode: statusCodes.applicationError, error: messages.notFound };

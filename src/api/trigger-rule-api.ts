@@ -10,6 +10,7 @@ import type { EntityCache } from './cache.js';
 import { storeActionResolver, type PackagedActionLookup } from './action-resolver.js';
 import type { ActionPort, FireRecordPort, RulePort, TriggerPort } from './ports.js';
 import { ruleRoutes } from './routes/rules.js';
+import type { Throttles } from './throttles.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { triggerFirer } from './trigger-firing.js';
 
@@ -19,10 +20,6 @@ export interface TriggerRuleDeps {
   records: FireRecordPort;
   /** Policy names recorded in a trigger's placement doc (PALETTE_POLICY, PALETTE_BASELINE). */
   policies: { colored: string; uncolored: string };
-  /** Trigger fires per minute and namespace before a subject's own limit (R11; default 60000). */
-  firesPerMinute?: number;
-  /** Controller replicas the limit is split between (default 1). */
-  replicas?: number;
   /** Actions in packages (`ns/pkg/action`), once packages exist; otherwise they are not found. */
   packagedActions?: PackagedActionLookup;
 }
@@ -36,6 +33,8 @@ export function triggerRuleRouters(
     actionCache?: EntityCache<ActionDocument>;
     controllerId: string;
     logger: Logger;
+    /** Fires per minute (each fire), and the invocation limits of each action a fire starts. */
+    throttles: Pick<Throttles, 'admitFire' | 'admitInvoke'>;
   },
 ): { triggers: Router; rules: Router } {
   const resolver = storeActionResolver(shared.actions, deps.packagedActions, shared.actionCache);
@@ -46,12 +45,13 @@ export function triggerRuleRouters(
     policies: deps.policies,
     controllerId: shared.controllerId,
     logger: shared.logger,
+    admit: shared.throttles.admitInvoke,
   });
   return {
     triggers: triggerRoutes({
       triggers: deps.triggers,
       firer,
-      fireLimit: { perMinute: deps.firesPerMinute ?? 60_000, replicas: deps.replicas ?? 1 },
+      admitFire: shared.throttles.admitFire,
     }),
     rules: ruleRoutes({ rules: deps.rules, triggers: deps.triggers, actions: resolver }),
   };

@@ -187,6 +187,11 @@ export class Controller implements ControllerCore {
     return this.state.inFlight();
   }
 
+  /** Activations in flight for `namespace` (the API's concurrent-invocations limit reads it). */
+  activeActivationsFor(namespace: string): number {
+    return this.state.activeActivationsFor(namespace);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -31,15 +31,20 @@ export function forcedCompletionTimeoutMs(actionTimeoutMs: number, factor = 2, a
 
 export class InFlightBook {
   private readonly entries = new Map<string, InFlightEntry>();
+  /** Entries per namespace (activationsPerNamespace), kept in step so the count is O(1). */
+  private readonly perNamespace = new Map<string, number>();
 
   add(entry: InFlightEntry): void {
+    const previous = this.entries.get(entry.activationId);
+    if (previous) this.forget(previous);
     this.entries.set(entry.activationId, entry);
+    this.perNamespace.set(entry.namespace, (this.perNamespace.get(entry.namespace) ?? 0) + 1);
   }
 
   /** Removes and returns the entry; undefined if unknown (late, forced or another controller's). */
   complete(activationId: string): InFlightEntry | undefined {
     const entry = this.entries.get(activationId);
-    if (entry) this.entries.delete(activationId);
+    if (entry) this.forget(entry);
     return entry;
   }
 
@@ -47,7 +52,7 @@ export class InFlightBook {
   expire(now: number): InFlightEntry[] {
     const expired: InFlightEntry[] = [];
     for (const entry of this.entries.values()) if (entry.deadline <= now) expired.push(entry);
-    for (const entry of expired) this.entries.delete(entry.activationId);
+    for (const entry of expired) this.forget(entry);
     return expired;
   }
 
@@ -55,8 +60,13 @@ export class InFlightBook {
   takeInvoker(invoker: number): InFlightEntry[] {
     const taken: InFlightEntry[] = [];
     for (const entry of this.entries.values()) if (entry.invoker === invoker) taken.push(entry);
-    for (const entry of taken) this.entries.delete(entry.activationId);
+    for (const entry of taken) this.forget(entry);
     return taken;
+  }
+
+  /** Activations in flight for the namespace (OpenWhisk's activeActivationsFor). */
+  activeFor(namespace: string): number {
+    return this.perNamespace.get(namespace) ?? 0;
   }
 
   list(): InFlightEntry[] {
@@ -69,5 +79,13 @@ export class InFlightBook {
 
   clear(): void {
     this.entries.clear();
+    this.perNamespace.clear();
+  }
+
+  private forget(entry: InFlightEntry): void {
+    this.entries.delete(entry.activationId);
+    const left = (this.perNamespace.get(entry.namespace) ?? 1) - 1;
+    if (left > 0) this.perNamespace.set(entry.namespace, left);
+    else this.perNamespace.delete(entry.namespace);
   }
 }

@@ -131,7 +131,13 @@ export class ControllerState {
     const { content, initArgs } = buildContent(action, request.payload);
     const message = activationMessage({
       transid: request.transid,
-      action: { path: action.namespace, name: action.name, version: action.version },
+      action: {
+        path: action.namespace,
+        name: action.name,
+        version: action.version,
+        // Set on an action reached through a package binding (the invoker annotates the record).
+        ...(typeof action.binding === 'string' ? { binding: action.binding } : {}),
+      },
       revision: action._rev ?? null,
       user,
       activationId,
@@ -277,6 +283,11 @@ export class ControllerState {
 
   inFlight(): readonly InFlightEntry[] {
     return this.book.list();
+  }
+
+  /** Activations this controller has in flight for the namespace. */
+  activeActivationsFor(namespace: string): number {
+    return this.book.activeFor(namespace);
   }
 
   /** Forgets every in-flight activation (the controller is closing). */

@@ -198,12 +198,21 @@ export class KafkaBus implements MessageBus {
     handler: MessageHandler,
     options: SubscribeOptions = {},
   ): Promise<Subscription> {
+    return this.retryTransient(
+      () => this.subscribeOnce(topic, groupId, handler, options),
+      topic,
+      'cannot consume the topic yet; retrying',
+    );
+  }
+
+  /** Runs `once` again while it fails with a retriable broker error (about 25 s in all). */
+  private async retryTransient<T>(once: () => Promise<T>, topic: string, what: string): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.subscribeOnce(topic, groupId, handler, options);
+        return await once();
       } catch (err) {
         if (this.closed || attempt >= SUBSCRIBE_RETRIES || !isRetriable(err)) throw err;
-        this.logger.warn({ err, topic, attempt }, 'cannot consume the topic yet; retrying');
+        this.logger.warn({ err, topic, attempt }, what);
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
       }
     }
@@ -308,7 +317,20 @@ export class KafkaBus implements MessageBus {
     return admin;
   }
 
-  private async createTopic(name: string, kind: TopicKind): Promise<void> {
+  /**
+   * Creating is idempotent (an existing topic answers false), so the transient "does not host this
+   * topic-partition" of a loaded, fresh broker while kafkajs waits for the leaders is waited out as
+   * `subscribe` does.
+   */
+  private createTopic(name: string, kind: TopicKind): Promise<void> {
+    return this.retryTransient(
+      () => this.createTopicOnce(name, kind),
+      name,
+      'topic not hosted yet; retrying',
+    );
+  }
+
+  private async createTopicOnce(name: string, kind: TopicKind): Promise<void> {
     const admin = await this.connectAdmin();
     const created = await admin.createTopics({
       waitForLeaders: true,

@@ -55,7 +55,9 @@ const configSchema = z.object({
   apiHost: z.string().url().optional(),
   /** Controller replicas sharing each invoker's capacity (OpenWhisk's clusterSize). */
   controllerReplicas: intFrom(1).default(1),
-  /** Trigger fires per minute and namespace (R11); 0 blocks. */
+  /** Per namespace, unless its `<namespace>/limits` document says otherwise (R11); 0 blocks. */
+  limitInvokesPerMinute: intFrom(0).default(600_000),
+  limitConcurrentInvokes: intFrom(0).default(10_000),
   limitFiresPerMinute: intFrom(0).default(60_000),
   /** R25: how long a document's last good copy may serve while CouchDB is unreachable; 0 turns it off. */
   staleIfErrorSeconds: intFrom(0).default(300),
@@ -88,6 +90,8 @@ const envNames: Record<keyof Config, string> = {
   invokerUserMemoryMB: 'PALETTE_INVOKER_MEMORY_MB',
   apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
+  limitInvokesPerMinute: 'PALETTE_LIMIT_INVOKES_PER_MINUTE',
+  limitConcurrentInvokes: 'PALETTE_LIMIT_CONCURRENT_INVOKES',
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
   staleIfErrorSeconds: 'PALETTE_STALE_IF_ERROR_SECONDS',
   writeQueueMax: 'PALETTE_WRITE_QUEUE_MAX',

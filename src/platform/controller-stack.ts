@@ -111,9 +111,12 @@ export function createControllerStack(
   });
 
   const plain = storePorts(stores);
+  const subjectsPort = resilientSubjects(plain.subjects, outage);
+  // A limits document written here applies at the API's next identity read, not 5 s later.
+  stores.subjects.onWrite(() => subjectsPort.invalidate());
   const ports = {
     ...plain,
-    subjects: resilientSubjects(plain.subjects, outage),
+    subjects: subjectsPort,
     actions: resilientActions(plain.actions, outage),
     packages: resilientPackages(plain.packages, outage),
   };
@@ -161,13 +164,20 @@ export function createControllerStack(
   );
   const app = createApi({
     core: sequences,
+    inFlight: controller,
+    limits: {
+      defaults: {
+        invocationsPerMinute: config.limitInvokesPerMinute,
+        concurrentInvocations: config.limitConcurrentInvokes,
+        firesPerMinute: config.limitFiresPerMinute,
+      },
+      replicas: config.controllerReplicas,
+    },
     ...ports,
     components,
     triggerRules: {
       ...triggerRules,
       ...resilientTriggerRules(triggerRules, outage),
-      firesPerMinute: config.limitFiresPerMinute,
-      replicas: config.controllerReplicas,
     },
     config: { controllerId: config.controllerId },
     logger,

@@ -93,7 +93,10 @@ export function storeOutage(
 }
 
 /** Identities through a cache each: by key (the store-level 5 s) and by namespace (web owners). */
-export function resilientSubjects(port: SubjectPort, outage: StoreOutage): SubjectPort {
+export function resilientSubjects(
+  port: SubjectPort,
+  outage: StoreOutage,
+): SubjectPort & { invalidate(): void } {
   const byKey = outage.cache<NonNullable<Awaited<ReturnType<SubjectPort['identityByKey']>>>>(
     'identity',
     identityStoreTtlMs,
@@ -106,6 +109,10 @@ export function resilientSubjects(port: SubjectPort, outage: StoreOutage): Subje
     identityByKey: (uuid, key) => byKey.load(`${uuid}:${key}`, () => port.identityByKey(uuid, key)),
     identityByNamespace: (namespace) =>
       byNamespace.load(namespace, () => port.identityByNamespace(namespace)),
+    invalidate: () => {
+      byKey.clear();
+      byNamespace.clear();
+    },
   };
 }
 

@@ -54,8 +54,15 @@ interface IdentityRow {
 export class SubjectStore {
   private readonly db: nano.DocumentScope<SubjectDoc>;
 
+  /** Told after this store wrote something identities are made of (the caches in front drop theirs). */
+  private readonly writeListeners: (() => void)[] = [];
+
   constructor(couch: CouchConnection) {
     this.db = couch.db<SubjectDoc>('subjects');
+  }
+
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
   }
 
   /** Creates the guest and whisk.system subjects unless they exist (never overwrites). */
@@ -72,6 +79,28 @@ export class SubjectStore {
     } catch (err) {
       if (isConflict(err)) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Writes the namespace's `<namespace>/limits` document (UserLimits fields, e.g.
+   * `{invocationsPerMinute: 3}`), replacing any earlier one. Identities read it through the
+   * identities view, so it applies once their caches expire.
+   */
+  async putLimits(namespace: string, limits: Readonly<Record<string, unknown>>): Promise<void> {
+    const _id = `${namespace}/limits`;
+    for (;;) {
+      const existing = await this.db.get(_id).catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return undefined;
+        throw err;
+      });
+      try {
+        await this.db.insert({ ...limits, _id, ...(existing ? { _rev: existing._rev } : {}) } as never);
+        for (const listener of this.writeListeners) listener();
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
     }
   }
 

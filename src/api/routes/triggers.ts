@@ -26,14 +26,13 @@ import {
 } from '../trigger-rule-doc.js';
 import { entityTarget, isWriteConflict, readEntity } from './whisk-entities.js';
 import { resolveNamespace } from '../auth.js';
-import { individualLimit, MinuteRateThrottle, tooManyRequests } from '../fire-throttle.js';
 import type { Identity } from '../../protocol/index.js';
 
 export interface TriggerRoutesDeps {
   triggers: TriggerPort;
   firer: ReturnType<typeof triggerFirer>;
-  /** The default fires per minute and namespace, and the replicas it is split between. */
-  fireLimit: { perMinute: number; replicas: number };
+  /** Fires per minute (throttles.ts): throws the 429 when the caller may fire no more this minute. */
+  admitFire(user: Identity): void;
   now?: () => number;
 }
 
@@ -52,15 +51,6 @@ function firePayloadOf(body: unknown): FirePayload | undefined {
 export function triggerRoutes(deps: TriggerRoutesDeps): Router {
   const now = deps.now ?? Date.now;
   const router = Router();
-  const throttle = new MinuteRateThrottle(now);
-
-  /** OpenWhisk checks the fire rate (entitlement) before it reads the trigger. */
-  function chargeFire(user: Identity): void {
-    const own = user.limits.firesPerMinute;
-    const limit = typeof own === 'number' ? own : deps.fireLimit.perMinute;
-    const verdict = throttle.check(user.namespace.uuid, individualLimit(limit, deps.fireLimit.replicas));
-    if (!verdict.ok) throw new ApiError(429, tooManyRequests(verdict.count, verdict.allowed));
-  }
 
   async function put(req: Request, res: Response): Promise<void> {
     const { namespace, name } = entityTarget(req, res);
@@ -102,7 +92,8 @@ export function triggerRoutes(deps: TriggerRoutesDeps): Router {
 
   async function fire(req: Request, res: Response): Promise<void> {
     const { namespace, name } = entityTarget(req, res);
-    chargeFire(identityOf(res));
+    // OpenWhisk checks the fire rate (entitlement) before it reads the trigger.
+    deps.admitFire(identityOf(res));
     const payload = firePayloadOf(await readJsonBody(req, invokePayloadLimit));
     const trigger = await readEntity(deps.triggers, namespace, name);
     if (!trigger) throw notFound();

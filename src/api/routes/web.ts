@@ -46,6 +46,8 @@ export interface WebRoutesDeps {
   identify: Identify;
   /** How long an owner's identity is reused (as the authenticated identities). */
   identityCacheMs: number;
+  /** The owner's invocation limits (throttles.ts): web traffic counts against the owner's namespace. */
+  admit(owner: Identity): void;
 }
 
 export const webRoutePath = '/api/v1/web/:ns/:pkg/:action{/*rest}';
@@ -139,6 +141,8 @@ export function webRoutes(deps: WebRoutesDeps): Router {
     const owner = await owners.load(nsName, () => deps.subjects.identityByNamespace(nsName));
     if (!owner) throw notFound();
     const action = await findAction(owner, req, segment);
+    // WebActions.verifyWebAction: the owner's entitlement (throttles) once the action is confirmed.
+    deps.admit(owner);
     const { extension } = splitExtension(segment);
     const bytes = await readBodyBytes(req, invokePayloadLimit);
 

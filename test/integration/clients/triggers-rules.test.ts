@@ -199,6 +199,15 @@ describe('the openwhisk npm client', () => {
     expect(trigger).toMatchObject({ name: 'nt', parameters: [{ key: 'x', value: 1 }] });
     const rule = await ow.rules.create({ name: 'nr', trigger: 'nt', action: 'npmecho' });
     expect(rule).toMatchObject({ name: 'nr', status: 'active' });
+    const triggers = (await ow.triggers.list()) as unknown as { name: string }[];
+    expect(triggers.map((t) => t.name)).toContain('nt');
+    const rules = (await ow.rules.list()) as unknown as { name: string }[];
+    expect(rules.map((r) => r.name)).toContain('nr');
+    await expect(ow.rules.create({ name: 'nr2', trigger: 'nt', action: 'nosuch' })).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('action /guest/nosuch does not exist'),
+    });
+    await expect(ow.rules.get({ name: 'nr2' })).rejects.toMatchObject({ statusCode: 404 });
     judge('trigger', [await storedEntity('trigger', 'nt')]);
     judge('rule', [await storedEntity('rule', 'nr')]);
 

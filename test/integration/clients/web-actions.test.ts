@@ -7,10 +7,11 @@
  * wsk part skips with the reason), unless CI=true.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import openwhisk from 'openwhisk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/platform/platform.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
@@ -90,6 +91,32 @@ describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
     expect(await res.json()).toMatchObject({
       error: 'Request defines parameters that are not allowed (e.g., reserved properties).',
     });
+  }, 60_000);
+});
+
+describe('web actions with the openwhisk npm client', () => {
+  it('actions.create with the web-export annotation; the web URL answers without a key, with the color', async () => {
+    const ow = openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
+    await ow.actions.create({
+      name: 'npmweb',
+      action: readFileSync(join(root, 'actions/hello.js'), 'utf8'),
+      annotations: { 'web-export': true },
+    });
+    const got = await ow.actions.get({ name: 'npmweb' });
+    expect(annotationOf(got, 'web-export')).toBe(true);
+    const { res, activationId } = await callWeb('npmweb.json?name=Npm', {
+      headers: { 'x-palette-color': 'npm-color' },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { greeting: string }).greeting).toBe('Hello, Npm!');
+    const record = (await eventually(() => ow.activations.get({ name: activationId! }))) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(annotationOf(record, 'palette.color')).toBe('npm-color');
+    // Without web-export the same URL is a 404.
+    await ow.actions.update({ name: 'npmweb', annotations: { 'web-export': false } });
+    expect((await callWeb('npmweb.json')).res.status).toBe(404);
   }, 60_000);
 });
 

@@ -16,7 +16,7 @@ import type { Platform } from '../../../src/platform/platform.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
 import { restClient, startTestPlatform } from '../../support/platform.js';
 import { findWsk } from '../clients/wsk-binary.js';
-import { type WskRun, annotationOf, eventually, ok, runWsk } from '../clients/wsk-run.js';
+import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from '../clients/wsk-run.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const wskLookup = findWsk(root);
@@ -95,6 +95,17 @@ describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       params: { a: 'package', b: 'binding', c: 'action', d: 'invocation' },
     });
+    // The record of an action run through a binding carries OpenWhisk's `binding` annotation.
+    const invoked = ok(await wsk('action', 'invoke', 'wbind/show')).stdout;
+    const id = /with id ([0-9a-f]{32})/.exec(invoked)![1]!;
+    const record = await eventually(async () =>
+      jsonAfterHeader(ok(await wsk('activation', 'get', id)).stdout),
+    );
+    expect(annotationOf(record, 'binding')).toBe('guest/wbind');
+    ok(await wsk('package', 'update', 'wpkg', '-p', 'a', 'updated'));
+    expect(JSON.parse(ok(await wsk('action', 'invoke', 'wbind/show', '-r')).stdout)).toEqual({
+      params: { a: 'updated', b: 'binding', c: 'action' },
+    });
     const list = ok(await wsk('package', 'list')).stdout;
     expect(list).toMatch(/\/guest\/wpkg\s+private/);
     expect(list).toMatch(/\/guest\/wbind\s+private/);
@@ -151,6 +162,37 @@ describe('openwhisk npm client', () => {
     expect(direct).toEqual({ params: { a: 'package', b: 'package', x: 1 } });
     const bound = await client.actions.invoke({ name: 'nbind/show', blocking: true, result: true });
     expect(bound).toEqual({ params: { a: 'package', b: 'binding' } });
+    // The record of an action run through a binding names the binding (OpenWhisk's `binding`
+    // annotation, the path as invoked); run through its package, it has none.
+    const viaBinding = await client.actions.invoke({ name: 'nbind/show', blocking: true });
+    const viaPackage = await client.actions.invoke({ name: 'npkg/show', blocking: true });
+    const recordOf = (id: string) =>
+      eventually(
+        async () => (await client.activations.get({ name: id })) as unknown as Record<string, unknown>,
+      );
+    expect(annotationOf(await recordOf(viaBinding.activationId), 'binding')).toBe('guest/nbind');
+    expect(annotationOf(await recordOf(viaPackage.activationId), 'binding')).toBeUndefined();
+    expect(await client.actions.get({ name: 'nbind/show' })).not.toHaveProperty('binding');
+
+    // The refusals wsk meets: a binding to a binding, deleting a package that holds actions.
+    await expect(
+      client.packages.create({ name: 'nbind2', package: { binding: { namespace: '_', name: 'nbind' } } }),
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('Cannot bind to another package binding.'),
+    });
+    await expect(client.packages.delete({ name: 'npkg' })).rejects.toMatchObject({
+      statusCode: 409,
+      message: expect.stringContaining('Package not empty (contains 1 entity)'),
+    });
+    const updated = await client.packages.update({
+      name: 'npkg',
+      package: { parameters: [{ key: 'a', value: 'updated' }] },
+    });
+    expect(updated.parameters).toEqual([{ key: 'a', value: 'updated' }]);
+    expect(await client.actions.invoke({ name: 'nbind/show', blocking: true, result: true })).toEqual({
+      params: { a: 'updated', b: 'binding' },
+    });
 
     const got = (await client.packages.get({ name: 'nbind' })) as unknown as { actions: { name: string }[] };
     expect(got.actions.map((a) => a.name)).toEqual(['show']);
@@ -163,6 +205,23 @@ describe('openwhisk npm client', () => {
       result: true,
     });
     expect(echo).toEqual({ hi: 'there' });
+    const catalog = (await client.packages.list({ namespace: 'whisk.system' })) as unknown as {
+      name: string;
+      publish: boolean;
+    }[];
+    expect(catalog).toContainEqual(expect.objectContaining({ name: 'utils', publish: true }));
+    const utils = (await client.packages.get({ name: '/whisk.system/utils' })) as unknown as {
+      actions: { name: string }[];
+    };
+    expect(utils.actions.map((a) => a.name).sort()).toEqual([
+      'cat',
+      'date',
+      'echo',
+      'head',
+      'smash',
+      'sort',
+      'split',
+    ]);
 
     await client.actions.delete({ name: 'npkg/show' });
     await client.packages.delete({ name: 'nbind' });

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js';
+import type { ThrottleConfig } from '../../../src/api/throttles.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
@@ -246,6 +247,12 @@ export class FakeCore implements ControllerCore {
   ready = true;
   health: InvokerHealthEntry[] = [];
   respond: Responder = async () => ({ kind: 'accepted', activationId: '0123456789abcdef0123456789abcdef' });
+  /** Activations "in flight" per namespace, as the test sets them (the concurrent limit reads it). */
+  readonly running = new Map<string, number>();
+
+  activeActivationsFor(namespace: string): number {
+    return this.running.get(namespace) ?? 0;
+  }
 
   invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     this.requests.push(request);
@@ -281,7 +288,11 @@ export interface TestApi {
 }
 
 /** `expressOnly`: serve through express alone (no invoke fast path), to check both paths agree. */
-export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly = false): Promise<TestApi> {
+export async function startTestApi(
+  config: Partial<ApiConfig> = {},
+  expressOnly = false,
+  limits?: ThrottleConfig,
+): Promise<TestApi> {
   const core = new FakeCore();
   const subjects = new FakeSubjects();
   subjects.add('guest', guestAuth);
@@ -294,6 +305,8 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   const registry = new Registry();
   const app = createApi({
     core,
+    inFlight: core,
+    ...(limits ? { limits } : {}),
     subjects,
     actions,
     packages,

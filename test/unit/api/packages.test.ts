@@ -251,6 +251,12 @@ describe('actions in packages', () => {
     expect(request.payload).toEqual({ r: 'invocation', __palette_color: 'c1' });
     expect(request.action.annotations).toContainEqual({ key: '__palette_color', value: 'anno' });
     expect(request.user.namespace.name).toBe('guest');
+    // WhiskActionMetaData.binding: the path named, for the record's `binding` annotation.
+    expect(request.action.binding).toBe('guest/b');
+    // Invoked through the package itself, there is no binding; a GET through the binding shows none.
+    await api.call('POST', `${ns}/other/actions/shared/act`);
+    expect(api.core.requests.at(-1)!.action).not.toHaveProperty('binding');
+    expect(await json(await api.call('GET', `${ns}/_/actions/b/act`))).not.toHaveProperty('binding');
   });
 
   it("invoke of another namespace's published package works; of its private package it is a 403", async () => {

@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi } from '../../../src/api/app.js';
+import type { ThrottleLimits } from '../../../src/api/limits.js';
+import { defaultThrottleLimits } from '../../../src/api/throttles.js';
 import type { EntitySummary, FireRecordPort, PageQuery, WhiskEntityPort } from '../../../src/api/ports.js';
 import type { RuleDocument, TriggerDocument } from '../../../src/api/trigger-rule-doc.js';
 import type { Placement } from '../../../src/controller/types.js';
@@ -108,6 +110,7 @@ export class FakeFireRecords implements FireRecordPort {
 export interface TriggerRuleTestApi {
   url: string;
   core: FakeCore;
+  subjects: FakeSubjects;
   actions: FakeActions;
   whisks: FakeWhisks;
   records: FakeFireRecords;
@@ -120,7 +123,11 @@ export interface TriggerRuleTestApi {
   close(): Promise<void>;
 }
 
-export async function startTriggerRuleApi(firesPerMinute?: number): Promise<TriggerRuleTestApi> {
+/** `limits`: fires per minute, or any of the default limits (R11's otherwise). */
+export async function startTriggerRuleApi(
+  limits?: number | Partial<ThrottleLimits>,
+): Promise<TriggerRuleTestApi> {
+  const own = typeof limits === 'number' ? { firesPerMinute: limits } : limits;
   const core = new FakeCore();
   const subjects = new FakeSubjects();
   subjects.add('guest', guestAuth);
@@ -130,6 +137,8 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
   const records = new FakeFireRecords();
   const app = createApi({
     core,
+    inFlight: core,
+    ...(own ? { limits: { defaults: { ...defaultThrottleLimits, ...own }, replicas: 1 } } : {}),
     subjects,
     actions,
     packages: new FakePackages(actions),
@@ -140,7 +149,6 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
       rules: whisks.port<RuleDocument>('rule'),
       records,
       policies: { colored: 'consistent-hash', uncolored: 'openwhisk-sharding' },
-      ...(firesPerMinute !== undefined ? { firesPerMinute } : {}),
     },
     config: { controllerId: 'palette0' },
     logger: pino({ level: 'silent' }),
@@ -153,6 +161,7 @@ export async function startTriggerRuleApi(firesPerMinute?: number): Promise<Trig
   return {
     url,
     core,
+    subjects,
     actions,
     whisks,
     records,

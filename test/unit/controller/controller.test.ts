@@ -289,3 +289,33 @@ describe('controller core: a broker that does not take the message', () => {
     expect(h.placements).toHaveLength(0);
   });
 });
+
+describe('controller core: what the API reads and passes on', () => {
+  it("counts the namespace's activations in flight until their completions arrive", async () => {
+    h = await startHarness({ invokers: [{ id: 0, script: () => 'silent' }] });
+    await h.heartbeat();
+    await h.invoke(h.request(action('a'), {}, false));
+    await h.invoke(h.request(action('b'), {}, false));
+    expect(h.controller.activeActivationsFor('guest')).toBe(2);
+    expect(h.controller.activeActivationsFor('other')).toBe(0);
+    const [first] = h.invokers[0]!.held;
+    await h.invokers[0]!.complete(first!);
+    await h.heartbeat();
+    expect(h.controller.activeActivationsFor('guest')).toBe(1);
+  });
+
+  it("names the binding an action was reached through in its message (the record's `binding` annotation)", async () => {
+    h = await startHarness({ invokers: [{ id: 0 }] });
+    await h.heartbeat();
+    await h.invoke(h.request({ ...action('a'), binding: 'guest/mybinding' }));
+    await h.invoke(h.request(action('b')));
+    const [viaBinding, plain] = h.invokers[0]!.received;
+    expect(viaBinding!.action).toEqual({
+      path: 'guest',
+      name: 'a',
+      version: '0.0.1',
+      binding: 'guest/mybinding',
+    });
+    expect(plain!.action).not.toHaveProperty('binding');
+  });
+});
