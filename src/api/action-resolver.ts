@@ -7,7 +7,7 @@
  * not found.
  */
 import type { ActionDocument, Identity } from '../protocol/index.js';
-import type { TtlCache } from './cache.js';
+import type { EntityCache } from './cache.js';
 import { ApiError, messages } from './errors.js';
 import { actionKey } from './invoke.js';
 import type { ActionPort } from './ports.js';
@@ -40,7 +40,7 @@ function isTypeMismatch(err: unknown): boolean {
 export function storeActionResolver(
   actions: ActionPort,
   packaged?: PackagedActionLookup,
-  cache?: TtlCache<ActionDocument>,
+  cache?: EntityCache<ActionDocument>,
 ): ActionResolver {
   return {
     async resolve(identity, ref) {

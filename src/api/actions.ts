@@ -9,7 +9,7 @@ import type { ComponentResolver } from '../controller/sequence-ports.js';
 import type { ActionDocument } from '../protocol/index.js';
 import { resolveNamespace } from './auth.js';
 import { actionBodyLimit, readJsonBody } from './body.js';
-import type { TtlCache } from './cache.js';
+import type { EntityCache } from './cache.js';
 import {
   checkEntityName,
   actionJson,
@@ -26,7 +26,7 @@ import { boolParam, pageParams } from './query.js';
 
 export interface ActionRoutesDeps {
   actions: ActionPort;
-  cache: TtlCache<ActionDocument>;
+  cache: EntityCache<ActionDocument>;
   /** Called after every write (the packaged-action lookup keeps its own cache). */
   onWrite?: () => void;
   /** Finds sequence components for the create checks. */

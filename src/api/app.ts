@@ -17,7 +17,7 @@ import { activationRoutes } from './activations.js';
 import { authenticator, identifier } from './auth.js';
 import { replyToClientError } from './client-error.js';
 import { componentResolver } from './component-resolver.js';
-import { TtlCache } from './cache.js';
+import { EntityCache } from './cache.js';
 import { context, identityOf, tidOf, transactionFor } from './context.js';
 import { errorReplier, messages, sendError } from './errors.js';
 import { invokeRoutePath, withFastInvoke } from './fast-path.js';
@@ -95,13 +95,13 @@ function requestCounter(registry: Registry): Counter<'method' | 'route' | 'statu
 
 export function createApi(deps: ApiDeps): ApiApp {
   const { core, logger } = deps;
-  const actionCache = new TtlCache<ActionDocument>(deps.config.actionCacheMs ?? 2_000);
+  const actionCache = new EntityCache<ActionDocument>(deps.config.actionCacheMs ?? 2_000);
   const identify = identifier(deps.subjects, deps.config.identityCacheMs ?? 5_000);
   const authenticate = authenticator(identify);
   const system = systemRoutes(core, deps.metrics, deps.config.build ?? `palette-${deps.config.controllerId}`);
   const throttle = throttles(deps.limits ?? { defaults: defaultThrottleLimits, replicas: 1 }, deps.inFlight);
   const access = { packages: deps.packages, actions: deps.actions };
-  const packaged = cachedPackagedLookup(access, new TtlCache(deps.config.actionCacheMs ?? 2_000));
+  const packaged = cachedPackagedLookup(access, new EntityCache(deps.config.actionCacheMs ?? 2_000));
   const components = deps.components ?? componentResolver(deps.actions, packaged.lookup);
   const actions = actionRoutes({
     actions: deps.actions,

@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Identity } from '../protocol/index.js';
-import { TtlCache } from './cache.js';
+import { EntityCache } from './cache.js';
 import { ApiError, authChallenge, messages } from './errors.js';
 import { context } from './context.js';
 import type { SubjectPort } from './ports.js';
@@ -25,7 +25,7 @@ export type Identify = (authorization: string | undefined) => Promise<Identity>;
 
 /** The caller's identity for an Authorization header; throws the 401 ApiError otherwise. */
 export function identifier(subjects: SubjectPort, cacheMs: number): Identify {
-  const cache = new TtlCache<Identity>(cacheMs);
+  const cache = new EntityCache<Identity>(cacheMs);
   return async function identify(header) {
     if (!header) throw new ApiError(401, messages.authMissing, { ...authChallenge });
     const identity = await cache.load(header, async () => {

@@ -23,7 +23,7 @@ import {
 import { checkEntityName } from './action-doc.js';
 import { resolveNamespace } from './auth.js';
 import { readJsonBody, invokePayloadLimit } from './body.js';
-import type { TtlCache } from './cache.js';
+import type { EntityCache } from './cache.js';
 import { ApiError, badRequest, messages, notFound, sendJson } from './errors.js';
 import type { ActionPort } from './ports.js';
 import { boolParam, stringParam } from './query.js';
@@ -44,7 +44,7 @@ export type PackagedActionLookup = (
 export interface InvokeDeps {
   core: ControllerCore;
   actions: ActionPort;
-  cache: TtlCache<ActionDocument>;
+  cache: EntityCache<ActionDocument>;
   /** Actions in packages; without it, a packaged path is a 404 (no packages exist). */
   packaged?: PackagedActionLookup;
   /** The caller's invocation limits (throttles.ts): throws the 429 before anything is read. */

@@ -10,7 +10,7 @@
  */
 import type { ActionDocument, Identity, KeyValue } from '../protocol/index.js';
 import { checkEntityName } from './action-doc.js';
-import type { TtlCache } from './cache.js';
+import type { EntityCache } from './cache.js';
 import { ApiError, notFound } from './errors.js';
 import {
   bindingOf,
@@ -163,7 +163,7 @@ export async function resolvePackagedAction(
  */
 export function cachedPackagedLookup(
   deps: PackageAccessDeps,
-  cache: TtlCache<ActionDocument>,
+  cache: EntityCache<ActionDocument>,
 ): {
   lookup: (
     identity: Identity,

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Router } from 'express';
 import type { ControllerCore } from '../controller/types.js';
 import type { ActionDocument } from '../protocol/index.js';
-import type { TtlCache } from './cache.js';
+import type { EntityCache } from './cache.js';
 import { storeActionResolver, type PackagedActionLookup } from './action-resolver.js';
 import type { ActionPort, FireRecordPort, RulePort, TriggerPort } from './ports.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -30,7 +30,7 @@ export function triggerRuleRouters(
     core: ControllerCore;
     actions: ActionPort;
     /** The invoke path's action cache, shared so a fire reads what an invoke would. */
-    actionCache?: TtlCache<ActionDocument>;
+    actionCache?: EntityCache<ActionDocument>;
     controllerId: string;
     logger: Logger;
     /** Fires per minute (each fire), and the invocation limits of each action a fire starts. */

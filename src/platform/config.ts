@@ -76,6 +76,10 @@ const configSchema = z.object({
   blackboxFraction: z.coerce.number().min(0).max(1).default(0),
   /** Trigger fires per minute and namespace (R11); 0 blocks. */
   limitFiresPerMinute: intFrom(0).default(60_000),
+  /** R25: how long a document's last good copy may serve while CouchDB is unreachable; 0 turns it off. */
+  staleIfErrorSeconds: intFrom(0).default(300),
+  /** R25: documents (records, placements, colors) kept per process while CouchDB cannot take them. */
+  writeQueueMax: intFrom(1).default(100_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -108,6 +112,8 @@ const envNames: Record<keyof Config, string> = {
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
   runtimesManifest: 'RUNTIMES_MANIFEST',
   blackboxFraction: 'PALETTE_BLACKBOX_FRACTION',
+  staleIfErrorSeconds: 'PALETTE_STALE_IF_ERROR_SECONDS',
+  writeQueueMax: 'PALETTE_WRITE_QUEUE_MAX',
 };
 
 export class ConfigError extends Error {}

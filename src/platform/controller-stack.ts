@@ -11,6 +11,7 @@ import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { RecentActivations } from '../api/recent-activations.js';
 import { placementInfo, storePorts } from './api-adapters.js';
+import { outage as storeUnreachable } from '../api/cache.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
 import { SequenceRunner } from '../controller/sequence.js';
@@ -25,9 +26,22 @@ import {
   type WhiskActivation,
 } from '../protocol/index.js';
 import type { Placement } from '../controller/types.js';
-import { ColorConfirmations, createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import {
+  ColorConfirmations,
+  createStores,
+  PersistentColorTable,
+  storedOrPresent,
+  type Stores,
+} from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
+import {
+  resilientActions,
+  resilientPackages,
+  resilientSubjects,
+  resilientTriggerRules,
+  storeOutage,
+} from './store-outage.js';
 
 export interface ControllerStack {
   readonly stores: Stores;
@@ -47,7 +61,11 @@ export function createControllerStack(
 ): ControllerStack {
   // The kinds the API accepts and the images the invoker names (OpenWhisk's ExecManifest.initialize).
   useRuntimesManifest(config.runtimesManifest);
-  const stores = createStores(couch, logger);
+  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  // R25: reads of documents already seen survive a CouchDB outage; writes wait, bounded.
+  const outage = storeOutage(config, { logger, registry: metrics.registry });
+  const writes = { backlog: outage.backlog, reachability: outage.reachability };
+  const stores = createStores(couch, logger, writes);
   const bus = createMessageBus(messageBusOptions(config), {
     logger,
     clientId: `controller${config.controllerId}`,
@@ -73,6 +91,7 @@ export function createControllerStack(
           controllerId: config.controllerId,
           logger,
           ...(confirmations ? { confirmations } : {}),
+          ...writes,
         })
       : undefined;
 
@@ -86,7 +105,6 @@ export function createControllerStack(
     uncolored.setMembers(ids);
   });
 
-  const metrics = new ControllerMetrics({ defaultMetrics: true });
   // R6: this replica's read path waits for the records of the results it delivered.
   const recent = new RecentActivations();
   const recordPlacement = (placement: Placement) => {
@@ -125,7 +143,16 @@ export function createControllerStack(
     logger,
   });
 
-  const ports = storePorts(stores);
+  const plain = storePorts(stores);
+  const subjectsPort = resilientSubjects(plain.subjects, outage);
+  // A limits document written here applies at the API's next identity read, not 5 s later.
+  stores.subjects.onWrite(() => subjectsPort.invalidate());
+  const ports = {
+    ...plain,
+    subjects: subjectsPort,
+    actions: resilientActions(plain.actions, outage),
+    packages: resilientPackages(plain.packages, outage),
+  };
   // The create checks and the runner resolve components alike: what can be named can be run.
   // Components in packages and bindings resolve (uncached) through the same access rules as invokes.
   const components = componentResolver(ports.actions, (identity, namespace, pkg, name) =>
@@ -141,13 +168,19 @@ export function createControllerStack(
     core: controller,
     components,
     writeActivation: async (record) => {
-      // Create-only, as the controller's other records; the runner waits so a blocking caller can read it.
-      const outcome = await stores.activations.put({
-        ...record,
-        start: Number(record.start),
-        end: Number(record.end),
-      });
-      if (!outcome.ok) throw new Error(`activation record not stored: ${outcome.error}`);
+      // Create-only, as the controller's other records; the runner waits so a blocking caller can
+      // read it, but not through a CouchDB outage (R25): then the record waits in the queue alone.
+      const written = stores.activations
+        .put({ ...record, start: Number(record.start), end: Number(record.end) })
+        .then((outcome) => {
+          // A conflict is this very record, written before a lost answer (ids are unique).
+          if (!storedOrPresent(outcome))
+            throw new Error(`activation record not stored: ${outcome.ok ? '' : outcome.error}`);
+        });
+      if ((await outage.reachability.untilDown(written)) === storeUnreachable)
+        written.catch((err: unknown) =>
+          logger.error({ err, activationId: record.activationId }, 'sequence record not stored'),
+        );
     },
     recordPlacement,
     policies: { colored: config.policy, uncolored: config.baseline },
@@ -155,6 +188,11 @@ export function createControllerStack(
     logger,
   });
 
+  const triggerRules = triggerRulePorts(
+    stores,
+    { colored: config.policy, uncolored: config.baseline },
+    logger,
+  );
   const app = createApi({
     core: sequences,
     inFlight: controller,
@@ -171,7 +209,8 @@ export function createControllerStack(
     recent,
     inFlightList: controller,
     triggerRules: {
-      ...triggerRulePorts(stores, { colored: config.policy, uncolored: config.baseline }, logger),
+      ...triggerRules,
+      ...resilientTriggerRules(triggerRules, outage),
     },
     config: { controllerId: config.controllerId },
     logger,

@@ -11,6 +11,7 @@
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
+import { EntityCache } from '../api/cache.js';
 import { actionDocumentSchema, type WhiskActivation } from '../protocol/index.js';
 import { isNotFound, type CouchConnection } from '../store/couch.js';
 import type { ActivationStore } from '../store/activation-store.js';
@@ -50,12 +51,12 @@ export interface CouchActionSourceOptions {
 
 export class CouchActionSource implements ActionSource {
   private readonly db: nano.DocumentScope<object>;
-  private readonly cache = new Map<string, ExecutableAction>();
-  private readonly cacheSize: number;
+  /** The one cache type (R25); a revision never changes, so its entries never go stale. */
+  private readonly cache: EntityCache<ExecutableAction>;
 
   constructor(couch: CouchConnection, options: CouchActionSourceOptions = {}) {
     this.db = couch.db('whisks');
-    this.cacheSize = options.cacheSize ?? 1000;
+    this.cache = new EntityCache(Infinity, { maxEntries: options.cacheSize ?? 1000 });
   }
 
   async fetchAction(docId: string, rev: string | null): Promise<ExecutableAction> {
@@ -89,14 +90,8 @@ export class CouchActionSource implements ActionSource {
       throw err;
     }
     const action: ExecutableAction = { ...doc, exec: { ...doc.exec, code } };
-    if (doc._rev) this.remember(`${docId}@${doc._rev}`, action);
+    if (doc._rev) this.cache.set(`${docId}@${doc._rev}`, action);
     return action;
-  }
-
-  private remember(key: string, action: ExecutableAction): void {
-    this.cache.delete(key);
-    this.cache.set(key, action);
-    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
   }
 }
 
@@ -113,7 +108,8 @@ export class StoreActivationSink implements ActivationSink {
       start: Number(activation.start),
       end: Number(activation.end),
     });
-    if (!outcome.ok) {
+    // Sent again after an answer was lost, and found there: our own earlier write.
+    if (!outcome.ok && !(outcome.error === 'conflict' && outcome.replayed)) {
       this.logger?.warn(
         { activationId: activation.activationId, error: outcome.error, reason: outcome.reason },
         'activation record not stored',

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     remoteStoreUrl: remoteStoreUrl.toString().replace(/\/$/, ''),
     apiHost: config.apiHost ?? `http://127.0.0.1:${config.port}`,
     logger,
+    writeQueueMax: config.writeQueueMax,
   });
 
   let stopping: Promise<void> | undefined;

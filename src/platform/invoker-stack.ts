@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Invoker, type InvokerOptions } from '../invoker/index.js';
 import type { MessageBus } from '../messaging/bus.js';
 import { ActivationStore } from '../store/activation-store.js';
+import { WriteBacklog } from '../store/write-backlog.js';
 import type { CouchConnection } from '../store/couch.js';
 import { CouchActionSource, StoreActivationSink } from './invoker-adapters.js';
 
@@ -21,6 +22,8 @@ export interface InvokerWiring {
   /** The REST API the actions may call back: __OW_API_HOST. */
   readonly apiHost?: string;
   readonly logger?: Logger;
+  /** Records kept while CouchDB cannot take them (PALETTE_WRITE_QUEUE_MAX); default unbounded. */
+  readonly writeQueueMax?: number;
   readonly overrides?: Partial<
     Omit<InvokerOptions, 'id' | 'name' | 'userMemoryMB' | 'bus' | 'actions' | 'activations'>
   >;
@@ -33,7 +36,13 @@ export interface WiredInvoker {
 }
 
 export function createInvoker(wiring: InvokerWiring): WiredInvoker {
-  const activationStore = new ActivationStore(wiring.couch, { logger: wiring.logger });
+  // Records go out after the acks (OpenWhisk's order); while CouchDB is down they wait, bounded.
+  const activationStore = new ActivationStore(wiring.couch, {
+    logger: wiring.logger,
+    ...(wiring.writeQueueMax !== undefined
+      ? { backlog: new WriteBacklog(wiring.writeQueueMax, wiring.logger) }
+      : {}),
+  });
   const containerEnv: Record<string, string> = {
     ...(wiring.remoteStoreUrl ? { PALETTE_COUCHDB_URL: wiring.remoteStoreUrl } : {}),
     ...(wiring.apiHost ? { __OW_API_HOST: wiring.apiHost } : {}),

@@ -185,6 +185,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           remoteStoreUrl,
           apiHost: `http://127.0.0.1:${port}`,
           logger,
+          writeQueueMax: config.writeQueueMax,
           ...(options.idleContainerMs !== undefined
             ? { overrides: { idleContainerMs: options.idleContainerMs } }
             : {}),

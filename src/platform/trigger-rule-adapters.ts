@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { ActivationStore } from '../store/activation-store.js';
+import { storedOrPresent } from '../store/bulk-writer.js';
 import type { PlacementStore } from '../store/placement-store.js';
 import type { WhiskEntityDoc, WhiskEntityStore } from '../store/trigger-rule-store.js';
 import type { FireRecordPort, WhiskEntityPort } from '../api/ports.js';
@@ -30,12 +31,13 @@ export function fireRecordPort(
   return {
     async recordActivation(record) {
       const outcome = await stores.activations.put(record as Parameters<ActivationStore['put']>[0]);
-      if (!outcome.ok)
+      // A conflict is this record, written before a lost answer: the id is the fire's own.
+      if (!storedOrPresent(outcome))
         logger.error({ activationId: record.activationId, outcome }, 'trigger record not stored');
     },
     async recordPlacement(placement) {
       const outcome = await stores.placements.record(placement);
-      if (!outcome.ok)
+      if (!storedOrPresent(outcome))
         logger.warn({ activationId: placement.activationId, outcome }, 'trigger placement not stored');
     },
   };

@@ -187,6 +187,32 @@ export function isRetriable(err: unknown): boolean {
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * The store did not answer (R25 "unreachable"): an HTTP 5xx, 408 or 429, or a failure below HTTP
+ * (connection refused or reset, a deadline passed). Stricter than isRetriable, which takes any error
+ * without a status for a socket error: here an error of our own (a type mismatch, a bad document)
+ * is an answer, and so is every other status, 404 first.
+ */
+export function isUnreachable(err: unknown): boolean {
+  const status = statusOf(err);
+  if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'AbortError' || err.name === 'TimeoutError') return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (socketCodes.has(code) || code.startsWith('UND_ERR_'))) return true;
+  // nano's own wording for every failure below HTTP (refused, reset, DNS).
+  return err.message.startsWith('error happened in your connection');
+}
+
 export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 

@@ -10,6 +10,7 @@ import { PackageStore } from './package-store.js';
 import { PlacementStore } from './placement-store.js';
 import { SubjectStore } from './subject-store.js';
 import { WhiskEntityStore, type WhiskEntityDoc } from './trigger-rule-store.js';
+import type { WriteBacklog } from './write-backlog.js';
 
 export { connectCouch, databaseNames, openCouch, type CouchConnection } from './couch.js';
 export { ActionStore, ActionExistsError, DocumentTypeMismatchError, entityDocId } from './action-store.js';
@@ -20,6 +21,9 @@ export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
 export { ColorConfirmations } from './color-confirmation.js';
+export { WriteBacklog, type WriteBacklogObserver } from './write-backlog.js';
+export { storedOrPresent, type WriteOutcome } from './bulk-writer.js';
+export { isUnreachable } from './couch.js';
 export {
   WhiskEntityStore,
   EntityConflictError,
@@ -39,9 +43,20 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export function createStores(couch: CouchConnection, logger?: Logger): Stores {
-  const activations = new ActivationStore(couch, { logger });
-  const placements = new PlacementStore(couch, { logger });
+export interface StoreWriteOptions {
+  /** The process's bound on documents waiting to be written (PALETTE_WRITE_QUEUE_MAX). */
+  readonly backlog?: WriteBacklog;
+  /** Told when CouchDB stops and starts answering writes. */
+  readonly reachability?: { reachable(): void; unreachable(): void };
+}
+
+export function createStores(
+  couch: CouchConnection,
+  logger?: Logger,
+  writes: StoreWriteOptions = {},
+): Stores {
+  const activations = new ActivationStore(couch, { logger, ...writes });
+  const placements = new PlacementStore(couch, { logger, ...writes });
   return {
     subjects: new SubjectStore(couch),
     actions: new ActionStore(couch),

@@ -14,14 +14,14 @@
  *   we know to be gone.
  * - With `confirmations`, a new color's decision is pending until its create answers (created, or
  *   the winner adopted), so the controller publishes the agreed invoker (color-confirmation.ts).
- * - CouchDB unreachable: writes wait in memory and are retried with backoff until written; the
- *   table keeps routing by its own decisions meanwhile.
+ * - CouchDB unreachable: writes wait in memory (bounded by the process's write backlog) and are
+ *   retried with backoff until written; the table keeps routing by its own decisions meanwhile.
  * - A malformed document (read at start, from the feed, or as a conflict winner) is logged and
  *   skipped; it never stops the controller.
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
-import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
+import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import type { ColorConfirmations } from './color-confirmation.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
@@ -60,6 +60,9 @@ export interface PersistentColorTableOptions {
   readonly maxBackoffMs?: number;
   /** Holds first decisions until the store confirms them (color-confirmation.ts); none: not held. */
   readonly confirmations?: ColorConfirmations;
+  /** The process's bound on documents waiting to be written, shared with the other writers. */
+  readonly backlog?: BulkWriterOptions['backlog'];
+  readonly reachability?: BulkWriterOptions['reachability'];
 }
 
 export interface ColorTableStats {
@@ -115,6 +118,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
         maxBackoffMs: options.maxBackoffMs,
         logger: options.logger,
         what: 'color assignments',
+        backlog: options.backlog,
+        reachability: options.reachability,
       },
     );
   }
@@ -196,7 +201,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       if (!this.resolving) this.resolving = this.resolveLosers().finally(() => (this.resolving = undefined));
     } else {
       confirmations?.abandon(color);
-      if (outcome.error !== 'closed')
+      if (outcome.error !== 'closed' && outcome.error !== 'queue_full')
         this.logger?.warn(
           { color, error: outcome.error, reason: outcome.reason },
           'color assignment not written',

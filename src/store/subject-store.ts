@@ -2,8 +2,9 @@
  * Subjects and their namespaces (the `<prefix>subjects` database), in OpenWhisk's shape (§5.5):
  * `{_id: subject, subject, namespaces: [{name, uuid, key}]}`. Authentication looks an identity up
  * by uuid and key through `subjects.v2.0.0/identities`, as OpenWhisk's Identity.get does, with the
- * namespace's limits document joined in. Found identities are cached for a while: every request
- * authenticates, and subjects rarely change.
+ * namespace's limits document joined in. Every call asks CouchDB: the caches in front of it (the
+ * API's, and the store port's with its stale-if-error copy) are src/platform's and src/api's, one
+ * cache type for every document (DECISIONS R25).
  */
 import type nano from 'nano';
 import { ddocNames } from './design-docs.js';
@@ -50,24 +51,18 @@ interface IdentityRow {
   doc?: Record<string, unknown> | null;
 }
 
-export interface SubjectStoreOptions {
-  /** How long a found identity is trusted without asking CouchDB again. */
-  readonly cacheTtlMs?: number;
-  readonly cacheMaxEntries?: number;
-}
-
 export class SubjectStore {
   private readonly db: nano.DocumentScope<SubjectDoc>;
-  private readonly cache = new Map<string, { identity: Identity; expires: number }>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
 
-  constructor(couch: CouchConnection, options: SubjectStoreOptions = {}) {
+  /** Told after this store wrote something identities are made of (the caches in front drop theirs). */
+  private readonly writeListeners: (() => void)[] = [];
+
+  constructor(couch: CouchConnection) {
     this.db = couch.db<SubjectDoc>('subjects');
-    // With the API's own 5 s identity cache in front, a deleted or changed key stops working within
-    // 10 s (issue 15 item 7); it was 60 s here, and about 50 s was measured end to end.
-    this.ttlMs = options.cacheTtlMs ?? 5_000;
-    this.maxEntries = options.cacheMaxEntries ?? 10_000;
+  }
+
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
   }
 
   /** Creates the guest and whisk.system subjects unless they exist (never overwrites). */
@@ -101,7 +96,7 @@ export class SubjectStore {
       });
       try {
         await this.db.insert({ ...limits, _id, ...(existing ? { _rev: existing._rev } : {}) } as never);
-        this.invalidate();
+        for (const listener of this.writeListeners) listener();
         return;
       } catch (err) {
         if (!isConflict(err)) throw err;
@@ -111,17 +106,7 @@ export class SubjectStore {
 
   /** The identity owning this uuid and key, or undefined (unknown, or its subject is blocked). */
   async identityByKey(uuid: string, key: string): Promise<Identity | undefined> {
-    const cacheKey = `${uuid}:${key}`;
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.expires > Date.now()) return cached.identity;
-    const identity = await this.lookup([uuid, key], 2);
-    if (identity) {
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      this.cache.set(cacheKey, { identity, expires: Date.now() + this.ttlMs });
-    } else {
-      this.cache.delete(cacheKey);
-    }
-    return identity;
+    return this.lookup([uuid, key], 2);
   }
 
   /** `uuid:key` as `wsk` sends it (Basic auth user and password). */
@@ -133,10 +118,6 @@ export class SubjectStore {
 
   async identityByNamespace(namespace: string): Promise<Identity | undefined> {
     return this.lookup([namespace], 1);
-  }
-
-  invalidate(): void {
-    this.cache.clear();
   }
 
   private async lookup(key: string[], limit: number): Promise<Identity | undefined> {

@@ -15,7 +15,7 @@ import { NoInvokersError, PublishTimeoutError } from '../../controller/types.js'
 import type { ActionDocument, Identity } from '../../protocol/index.js';
 import type { Identify } from '../auth.js';
 import { invokePayloadLimit, readBodyBytes } from '../body.js';
-import { TtlCache } from '../cache.js';
+import { EntityCache } from '../cache.js';
 import { context } from '../context.js';
 import { ApiError, badRequest, messages, notFound } from '../errors.js';
 import { actionKey, activationIdHeader, maxBlockingWaitMs, type PackagedActionLookup } from '../invoke.js';
@@ -41,7 +41,7 @@ export interface WebRoutesDeps {
   subjects: SubjectPort;
   actions: ActionPort;
   /** The invoke path's action cache (default package), shared so writes invalidate it. */
-  actionCache: TtlCache<ActionDocument>;
+  actionCache: EntityCache<ActionDocument>;
   packaged: PackagedActionLookup;
   identify: Identify;
   /** How long an owner's identity is reused (as the authenticated identities). */
@@ -99,7 +99,7 @@ function writeReply(res: ServerResponse, reply: WebReply, method: string): void 
 }
 
 export function webRoutes(deps: WebRoutesDeps): Router {
-  const owners = new TtlCache<Identity>(deps.identityCacheMs);
+  const owners = new EntityCache<Identity>(deps.identityCacheMs);
   const router = Router();
 
   /** The exported action the path names, or the 404 (400 for what looks like an unknown extension). */

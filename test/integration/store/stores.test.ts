@@ -49,7 +49,7 @@ describe('SubjectStore', () => {
   });
 
   it('joins the namespace limits and ignores blocked subjects', async () => {
-    const subjects = new SubjectStore(couch, { cacheTtlMs: 0 });
+    const subjects = new SubjectStore(couch);
     await subjects.create(subjectDocFor('alice', 'aaaa:key-a', 'alice-ns'));
     await couch.db('subjects').insert({ _id: 'alice-ns/limits', concurrentInvocations: 7 });
     expect((await subjects.identityByAuth('aaaa:key-a'))?.limits).toEqual({ concurrentInvocations: 7 });

@@ -1,7 +1,7 @@
 /** The action resolver a fire and a rule use: default package, packages (plugged in), access. */
 import { describe, expect, it } from 'vitest';
 import { storeActionResolver } from '../../../src/api/action-resolver.js';
-import { TtlCache } from '../../../src/api/cache.js';
+import { EntityCache } from '../../../src/api/cache.js';
 import { ApiError } from '../../../src/api/errors.js';
 import type { ActionDocument, Identity } from '../../../src/protocol/index.js';
 import { FakeActions } from './fakes.js';
@@ -64,7 +64,7 @@ describe('storeActionResolver', () => {
   it("reads through the invoke path's cache when given one", async () => {
     const actions = new FakeActions();
     actions.docs.set('guest/a', doc('guest', 'a'));
-    const resolver = storeActionResolver(actions, undefined, new TtlCache<ActionDocument>(60_000));
+    const resolver = storeActionResolver(actions, undefined, new EntityCache<ActionDocument>(60_000));
     await resolver.resolve(guest, { path: 'guest', name: 'a' });
     await resolver.resolve(guest, { path: 'guest', name: 'a' });
     expect(actions.gets).toBe(1);
