@@ -19,6 +19,8 @@ export { seedCatalog } from './catalog.js';
 export { PlacementStore } from './placement-store.js';
 export { SubjectStore, wellKnownAuth } from './subject-store.js';
 export { PersistentColorTable, type ColorTablePort } from './persistent-color-table.js';
+export { PinStore, type PinTablePort } from './pin-store.js';
+export { pinDocId, planDocId, type PlanDoc } from './pin-docs.js';
 export {
   WhiskEntityStore,
   EntityConflictError,

@@ -21,6 +21,7 @@ import type nano from 'nano';
 import type { Logger } from 'pino';
 import { BulkWriter, type WriteOutcome } from './bulk-writer.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
+import { isPlanningDocId } from './pin-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /**
@@ -318,7 +319,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       });
       const rows = page.rows.slice(0, pageSize);
       for (const row of rows) {
-        if (row.id.startsWith('_design/')) continue;
+        if (row.id.startsWith('_design/') || isPlanningDocId(row.id)) continue;
         const doc = this.check(row.doc);
         if (!doc) continue;
         if (this.adopt(doc)) this.stats.loaded++;
@@ -351,7 +352,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
           this.changes.signal,
         );
         for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
-          if (change.deleted || change.id.startsWith('_design/') || !change.doc) continue;
+          if (change.deleted || change.id.startsWith('_design/') || isPlanningDocId(change.id)) continue;
+          if (!change.doc) continue;
           const doc = this.check(change.doc);
           if (doc && this.adoptIfNew(doc)) this.stats.learned++;
         }
