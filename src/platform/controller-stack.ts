@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type express from 'express';
-import { ColorTable, createPolicy, LoadTracker } from '../balancer/index.js';
+import { ColorTable, createPolicy, LoadTracker, PinTable } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { storePorts } from './api-adapters.js';
@@ -18,7 +18,7 @@ import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
-import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
+import { createStores, PersistentColorTable, PinStore, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
 import { messageBusOptions, type Config } from './config.js';
 
@@ -28,7 +28,9 @@ export interface ControllerStack {
   readonly controller: Controller;
   readonly metrics: ControllerMetrics;
   readonly app: express.Express;
-  /** Loads the least-assigned table from CouchDB and follows it (no-op when no policy uses it). */
+  /** Co-access plans' pins in CouchDB (the affinity route writes through it). */
+  readonly pinStore: PinStore;
+  /** Loads the least-assigned table (when a policy uses it) and the pins from CouchDB, and follows them. */
   startTable(): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,8 +47,17 @@ export function createControllerStack(
   });
 
   const colorTable = new ColorTable();
-  const policyFor = (name: PolicyName) =>
-    createPolicy(name, { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable });
+  // Co-access plans' pins (R8): consulted first by the color policy, followed from CouchDB.
+  const pins = new PinTable();
+  const pinStore = new PinStore(pins, couch, { controllerId: config.controllerId, logger });
+  const replication = config.replication === 'on' ? { max: config.replicationMax } : undefined;
+  const policyFor = (name: PolicyName, colored: boolean) =>
+    createPolicy(name, {
+      boundFactor: config.bound,
+      boundFloor: config.boundFloor,
+      colorTable,
+      ...(colored ? { pins, replication } : {}),
+    });
   const persistentTable =
     config.policy === 'least-assigned' || config.baseline === 'least-assigned'
       ? new PersistentColorTable<readonly number[]>(colorTable, couch, {
@@ -58,8 +69,8 @@ export function createControllerStack(
   // The tracker defines membership (the invokers it tracks); both policies follow it, so their
   // tables change when the invoker set does and `choose` finds them ready for the tracker's view.
   const load = new LoadTracker();
-  const colored = policyFor(config.policy);
-  const uncolored = policyFor(config.baseline);
+  const colored = policyFor(config.policy, true);
+  const uncolored = policyFor(config.baseline, false);
   load.onMembersChanged((ids) => {
     colored.setMembers(ids);
     uncolored.setMembers(ids);
@@ -144,18 +155,25 @@ export function createControllerStack(
     metrics: metrics.registry,
   });
 
+  const started = { table: false, pins: false };
   return {
     stores,
     bus,
     controller,
     metrics,
     app,
+    pinStore,
+    // Each part once, so controller-main's retry after a failure restarts only what did not start.
     startTable: async () => {
-      await persistentTable?.start();
+      if (!started.table) await persistentTable?.start();
+      started.table = true;
+      if (!started.pins) await pinStore.start();
+      started.pins = true;
     },
     close: async () => {
       await controller.close();
       await persistentTable?.stop();
+      await pinStore.stop();
       await stores.close();
       await bus.close();
     },
