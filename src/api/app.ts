@@ -24,6 +24,7 @@ import { invokeRoutePath, withFastInvoke } from './fast-path.js';
 import { invokeHandler } from './invoke.js';
 import { cachedPackagedLookup } from './package-access.js';
 import type { ActionPort, ActivationPort, PackagePort, PlacementPort, SubjectPort } from './ports.js';
+import { affinityRoutes, type AffinityPort } from './routes/affinity.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
@@ -52,6 +53,8 @@ export interface ApiDeps {
   placements: PlacementPort;
   /** Sequence components for the create checks; default: actions in the caller's default package. */
   components?: ComponentResolver;
+  /** Co-access plans (routes/affinity.ts); absent: the affinity route answers 503. */
+  affinity?: AffinityPort;
   /** Triggers and rules (absent: their routes answer 404). */
   triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
@@ -156,6 +159,7 @@ export function createApi(deps: ApiDeps): ApiApp {
       identityCacheMs: deps.config.identityCacheMs ?? 10_000,
     }),
   );
+  app.use(affinityRoutes({ core, affinity: deps.affinity, authenticate }));
   app.use('/api/v1/namespaces', authenticate);
   app
     .route('/api/v1/namespaces')

@@ -150,6 +150,7 @@ export function createControllerStack(
       firesPerMinute: config.limitFiresPerMinute,
       replicas: config.controllerReplicas,
     },
+    affinity: pinStore,
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js';
+import type { AffinityPort } from '../../../src/api/routes/affinity.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
@@ -239,6 +240,26 @@ export class FakePlacements implements PlacementPort {
   }
 }
 
+/** The affinity route's store: plans kept in memory, per namespace. */
+export class FakeAffinity implements AffinityPort {
+  readonly pins = new Map<string, Map<string, number>>();
+  readonly plans = new Map<string, { plannedAt: number; summary: Record<string, unknown> }>();
+  async writePlan(
+    namespace: string,
+    assignment: Iterable<readonly [string, number]>,
+    summary: Record<string, unknown>,
+  ): Promise<{ pinned: number; removed: number }> {
+    const next = new Map(assignment);
+    const removed = [...(this.pins.get(namespace)?.keys() ?? [])].filter((c) => !next.has(c)).length;
+    this.pins.set(namespace, next);
+    this.plans.set(namespace, { plannedAt: Date.now(), summary });
+    return { pinned: next.size, removed };
+  }
+  async readPlan(namespace: string) {
+    return this.plans.get(namespace);
+  }
+}
+
 type Responder = (request: InvocationRequest) => Promise<InvocationOutcome>;
 
 export class FakeCore implements ControllerCore {
@@ -270,6 +291,7 @@ export interface TestApi {
   packages: FakePackages;
   activations: FakeActivations;
   placements: FakePlacements;
+  affinity: FakeAffinity;
   registry: Registry;
   close(): Promise<void>;
   /** fetch with the guest's credentials unless `auth` is given (null: no Authorization header). */
@@ -292,7 +314,9 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
   const activations = new FakeActivations();
   const placements = new FakePlacements();
   const registry = new Registry();
+  const affinity = new FakeAffinity();
   const app = createApi({
+    affinity,
     core,
     subjects,
     actions,
@@ -318,6 +342,7 @@ export async function startTestApi(config: Partial<ApiConfig> = {}, expressOnly 
     packages,
     activations,
     placements,
+    affinity,
     registry,
     close: () =>
       new Promise<void>((resolve) => {
