@@ -3,7 +3,7 @@
  * controller core exercised at its own level, with no HTTP, Kafka or CouchDB.
  */
 import pino from 'pino';
-import { createPolicy, LoadTracker } from '../../../src/balancer/index.js';
+import { createPolicy, LoadTracker, type PinLookup } from '../../../src/balancer/index.js';
 import type { PolicyName } from '../../../src/balancer/types.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerMetrics } from '../../../src/controller/metrics.js';
@@ -25,6 +25,8 @@ export interface HarnessOptions {
   policy?: PolicyName;
   baseline?: PolicyName;
   invokerGoneMs?: number;
+  /** Co-access pins the color policy consults first. */
+  pins?: PinLookup;
 }
 
 export const guest: Identity = {
@@ -68,7 +70,7 @@ export async function startHarness(options: HarnessOptions) {
   let ids = 0;
   const policy = options.policy ?? 'consistent-hash';
   const baseline = options.baseline ?? 'openwhisk-sharding';
-  const colored = createPolicy(policy, { boundFactor: 0 });
+  const colored = createPolicy(policy, { boundFactor: 0, pins: options.pins });
   const uncolored = createPolicy(baseline);
   // As in src/platform/controller-stack.ts: the tracker tells both policies their members.
   load.onMembersChanged((members) => {
