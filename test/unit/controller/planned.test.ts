@@ -18,7 +18,7 @@ describe('controller core: pinned colors', () => {
     const homes = new Map<string, number>();
     for (const color of colors) {
       await h.invoke(h.request(action('a'), { __palette_color: color }));
-      homes.set(color, h.placements.at(-1)!.invoker);
+      homes.set(color, h.placements.at(-1)!.invoker!);
       pins.set('guest', color, (homes.get(color)! + 1) % 3);
     }
     for (const color of colors) {
