@@ -24,6 +24,10 @@ export interface PartitionOptions {
   readonly capacityFactor: number;
   readonly seed: number;
   readonly passes: number;
+  /** Nodes placed beforehand (node index -> part): they stay, and count no load of their own. */
+  readonly fixed?: ReadonlyMap<number, number>;
+  /** Load a part carries before any node is placed (what fixed nodes or replicas will bring). */
+  readonly preload?: ArrayLike<number>;
 }
 
 export interface Partition {
@@ -86,11 +90,25 @@ export function partition(graph: CompactGraph, options: PartitionOptions): Parti
   let total = 0;
   for (let i = 0; i < n; i++) total += graph.nodeWeight[i]!;
   // Without any rate every color counts the same.
-  const weights = total > 0 ? graph.nodeWeight : new Float64Array(n).fill(1);
+  let weights = total > 0 ? graph.nodeWeight : new Float64Array(n).fill(1);
   if (total <= 0) total = n;
+  const fixed = options.fixed ?? new Map<number, number>();
+  if (fixed.size > 0) {
+    weights = weights.slice();
+    for (const v of fixed.keys()) {
+      total -= weights[v]!;
+      weights[v] = 0;
+    }
+  }
+  const load = new Float64Array(parts);
+  for (let p = 0; p < parts; p++) load[p] = options.preload?.[p] ?? 0;
+  for (let p = 0; p < parts; p++) total += load[p]!;
   const capacity = (capacityFactor * total) / parts;
   const part = new Int32Array(n).fill(-1);
-  const load = new Float64Array(parts);
+  for (const [v, p] of fixed) {
+    if (!(p >= 0 && p < parts)) throw new RangeError(`fixed part ${p} out of range`);
+    part[v] = p;
+  }
   const conn = new Float64Array(parts);
   const touched = new Int32Array(parts);
   const order = streamOrder(graph, weights, options.seed);
@@ -116,6 +134,7 @@ export function partition(graph: CompactGraph, options: PartitionOptions): Parti
   };
 
   for (const v of order) {
+    if (part[v]! >= 0) continue;
     const w = weights[v]!;
     const count = connect(v);
     let best = -1;
@@ -139,6 +158,7 @@ export function partition(graph: CompactGraph, options: PartitionOptions): Parti
   for (let pass = 0; pass < passes; pass++) {
     let moved = 0;
     for (const v of order) {
+      if (fixed.has(v)) continue;
       const w = weights[v]!;
       const own = part[v]!;
       const count = connect(v);

@@ -10,7 +10,8 @@
  *   rate. Then k = min(max, members, ceil(share x members / factor)): k grows with the rate.
  * - Homes: the first k entries of the wrapped policy's `order` (a pinned color's pin first), cached
  *   per color until the members change or the next halving.
- * - Choice: the healthy home with room and the fewest in-flight activations (ties: order); none
+ * - Choice: the healthy home with room and the fewest in-flight activations (ties: the color's
+ *   homes in turn, from a per-color counter); none
  *   has room: the wrapped policy decides as usual. A color that is not hot: the wrapped policy.
  */
 import { canTakeRequest } from '../common.js';
@@ -31,6 +32,8 @@ export class ReplicatedPolicy implements Policy {
   readonly name: string;
   private readonly counts = new Map<string, number>();
   private readonly homes = new Map<string, readonly number[]>();
+  /** Per hot color, whose turn a tie is (cleared with the homes). */
+  private readonly turns = new Map<string, number>();
   private total = 0;
   private sinceHalving = 0;
   private members = 0;
@@ -55,6 +58,7 @@ export class ReplicatedPolicy implements Policy {
     this.inner.setMembers(ids);
     this.members = new Set(ids).size;
     this.homes.clear();
+    this.turns.clear();
   }
 
   /** How many homes the color has now (1 = not hot). */
@@ -79,8 +83,14 @@ export class ReplicatedPolicy implements Policy {
     const k = this.replicas(request);
     if (k < 2) return this.inner.choose(request, invokers);
     const homes = this.homesOf(request, k);
+    // Ties (common: a closed-loop color has no request of its own in flight) rotate over the
+    // homes, so the color's requests spread over them instead of piling on the first.
+    const key = keyOf(request);
+    const turn = this.turns.get(key) ?? 0;
+    this.turns.set(key, turn + 1);
     let best: InvokerView | undefined;
-    for (const id of homes) {
+    for (let i = 0; i < homes.length; i++) {
+      const id = homes[(turn + i) % homes.length]!;
       const view = invokers.find((v) => v.id === id);
       if (view && canTakeRequest(view, request) && (!best || view.inFlight < best.inFlight)) best = view;
     }
@@ -118,6 +128,7 @@ export class ReplicatedPolicy implements Policy {
       else this.counts.set(color, count / 2);
     }
     this.homes.clear();
+    this.turns.clear();
   }
 }
 
