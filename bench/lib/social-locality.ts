@@ -28,13 +28,15 @@ export function planningGraph(trace: Trace) {
   return graph;
 }
 
-const plans = new Map<string, { pins: PinTable; summary: PlanSummary }>();
+const plansByTrace = new WeakMap<Trace, Map<string, { pins: PinTable; summary: PlanSummary }>>();
 /**
  * The plan's pins. With `hotFactor`, the plan is replication-aware (planReplicated): hot colors
  * pinned to their first home, their load spread over their homes (consistent hashing's order).
  */
 export function coAccessPins(trace: Trace, invokers: number, capacityFactor: number, hotFactor?: number) {
-  const key = `${trace.requests.length}/${trace.options.seed}/${invokers}/${capacityFactor}/${hotFactor}`;
+  let plans = plansByTrace.get(trace);
+  if (!plans) plansByTrace.set(trace, (plans = new Map()));
+  const key = `${invokers}/${capacityFactor}/${hotFactor}`;
   let found = plans.get(key);
   if (!found) {
     const ids = Array.from({ length: invokers }, (_, i) => i);
