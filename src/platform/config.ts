@@ -28,7 +28,7 @@ const configSchema = z.object({
   bound: z.coerce.number().min(0).default(1.25),
   boundFloor: intFrom(0).default(2),
   /** Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes. */
-  replication: z.enum(['off', 'on']).default('off'),
+  replication: z.enum(['off', 'on']).default('on'),
   replicationMax: intFrom(1).default(4),
   kafkaBrokers: z
     .string()
