@@ -11,7 +11,6 @@
 import { compactGraph, type CompactGraph, type PlanGraph } from './graph.js';
 import { partition } from './partition.js';
 
-
 export interface PlanOptions {
   /** Most load one invoker may take, as a multiple of the mean; >= 1. Default 1.1. */
   readonly capacityFactor?: number;
