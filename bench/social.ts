@@ -24,9 +24,11 @@ import {
   POLICY_SPECS,
   pooledHitRatio,
   simulate,
+  type PolicySpec,
   type RunResult,
   type SimOptions,
 } from './lib/social-sim.js';
+import { frontierSpecs, LOCALITY_SPECS, type FrontierPoint } from './lib/social-locality.js';
 import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
 import { lineChart } from './lib/svg.js';
 
@@ -52,16 +54,27 @@ const { values: args } = parseArgs({
     'agree-invokers': { type: 'string', default: '4' },
     kafka: { type: 'boolean', default: false },
     out: { type: 'string', default: 'results/social' },
+    frontier: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  process.stdout.write(
+    'npm run bench:social [-- --platform --agree --frontier --invokers 1,2,4 --policies a,b --graph FILE ...]\n' +
+      'See the header of bench/social.ts for every option.\n',
+  );
+  process.exit(0);
+}
 
 const requests = Number(args.requests);
 const cacheSize = Number(args.cache);
 const windowFactor = Number(args['window-factor']);
 const invokerCounts = args.invokers!.split(',').map(Number);
-const specs = args.policies
-  ? POLICY_SPECS.filter((s) => args.policies!.split(',').includes(s.label))
-  : POLICY_SPECS;
+/** The paper's policies (simulation and platform), then issue 17's rows (simulation). */
+const ALL_SPECS = [...POLICY_SPECS, ...LOCALITY_SPECS];
+const wanted = (s: PolicySpec) => !args.policies || args.policies.split(',').includes(s.label);
+const specs = POLICY_SPECS.filter(wanted);
+const simSpecs = ALL_SPECS.filter(wanted);
 const outDir = args.out!;
 mkdirSync(outDir, { recursive: true });
 
@@ -98,6 +111,10 @@ const method = [
   `Hit ratio = post hits / post reads. Load = requests per invoker (max/mean). Off-home = share placed off the policy's home (spilled or forced).`,
   `Pooled ideal = one LRU of ${cacheSize} x N posts on the same closed-loop order; ceiling = 1 - distinct posts / post reads = ${pct(trace.ceiling)}.`,
   `bounded-loads = consistent-hash within PALETTE_BOUND=1.25; the other hashing policies run unbounded (PALETTE_BOUND=0).`,
+  `Paper-reproduction rows run with replication off. Issue 17's rows (simulation): co-access = the planner's plan of the friendship graph`,
+  `(capacity factor 1.1, each user's rate counted from the trace) pinned over consistent-hash; + replication = PALETTE_REPLICATION=on`,
+  `(hot above 1.25 x the mean invoker's rate, at most 4 homes; the co-access plan then spreads a hot color's rate over its homes).`,
+  `x random = hit ratio / random's in the same run; edge locality = share of friendships whose users share a home invoker.`,
 ];
 
 interface SimRow {
@@ -109,7 +126,7 @@ interface SimRow {
 
 function runSimulation(): SimRow[] {
   const rows: SimRow[] = [];
-  const progress = new Progress('simulation', invokerCounts.length * specs.length);
+  const progress = new Progress('simulation', invokerCounts.length * simSpecs.length);
   let done = 0;
   for (const invokers of invokerCounts) {
     const { concurrency, window } = loopFor(invokers);
@@ -118,7 +135,7 @@ function runSimulation(): SimRow[] {
       cacheSize * invokers,
     );
     const results: RunResult[] = [];
-    for (const spec of specs) {
+    for (const spec of simSpecs) {
       results.push(simulate(trace, spec, simOptions(invokers)));
       progress.update(++done, `${spec.label} @${invokers}`);
     }
@@ -250,16 +267,22 @@ function report(sim: SimRow[]): void {
       '',
     );
   }
+  reportFrontier(lines);
   lines.push('## Simulation, every invoker count', '');
   for (const s of sim) {
     lines.push(
       `### ${s.invokers} invoker${s.invokers === 1 ? '' : 's'}`,
       '',
-      '| policy | hit ratio | max/mean load | off-home | containers |',
-      '|---|---|---|---|---|',
-      ...s.results.map((r) => row(r)),
-      `| pooled ideal (one LRU of ${cacheSize * s.invokers}) | ${pct(s.pooled)} | | | |`,
-      `| compulsory-miss ceiling | ${pct(s.ceiling)} | | | |`,
+      '| policy | hit ratio | max/mean load | off-home | containers | x random | % of pooled ideal | edge locality |',
+      '|---|---|---|---|---|---|---|---|',
+      ...s.results.map((r) => {
+        const random = s.results.find((x) => x.label === 'random');
+        const times = random && random.hitRatio > 0 ? `${(r.hitRatio / random.hitRatio).toFixed(1)}x` : '';
+        const edges = r.edgeLocality === undefined ? '' : pct(r.edgeLocality);
+        return row(r, ` ${times} | ${(100 * (r.hitRatio / s.pooled)).toFixed(0)}% | ${edges} |`);
+      }),
+      `| pooled ideal (one LRU of ${cacheSize * s.invokers}) | ${pct(s.pooled)} | | | | | | |`,
+      `| compulsory-miss ceiling | ${pct(s.ceiling)} | | | | | | |`,
       '',
     );
   }
@@ -272,7 +295,7 @@ function report(sim: SimRow[]): void {
       ? platform.results.find((r) => r.label === label)
       : undefined;
   const platformInPlot = Boolean(platform && platform.requests === requests);
-  const series = specs.map((spec) => ({
+  const series = simSpecs.map((spec) => ({
     name: spec.label,
     points: sim.map((s) => {
       const r = fromPlatform(spec.label, s.invokers) ?? s.results.find((x) => x.label === spec.label)!;
@@ -303,7 +326,7 @@ function report(sim: SimRow[]): void {
       xLabel: 'invokers',
       yLabel: 'max/mean load',
       xTicks,
-      series: specs.map((spec) => ({
+      series: simSpecs.map((spec) => ({
         name: spec.label,
         points: sim.map(
           (s) =>
@@ -319,6 +342,57 @@ function report(sim: SimRow[]): void {
   );
 }
 
+/** Hit ratio vs max/mean for c in {1.1, 1.25, 1.5, 2}, with and without replication, at the largest invoker count. */
+function runFrontier(): { invokers: number; points: FrontierPoint[] } {
+  const invokers = Math.max(...invokerCounts);
+  const all = frontierSpecs();
+  const progress = new Progress('frontier', all.length);
+  const points = all.map(({ family, factor, spec }, i) => {
+    const r = simulate(trace, spec, simOptions(invokers));
+    progress.update(i + 1, spec.label);
+    return { family, factor, hitRatio: r.hitRatio, maxMeanLoad: r.maxMeanLoad };
+  });
+  progress.finish();
+  return { invokers, points };
+}
+
+function reportFrontier(lines: string[]): void {
+  const frontier = readJson<{ invokers: number; points: FrontierPoint[] }>('frontier.json');
+  if (!frontier) return;
+  const families = [...new Set(frontier.points.map((p) => p.family))];
+  lines.push(
+    `## Frontier at ${frontier.invokers} invokers (simulation): hit ratio against max/mean load`,
+    '',
+    'c = PALETTE_BOUND for bounded loads, the capacity factor for co-access plans, and the hot threshold for replication. Plot: frontier.svg.',
+    '',
+    '| family | c | hit ratio | max/mean load |',
+    '|---|---|---|---|',
+    ...frontier.points.map(
+      (p) => `| ${p.family} | ${p.factor} | ${pct(p.hitRatio)} | ${p.maxMeanLoad.toFixed(2)} |`,
+    ),
+    '',
+  );
+  const xMax = Math.ceil(Math.max(...frontier.points.map((p) => p.maxMeanLoad)));
+  writeFileSync(
+    join(outDir, 'frontier.svg'),
+    lineChart({
+      title: `Hit ratio vs load imbalance, ${frontier.invokers} invokers (c = 1.1, 1.25, 1.5, 2)`,
+      xLabel: 'max/mean load',
+      yLabel: 'hit ratio',
+      xTicks: Array.from({ length: xMax }, (_, i) => i + 1),
+      yMax: 0.6,
+      yFormat: (v) => `${Math.round(v * 100)}%`,
+      series: families.map((family) => ({
+        name: family,
+        points: frontier.points
+          .filter((p) => p.family === family)
+          .map((p) => [p.maxMeanLoad, p.hitRatio] as const)
+          .sort((a, b) => a[0] - b[0]),
+      })),
+    }),
+  );
+}
+
 /** Runs of some policies (--policies) replace those policies' rows of an earlier run of the same size. */
 function mergeResults<
   T extends { invokers: number; requests: number; results: RunResult[]; simulated: RunResult[] },
@@ -327,7 +401,7 @@ function mergeResults<
   const merge = (a: RunResult[], b: RunResult[]) => {
     const byLabel = new Map(a.map((r) => [r.label, r]));
     for (const r of b) byLabel.set(r.label, r);
-    return POLICY_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is RunResult => r !== undefined);
+    return ALL_SPECS.map((s) => byLabel.get(s.label)).filter((r): r is RunResult => r !== undefined);
   };
   return {
     ...fresh,
@@ -351,7 +425,7 @@ function mergeRows<T extends { invokers: number; requests: number; rows: AgreeRo
 
 /** Re-simulates the requests of the stored platform and agreement runs with the current model. */
 function refreshSimulated(): void {
-  const specFor = (label: string) => POLICY_SPECS.find((s) => s.label === label)!;
+  const specFor = (label: string) => ALL_SPECS.find((s) => s.label === label)!;
   const partOf = (count: number): Trace =>
     count < trace.requests.length ? tracePrefix(trace, count) : trace;
   const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
@@ -378,6 +452,7 @@ async function main(): Promise<void> {
   const began = Date.now();
   const sim = runSimulation();
   writeJson('simulation.json', sim);
+  if (args.frontier) writeJson('frontier.json', runFrontier());
   if (args.agree || args.platform) {
     const { benchCouch, seedPosts } = await platformModule();
     const couch = await benchCouch();

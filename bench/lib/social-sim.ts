@@ -26,7 +26,13 @@
  *   the freed container first. Calibrated against the platform at 4 invokers (results/social).
  */
 import { createPolicy } from '../../src/balancer/index.js';
-import type { InvokerStatus, InvokerView, PlacementRequest, PolicyName } from '../../src/balancer/types.js';
+import type {
+  InvokerStatus,
+  InvokerView,
+  PlacementRequest,
+  Policy,
+  PolicyName,
+} from '../../src/balancer/types.js';
 import { ClosedLoopDispatcher } from './closed-loop.js';
 import { Heap } from './heap.js';
 import { Lru } from './lru.js';
@@ -39,6 +45,11 @@ export interface PolicySpec {
   readonly policy: PolicyName;
   /** PALETTE_BOUND for the run: 0 = off. */
   readonly bound: number;
+  /**
+   * Builds the run's policy instead of createPolicy(policy, bound): co-access pins and replication
+   * (bench/lib/social-locality.ts). Given the trace, so a plan can count its rates.
+   */
+  readonly make?: (trace: Trace, options: SimOptions) => Policy;
 }
 
 export const POLICY_SPECS: readonly PolicySpec[] = [
@@ -105,6 +116,8 @@ export interface RunResult {
   readonly offHomeShare: number;
   /** Timeline containers started (cold starts). */
   readonly containers: number;
+  /** Share of friendships whose two users' colors have the same home invoker. */
+  readonly edgeLocality?: number;
   readonly source: 'simulation' | 'platform';
   readonly seconds?: number;
 }
@@ -174,11 +187,14 @@ function jitterOf(trace: Trace, seed: number): Float64Array {
 
 export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): RunResult {
   const n = options.invokers;
-  const policy = createPolicy(spec.policy, {
-    boundFactor: spec.bound,
-    boundFloor: options.boundFloor,
-    random: mulberry32(options.seed),
-  });
+  const policy =
+    spec.make?.(trace, options) ??
+    createPolicy(spec.policy, {
+      boundFactor: spec.bound,
+      boundFloor: options.boundFloor,
+      random: mulberry32(options.seed),
+    });
+  const homes = new Map<string, number>();
   const views: MutableView[] = Array.from({ length: n }, (_, id) => ({
     id,
     status: 'healthy',
@@ -229,6 +245,7 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
     view.inFlightMB += options.memoryMB;
     loads[decision.invoker]!++;
     if (decision.spilled || decision.forced) offHome++;
+    homes.set(request.color, decision.home);
     const pool = pools[decision.invoker]!;
     let idle: Container | undefined;
     for (const c of pool.containers) if (!c.busy && (!idle || c.lastUsed > idle.lastUsed)) idle = c;
@@ -276,7 +293,42 @@ export function simulate(trace: Trace, spec: PolicySpec, options: SimOptions): R
     fill();
   }
   if (!dispatcher.done) throw new Error('simulation ended with requests left');
-  return summarize(spec.label, 'simulation', hits, postReads, loads, offHome, containers);
+  return {
+    ...summarize(spec.label, 'simulation', hits, postReads, loads, offHome, containers),
+    edgeLocality: edgeLocality(trace, policy, homes, options.memoryMB),
+  };
+}
+
+/**
+ * Share of friendships inside one invoker: each user's color at its home (the last decision's, or
+ * for a user never requested the first of the policy's order).
+ */
+export function edgeLocality(
+  trace: Trace,
+  policy: Policy,
+  homes: ReadonlyMap<string, number>,
+  memoryMB: number,
+): number {
+  const homeOf = (user: number): number => {
+    const color = String(user);
+    const known = homes.get(color);
+    if (known !== undefined) return known;
+    const request = { color, namespace: 'guest', action: 'guest/timeline', memoryMB };
+    for (const id of policy.order(request)) return id;
+    return -1;
+  };
+  const { friends } = trace.graph;
+  const home = Array.from({ length: friends.length }, (_, u) => homeOf(u));
+  let inside = 0;
+  let total = 0;
+  friends.forEach((list, u) => {
+    for (const v of list) {
+      if (v <= u) continue;
+      total++;
+      if (home[u] === home[v]) inside++;
+    }
+  });
+  return total === 0 ? 1 : inside / total;
 }
 
 /**

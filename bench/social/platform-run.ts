@@ -107,6 +107,8 @@ export async function runOnPlatform(
       invokers: options.invokers,
       policy: spec.policy,
       bound: spec.bound,
+      // R21: the paper's rows run without hot-color replication, whatever its product default.
+      replication: 'off',
       couchdbUrl: couchUrl,
       dbPrefix: prefix,
       kafkaTopicPrefix: prefix,

@@ -32,6 +32,7 @@ import type {
   SubjectPort,
 } from './ports.js';
 import { namespaceRoutes } from './routes/namespaces.js';
+import { affinityRoutes, type AffinityPort } from './routes/affinity.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { paletteRoutes, type InFlightPort } from './routes/palette.js';
 import type { RecentActivations } from './recent-activations.js';
@@ -71,6 +72,8 @@ export interface ApiDeps {
   recent?: RecentActivations;
   /** The controller's in-flight activations, for Palette's in-flight route (absent: not mounted). */
   inFlightList?: InFlightPort;
+  /** Co-access plans (routes/affinity.ts); absent: the affinity route answers 503. */
+  affinity?: AffinityPort;
   /** Triggers and rules (absent: their routes answer 404). */
   triggerRules?: TriggerRuleDeps;
   config: ApiConfig;
@@ -180,6 +183,7 @@ export function createApi(deps: ApiDeps): ApiApp {
       admit: throttle.admitInvoke,
     }),
   );
+  app.use(affinityRoutes({ core, affinity: deps.affinity, authenticate }));
   app.use('/api/v1/namespaces', authenticate);
   app.use(namespaceRoutes(throttle));
   app.use(packageRoutes({ ...access, onWrite: packaged.invalidate }));

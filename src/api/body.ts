@@ -97,7 +97,7 @@ export const lingerMs = 2_000;
  * `lingerMs`. Destroying the socket at once would send an RST while the client's data is unread,
  * which can make the client lose the 413 it was sent.
  */
-function tooLarge(req: IncomingMessage, size: number, max: number): ApiError {
+export function tooLarge(req: IncomingMessage, size: number, max: number): ApiError {
   const socket = req.socket as Socket | null;
   if (socket && !socket.destroyed) {
     // node calls destroySoon once a `Connection: close` reply is written.

@@ -14,6 +14,9 @@ import { BucketHashPolicy } from './policies/bucket-hash.js';
 import { ConsistentHashPolicy } from './policies/consistent-hash.js';
 import { LeastAssignedPolicy } from './policies/least-assigned.js';
 import { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
+import { PinnedPolicy } from './policies/pinned.js';
+import { ReplicatedPolicy, type ReplicationOptions } from './policies/replicated.js';
+import type { PinLookup } from './pins.js';
 import { RandomPolicy } from './policies/random.js';
 import { RoundRobinPolicy } from './policies/round-robin.js';
 import { PooledPolicy, type PoolOptions } from './pools.js';
@@ -30,6 +33,10 @@ export interface PolicyOptions {
   readonly colorTable?: ColorTable;
   /** OpenWhisk's managed-fraction for openwhisk-sharding; default 1 (all invokers). */
   readonly managedFraction?: number;
+  /** Co-access plans' pins, consulted first under every policy (R8); absent: no pins. */
+  readonly pins?: PinLookup;
+  /** Hot-color replication (PALETTE_REPLICATION=on), hashing policies only; absent: off. */
+  readonly replication?: ReplicationOptions;
 }
 
 /**
@@ -52,7 +59,31 @@ export function isPolicyName(name: string): name is PolicyName {
   return (policyNames as readonly string[]).includes(name);
 }
 
+/**
+ * The policy `name` with the wrappers the options ask for: pins first (any policy), then hot-color
+ * replication over the pinned policy's order (hashing policies: random and round-robin have no
+ * home to replicate).
+ */
 export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Policy {
+  let policy = basePolicy(name, options);
+  if (options.pins) {
+    policy = new PinnedPolicy(policy, options.pins, {
+      boundFactor: options.boundFactor,
+      boundFloor: options.boundFloor,
+    });
+  }
+  if (options.replication && hashingPolicies.includes(name)) {
+    policy = new ReplicatedPolicy(policy, {
+      factor: options.boundFactor || undefined,
+      ...options.replication,
+    });
+  }
+  return policy;
+}
+
+const hashingPolicies: readonly PolicyName[] = ['consistent-hash', 'bucket-hash', 'least-assigned'];
+
+function basePolicy(name: PolicyName, options: PolicyOptions): Policy {
   const random = options.random ?? Math.random;
   const bounded = (policy: OrderedPolicy): Policy =>
     options.boundFactor
@@ -88,6 +119,11 @@ export { BucketHashPolicy } from './policies/bucket-hash.js';
 export { ConsistentHashPolicy } from './policies/consistent-hash.js';
 export { LeastAssignedPolicy } from './policies/least-assigned.js';
 export { OpenWhiskShardingPolicy } from './policies/openwhisk-sharding.js';
+export { PinnedPolicy } from './policies/pinned.js';
+export { ReplicatedPolicy } from './policies/replicated.js';
+export type { ReplicationOptions } from './policies/replicated.js';
+export { PinTable } from './pins.js';
+export type { PinLookup } from './pins.js';
 export { RandomPolicy } from './policies/random.js';
 export { RoundRobinPolicy } from './policies/round-robin.js';
 export { PooledPolicy, splitPools, type PoolOptions, type PoolSplit } from './pools.js';

@@ -52,7 +52,15 @@ export interface Decision {
   readonly forced: boolean;
   /** Sent somewhere other than `home` because `home` was unhealthy, full or over the load bound. */
   readonly spilled: boolean;
+  /**
+   * Why, when a wrapper decided rather than the policy's own order: `planned` = the color's pin
+   * from a co-access plan (src/balancer/policies/pinned.ts), `replica` = the least loaded home of
+   * a hot color (policies/replicated.ts).
+   */
+  readonly reason?: PlacementReason;
 }
+
+export type PlacementReason = 'planned' | 'replica';
 
 export const policyNames = [
   'random',

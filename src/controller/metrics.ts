@@ -17,6 +17,7 @@ export class ControllerMetrics {
   readonly registry: Registry;
   readonly activations: Counter<'policy' | 'invoker' | 'colored'>;
   readonly offHome: Counter<'policy' | 'reason'>;
+  readonly placedBy: Counter<'policy' | 'reason'>;
   readonly decisionSeconds: Histogram<'policy'>;
   readonly inFlight: Gauge<'invoker'>;
   readonly invokerHealth: Gauge<'invoker'>;
@@ -37,6 +38,12 @@ export class ControllerMetrics {
     this.offHome = new Counter({
       name: 'palette_activations_off_home_total',
       help: 'Activations placed on an invoker other than their home: spilled (bound, health, capacity) or forced (all full)',
+      labelNames: ['policy', 'reason'],
+      registers,
+    });
+    this.placedBy = new Counter({
+      name: 'palette_activations_placed_by_total',
+      help: 'Colored activations placed by a co-access plan (planned: the pin) or by hot-color replication (replica: the least loaded of its homes)',
       labelNames: ['policy', 'reason'],
       registers,
     });

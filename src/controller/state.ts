@@ -211,6 +211,7 @@ export class ControllerState {
     metrics.activations.inc({ policy, invoker, colored: color === undefined ? 'false' : 'true' });
     if (decision.forced) metrics.offHome.inc({ policy, reason: 'forced' });
     else if (decision.spilled) metrics.offHome.inc({ policy, reason: 'spilled' });
+    if (decision.reason) metrics.placedBy.inc({ policy, reason: decision.reason });
     metrics.inFlight.inc({ invoker });
     if (color !== undefined && this.colorHomes.size < 100_000 && !this.colorHomes.has(color)) {
       this.colorHomes.set(color, decision.home);

@@ -28,6 +28,9 @@ const configSchema = z.object({
   baseline: policy.default('openwhisk-sharding'),
   bound: z.coerce.number().min(0).default(1.25),
   boundFloor: intFrom(0).default(2),
+  /** Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes. */
+  replication: z.enum(['off', 'on']).default('on'),
+  replicationMax: intFrom(1).default(4),
   kafkaBrokers: z
     .string()
     .optional()
@@ -92,6 +95,8 @@ const envNames: Record<keyof Config, string> = {
   baseline: 'PALETTE_BASELINE',
   bound: 'PALETTE_BOUND',
   boundFloor: 'PALETTE_BOUND_FLOOR',
+  replication: 'PALETTE_REPLICATION',
+  replicationMax: 'PALETTE_REPLICATION_MAX',
   kafkaBrokers: 'KAFKA_BROKERS',
   kafkaTopicPrefix: 'KAFKA_TOPIC_PREFIX',
   couchdbUrl: 'COUCHDB_URL',

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type express from 'express';
-import { ColorTable, createPooledPolicy, LoadTracker } from '../balancer/index.js';
+import { ColorTable, createPooledPolicy, LoadTracker, PinTable } from '../balancer/index.js';
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { RecentActivations } from '../api/recent-activations.js';
@@ -30,6 +30,7 @@ import {
   ColorConfirmations,
   createStores,
   PersistentColorTable,
+  PinStore,
   storedOrPresent,
   type Stores,
 } from '../store/index.js';
@@ -49,7 +50,9 @@ export interface ControllerStack {
   readonly controller: Controller;
   readonly metrics: ControllerMetrics;
   readonly app: express.Express;
-  /** Loads the least-assigned table from CouchDB and follows it (no-op when no policy uses it). */
+  /** Co-access plans' pins in CouchDB (the affinity route writes through it). */
+  readonly pinStore: PinStore;
+  /** Loads the least-assigned table (when a policy uses it) and the pins from CouchDB, and follows them. */
   startTable(): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,11 +75,20 @@ export function createControllerStack(
   });
 
   const colorTable = new ColorTable();
+  // Co-access plans' pins (R8): consulted first by the color policy, followed from CouchDB.
+  const pins = new PinTable();
+  const pinStore = new PinStore(pins, couch, { controllerId: config.controllerId, logger });
+  const replication = config.replication === 'on' ? { max: config.replicationMax } : undefined;
   // Built after the tracker below: each policy chooses within the action's pool (balancer/pools.ts).
-  const policyFor = (name: PolicyName) =>
+  const policyFor = (name: PolicyName, colored: boolean) =>
     createPooledPolicy(
       name,
-      { boundFactor: config.bound, boundFloor: config.boundFloor, colorTable },
+      {
+        boundFactor: config.bound,
+        boundFloor: config.boundFloor,
+        colorTable,
+        ...(colored ? { pins, replication } : {}),
+      },
       {
         blackboxFraction: config.blackboxFraction,
         nodejsOnlyTag: paletteNodejsTag,
@@ -98,8 +110,8 @@ export function createControllerStack(
   // The tracker defines membership (the invokers it tracks); both policies follow it, so their
   // tables change when the invoker set does and `choose` finds them ready for the tracker's view.
   const load = new LoadTracker();
-  const colored = policyFor(config.policy);
-  const uncolored = policyFor(config.baseline);
+  const colored = policyFor(config.policy, true);
+  const uncolored = policyFor(config.baseline, false);
   load.onMembersChanged((ids) => {
     colored.setMembers(ids);
     uncolored.setMembers(ids);
@@ -212,23 +224,31 @@ export function createControllerStack(
       ...triggerRules,
       ...resilientTriggerRules(triggerRules, outage),
     },
+    affinity: pinStore,
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,
   });
 
+  const started = { table: false, pins: false };
   return {
     stores,
     bus,
     controller,
     metrics,
     app,
+    pinStore,
+    // Each part once, so controller-main's retry after a failure restarts only what did not start.
     startTable: async () => {
-      await persistentTable?.start();
+      if (!started.table) await persistentTable?.start();
+      started.table = true;
+      if (!started.pins) await pinStore.start();
+      started.pins = true;
     },
     close: async () => {
       await controller.close();
       await persistentTable?.stop();
+      await pinStore.stop();
       await stores.close();
       await bus.close();
     },

@@ -24,6 +24,8 @@ export { ColorConfirmations } from './color-confirmation.js';
 export { WriteBacklog, type WriteBacklogObserver } from './write-backlog.js';
 export { storedOrPresent, type WriteOutcome } from './bulk-writer.js';
 export { isUnreachable } from './couch.js';
+export { PinStore, type PinTablePort } from './pin-store.js';
+export { pinDocId, planDocId, type PlanDoc } from './pin-docs.js';
 export {
   WhiskEntityStore,
   EntityConflictError,

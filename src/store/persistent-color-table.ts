@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import type { ColorConfirmations } from './color-confirmation.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
+import { isPlanningDocId } from './pin-docs.js';
 import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /**
@@ -354,7 +355,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
       });
       const rows = page.rows.slice(0, pageSize);
       for (const row of rows) {
-        if (row.id.startsWith('_design/')) continue;
+        if (row.id.startsWith('_design/') || isPlanningDocId(row.id)) continue;
         const doc = this.check(row.doc);
         if (!doc) continue;
         if (this.adopt(doc)) this.stats.loaded++;
@@ -387,7 +388,8 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
           this.changes.signal,
         );
         for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
-          if (change.deleted || change.id.startsWith('_design/') || !change.doc) continue;
+          if (change.deleted || change.id.startsWith('_design/') || isPlanningDocId(change.id)) continue;
+          if (!change.doc) continue;
           const doc = this.check(change.doc);
           if (doc && this.adoptIfNew(doc)) this.stats.learned++;
         }

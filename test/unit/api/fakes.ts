@@ -8,6 +8,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApi, type ApiApp, type ApiConfig } from '../../../src/api/app.js';
 import type { ThrottleConfig } from '../../../src/api/throttles.js';
+import type { AffinityPort } from '../../../src/api/routes/affinity.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { RecentActivations } from '../../../src/api/recent-activations.js';
@@ -252,6 +253,26 @@ export class FakeInFlight implements InFlightPort {
   }
 }
 
+/** The affinity route's store: plans kept in memory, per namespace. */
+export class FakeAffinity implements AffinityPort {
+  readonly pins = new Map<string, Map<string, number>>();
+  readonly plans = new Map<string, { plannedAt: number; summary: Record<string, unknown> }>();
+  async writePlan(
+    namespace: string,
+    assignment: Iterable<readonly [string, number]>,
+    summary: Record<string, unknown>,
+  ): Promise<{ pinned: number; removed: number }> {
+    const next = new Map(assignment);
+    const removed = [...(this.pins.get(namespace)?.keys() ?? [])].filter((c) => !next.has(c)).length;
+    this.pins.set(namespace, next);
+    this.plans.set(namespace, { plannedAt: Date.now(), summary });
+    return { pinned: next.size, removed };
+  }
+  async readPlan(namespace: string) {
+    return this.plans.get(namespace);
+  }
+}
+
 type Responder = (request: InvocationRequest) => Promise<InvocationOutcome>;
 
 export class FakeCore implements ControllerCore {
@@ -292,6 +313,7 @@ export interface TestApi {
   inFlight: FakeInFlight;
   /** The read-your-writes book (R6) the activation routes consult. */
   recent: RecentActivations;
+  affinity: FakeAffinity;
   registry: Registry;
   close(): Promise<void>;
   /** fetch with the guest's credentials unless `auth` is given (null: no Authorization header). */
@@ -320,7 +342,9 @@ export async function startTestApi(
   const inFlight = new FakeInFlight();
   const recent = new RecentActivations({ waitMs: 300 });
   const registry = new Registry();
+  const affinity = new FakeAffinity();
   const app = createApi({
+    affinity,
     core,
     inFlight: core,
     ...(limits ? { limits } : {}),
@@ -352,6 +376,7 @@ export async function startTestApi(
     placements,
     inFlight,
     recent,
+    affinity,
     registry,
     close: () =>
       new Promise<void>((resolve) => {

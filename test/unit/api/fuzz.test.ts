@@ -21,6 +21,8 @@ let restoreFixtures: () => void = () => undefined;
 
 beforeAll(async () => {
   api = await startTestApi();
+  // Healthy invokers, so an affinity upload plans (no invoker would be a 503).
+  api.core.health = [0, 1, 2].map((id) => ({ id, name: `i${id}`, status: 'healthy', userMemoryMB: 2048 }));
   routes = routeTable(api.app);
   api.activations.add(activationDoc({ activationId, start: 1000 }));
   api.placements.records.set(activationId, { namespace: 'guest', color: 'red', policy: 'palette', at: 1000 });
@@ -407,6 +409,7 @@ describe('request fuzzer', () => {
     expect(paths).toContain('/api/v1/namespaces/:ns/activations');
     expect(paths).toContain('/ping');
     expect(paths).toContain('/palette/v1/namespaces/:ns/activations/inflight');
+    expect(paths).toContain('/palette/v1/namespaces/:ns/affinity');
   });
 
   it(`survives ${runs} generated requests with no disallowed 5xx and OpenWhisk's shape on every 4xx`, async () => {

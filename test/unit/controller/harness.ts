@@ -3,7 +3,7 @@
  * controller core exercised at its own level, with no HTTP, Kafka or CouchDB.
  */
 import pino from 'pino';
-import { createPooledPolicy, LoadTracker } from '../../../src/balancer/index.js';
+import { createPooledPolicy, LoadTracker, type PinLookup } from '../../../src/balancer/index.js';
 import type { PolicyName } from '../../../src/balancer/types.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerMetrics } from '../../../src/controller/metrics.js';
@@ -28,6 +28,8 @@ export interface HarnessOptions {
   invokerGoneMs?: number;
   /** PALETTE_BLACKBOX_FRACTION; default 0. */
   blackboxFraction?: number;
+  /** Co-access pins the color policy consults first. */
+  pins?: PinLookup;
 }
 
 export const guest: Identity = {
@@ -80,7 +82,7 @@ export async function startHarness(options: HarnessOptions) {
     nodejsOnlyTag: paletteNodejsTag,
     tagsOf: (id: number) => load.tagsOf(id),
   };
-  const colored = createPooledPolicy(policy, { boundFactor: 0 }, pools);
+  const colored = createPooledPolicy(policy, { boundFactor: 0, pins: options.pins }, pools);
   const uncolored = createPooledPolicy(baseline, {}, pools);
   load.onMembersChanged((members) => {
     colored.setMembers(members);
