@@ -87,7 +87,11 @@ export class Controller implements ControllerCore {
     this.clock = deps.clock ?? systemClock;
     this.waiters = new ResultWaiters(this.clock);
     const publishTimeoutMs = deps.publishTimeoutMs ?? 5_000;
-    this.deadlines = new PublishDeadlines(this.clock, publishTimeoutMs, () => new PublishTimeoutError(publishTimeoutMs));
+    this.deadlines = new PublishDeadlines(
+      this.clock,
+      publishTimeoutMs,
+      () => new PublishTimeoutError(publishTimeoutMs),
+    );
     this.state = new ControllerState({
       controllerId: deps.controllerId,
       replicas: deps.replicas,
@@ -130,12 +134,9 @@ export class Controller implements ControllerCore {
     await bus.ensureTopic(topics.completed(controllerId), 'completed');
     await bus.ensureTopic(topics.health, 'health');
     this.subscriptions.push(
-      await bus.subscribe(
-        topics.completed(controllerId),
-        completedGroup,
-        async (v) => this.acknowledged(v),
-        { startAt: 'latest' },
-      ),
+      await bus.subscribe(topics.completed(controllerId), completedGroup, async (v) => this.acknowledged(v), {
+        startAt: 'latest',
+      }),
       await bus.subscribe(topics.health, healthGroup, async (v) => this.state.pinged(v), {
         startAt: 'latest',
       }),

@@ -50,12 +50,28 @@ export class StageHistogram {
       let cumulative = 0;
       this.buckets.forEach((le, b) => {
         cumulative += row[b]!;
-        values.push({ value: cumulative, labels: { le, [this.labelName]: labelValue }, metricName: bucketName });
+        values.push({
+          value: cumulative,
+          labels: { le, [this.labelName]: labelValue },
+          metricName: bucketName,
+        });
       });
       cumulative += row[this.buckets.length]!;
-      values.push({ value: cumulative, labels: { le: '+Inf', [this.labelName]: labelValue }, metricName: bucketName });
-      values.push({ value: this.sums[i]!, labels: { [this.labelName]: labelValue }, metricName: `${this.name}_sum` });
-      values.push({ value: cumulative, labels: { [this.labelName]: labelValue }, metricName: `${this.name}_count` });
+      values.push({
+        value: cumulative,
+        labels: { le: '+Inf', [this.labelName]: labelValue },
+        metricName: bucketName,
+      });
+      values.push({
+        value: this.sums[i]!,
+        labels: { [this.labelName]: labelValue },
+        metricName: `${this.name}_sum`,
+      });
+      values.push({
+        value: cumulative,
+        labels: { [this.labelName]: labelValue },
+        metricName: `${this.name}_count`,
+      });
     });
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }

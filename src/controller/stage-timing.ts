@@ -43,8 +43,8 @@ export type StageIndex = (typeof Stage)[keyof typeof Stage];
 
 /** From 10 µs to 60 s: controller stages live in the first buckets, invoker stages in the last. */
 export const stageBuckets = [
-  1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5,
-  5, 10, 30, 60,
+  1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 2.5, 5,
+  10, 30, 60,
 ];
 
 export const now: () => number = () => performance.now();

@@ -57,6 +57,10 @@ const configSchema = z.object({
   controllerReplicas: intFrom(1).default(1),
   /** Trigger fires per minute and namespace (R11); 0 blocks. */
   limitFiresPerMinute: intFrom(0).default(60_000),
+  /** palette_stage_seconds (R13); `off` exists only to measure what the timing costs. */
+  stageTiming: z.enum(['on', 'off']).default('on'),
+  /** Invoker-side: where palette_invoker_stage_seconds is served (/metrics); unset = not served. */
+  invokerMetricsPort: intFrom(1).max(65535).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -85,6 +89,8 @@ const envNames: Record<keyof Config, string> = {
   apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
+  stageTiming: 'PALETTE_STAGE_TIMING',
+  invokerMetricsPort: 'PALETTE_INVOKER_METRICS_PORT',
 };
 
 export class ConfigError extends Error {}

@@ -16,6 +16,7 @@ import { SequenceRunner } from '../controller/sequence.js';
 import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
+import { StageMetrics } from '../controller/stage-timing.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import type { ActionDocument, WhiskActivation } from '../protocol/index.js';
 import { createStores, PersistentColorTable, type Stores } from '../store/index.js';
@@ -27,6 +28,8 @@ export interface ControllerStack {
   readonly bus: MessageBus;
   readonly controller: Controller;
   readonly metrics: ControllerMetrics;
+  /** palette_stage_seconds; the bench reads its raw samples through `onRequest`. */
+  readonly stages: StageMetrics;
   readonly app: express.Express;
   /** Loads the least-assigned table from CouchDB and follows it (no-op when no policy uses it). */
   startTable(): Promise<void>;
@@ -65,7 +68,11 @@ export function createControllerStack(
     uncolored.setMembers(ids);
   });
 
-  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  const metrics = new ControllerMetrics({
+    defaultMetrics: true,
+    policies: [...new Set([config.policy, config.baseline])],
+  });
+  const stages = new StageMetrics(metrics.registry, config.stageTiming === 'on');
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -95,6 +102,7 @@ export function createControllerStack(
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
+    stages,
     logger,
   });
 
@@ -142,6 +150,7 @@ export function createControllerStack(
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,
+    stages,
   });
 
   return {
@@ -149,6 +158,7 @@ export function createControllerStack(
     bus,
     controller,
     metrics,
+    stages,
     app,
     startTable: async () => {
       await persistentTable?.start();

@@ -4,7 +4,7 @@
  * per process). Composition, so it lives here: src/invoker itself never imports src/store.
  */
 import type { Logger } from 'pino';
-import { Invoker, type InvokerOptions } from '../invoker/index.js';
+import { Invoker, type InvokerOptions, type InvokerStageObserver } from '../invoker/index.js';
 import type { MessageBus } from '../messaging/bus.js';
 import { ActivationStore } from '../store/activation-store.js';
 import type { CouchConnection } from '../store/couch.js';
@@ -21,6 +21,8 @@ export interface InvokerWiring {
   /** The REST API the actions may call back: __OW_API_HOST. */
   readonly apiHost?: string;
   readonly logger?: Logger;
+  /** palette_invoker_stage_seconds; absent, the invoker times nothing. */
+  readonly stages?: InvokerStageObserver;
   readonly overrides?: Partial<
     Omit<InvokerOptions, 'id' | 'name' | 'userMemoryMB' | 'bus' | 'actions' | 'activations'>
   >;
@@ -49,6 +51,7 @@ export function createInvoker(wiring: InvokerWiring): WiredInvoker {
     activations: new StoreActivationSink(activationStore, wiring.logger),
     containerEnv,
     logger: wiring.logger,
+    ...(wiring.stages ? { stages: wiring.stages } : {}),
   });
   return {
     invoker,
