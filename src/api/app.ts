@@ -208,7 +208,8 @@ export function createApi(deps: ApiDeps): ApiApp {
   const listen = (...args: unknown[]): Server => {
     const server = createServer(listener);
     server.on('clientError', replyToClientError);
-    if (deps.stages?.enabled) stampFirstBytes(server);
+    const stages = deps.stages;
+    if (stages) stampFirstBytes(server, () => stages.enabled);
     const last = args[args.length - 1];
     if (typeof last === 'function') {
       let called = false;

@@ -14,8 +14,10 @@ const stamp = Symbol('paletteFirstByte');
 /** NaN: waiting for a request's first byte; -1: a request is being handled. */
 type StampedSocket = Socket & { [stamp]?: number };
 
-export function stampFirstBytes(server: Server): void {
+/** Stamps the sockets of connections opened while `enabled()` says so. */
+export function stampFirstBytes(server: Server, enabled: () => boolean): void {
   server.on('connection', (socket: StampedSocket) => {
+    if (!enabled()) return;
     socket[stamp] = NaN;
     socket.on('data', () => {
       const at = socket[stamp]!;

@@ -78,9 +78,13 @@ export class StageMetrics {
   /** The bench's raw samples: called with each finished request's stages (the array is reused by nobody). */
   onRequest: ((spentMs: Float64Array) => void) | undefined;
 
+  /**
+   * `enabled`: PALETTE_STAGE_TIMING. Switching it later is for the overhead benchmark: it takes
+   * effect for requests, and for first-byte stamps on connections, opened after the switch.
+   */
   constructor(
     registry: Registry,
-    readonly enabled = true,
+    public enabled = true,
   ) {
     this.histogram = new StageHistogram(
       'palette_stage_seconds',
