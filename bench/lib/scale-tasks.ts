@@ -94,13 +94,16 @@ export function memory(colors: number, length: number) {
   return { bytesPerColor, colorLength: color(0, length).length, maxRssMB: rssMB() };
 }
 
-/** Homes of every color with every member healthy and idle (choose then goes home). */
+/**
+ * Where every color goes with every member healthy and idle: its home, except where a policy keeps
+ * a departed invoker as home (openwhisk-sharding's list, as OpenWhisk's, never shrinks).
+ */
 function homes(policy: Policy, view: readonly InvokerView[], colors: number, out: Int32Array): void {
   policy.setMembers(view.map((v) => v.id));
   // One action per color too: openwhisk-sharding ignores colors and places by namespace/action.
   for (let i = 0; i < colors; i++) {
     const c = colorName(i);
-    out[i] = policy.choose(request(c, `guest/${c}`), view)!.home;
+    out[i] = policy.choose(request(c, `guest/${c}`), view)!.invoker;
   }
 }
 
