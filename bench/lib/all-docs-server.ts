@@ -66,6 +66,8 @@ export function servePages(colors: number, invokers: number, dbName: string): Pr
     }
     res.end(`${out}\n]}`);
   });
+  // The loader checks a page's 5,000 documents before asking for the next: keep its connection.
+  server.keepAliveTimeout = 120_000;
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
   );
