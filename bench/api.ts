@@ -30,10 +30,22 @@ import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { startPlatform } from '../src/platform/platform.js';
 import { activationMessage, newActivationId, newTransactionId } from '../src/protocol/index.js';
 import { percentile, sortNumbers } from './lib/stats.js';
+import {
+  measureLevels,
+  measureOverhead,
+  plotLevels,
+  printLevels,
+  printOverhead,
+  type ClientSample,
+} from './lib/api-stages.js';
 
 const invokes = Number(process.env.BENCH_INVOKES ?? 12_500);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500);
+const levelSamples = Number(process.env.BENCH_LEVEL_SAMPLES ?? 1000);
+const overheadPairs = Number(process.env.BENCH_OVERHEAD_PAIRS ?? 3);
+const overheadSamples = Number(process.env.BENCH_OVERHEAD_SAMPLES ?? 500);
+const plotPath = fileURLToPath(new URL('../results/api/latency-concurrency.svg', import.meta.url));
 
 async function loop(total: number, workers: number, one: () => Promise<void>): Promise<number> {
   let issued = 0;
@@ -49,8 +61,8 @@ async function loop(total: number, workers: number, one: () => Promise<void>): P
   return (total / (performance.now() - start)) * 1000;
 }
 
-/** Runs bench/lib/blocking-client.ts in its own process; its [elapsedMs, durationMs] samples. */
-function blockingClient(env: Record<string, string>): Promise<[number, number][]> {
+/** Runs bench/lib/blocking-client.ts in its own process; its [elapsed, duration, waitTime, initTime] samples. */
+function blockingClient(env: Record<string, string>): Promise<ClientSample[]> {
   const script = fileURLToPath(new URL('./lib/blocking-client.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     execFile(
@@ -59,7 +71,7 @@ function blockingClient(env: Record<string, string>): Promise<[number, number][]
       { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`blocking client failed: ${stderr || String(err)}`));
-        else resolve(JSON.parse(stdout) as [number, number][]);
+        else resolve(JSON.parse(stdout) as ClientSample[]);
       },
     );
   });
@@ -243,6 +255,36 @@ async function main(): Promise<void> {
         })
       ).map(([elapsed]) => elapsed),
     );
+
+    // --- stages and controller-only overhead at 1, 4, 16, 64 concurrent blocking clients ---
+    const clientEnv = {
+      BLOCKING_URL: `${api}/hello?blocking=true`,
+      BLOCKING_AUTH: auth,
+      BLOCKING_BODY: body,
+    };
+    const levels = await measureLevels(
+      platform.stages,
+      blockingClient,
+      clientEnv,
+      [1, 4, 16, 64],
+      levelSamples,
+    );
+    const overhead = await measureOverhead(
+      platform.stages,
+      blockingClient,
+      clientEnv,
+      overheadPairs,
+      overheadSamples,
+    );
+
+    printLevels(levels, rt);
+    printOverhead(overhead, percentile(sortNumbers(levels[0]!.controllerOnly), 50));
+    plotLevels(levels, rt, plotPath);
+    console.log('');
+    console.log(`plot: ${plotPath}`);
+    console.log('');
+    // 64 blocking clients can keep the invokers too busy to ping in time on a loaded machine.
+    await platform.waitForHealthyInvokers(4, 120_000);
 
     // --- non-blocking throughput: invokers paused ---
     const children = [...platform.invokers.values()].map((i) => i.process!).filter(Boolean);

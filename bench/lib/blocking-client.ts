@@ -6,7 +6,11 @@
  *
  * Input (environment): BLOCKING_URL, BLOCKING_AUTH (the Authorization header), BLOCKING_BODY,
  * BLOCKING_SAMPLES, BLOCKING_WARMUP; BLOCKING_GET=1 sends bodiless GETs instead (the HTTP floor:
- * `/ping`). Output (stdout): one JSON array of [elapsedMs, durationMs] (duration 0 for a GET).
+ * `/ping`). BLOCKING_CONCURRENCY (default 1) runs that many such loops at once, each on its own
+ * keep-alive connection and, when the body has `__palette_color`, with a color of its own (suffix
+ * `-<loop>`); BLOCKING_SAMPLES and BLOCKING_WARMUP are then per loop.
+ * Output (stdout): one JSON array of [elapsedMs, durationMs, waitTimeMs, initTimeMs] (0 for a GET
+ * or an annotation the activation lacks).
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -17,9 +21,24 @@ const body = process.env.BLOCKING_BODY ?? '{}';
 const samples = Number(process.env.BLOCKING_SAMPLES ?? 500);
 const warmup = Number(process.env.BLOCKING_WARMUP ?? 20);
 const get = process.env.BLOCKING_GET === '1';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const concurrency = Number(process.env.BLOCKING_CONCURRENCY ?? 1);
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
-function invoke(): Promise<{ status: number; duration: number }> {
+interface Reply {
+  status: number;
+  duration: number;
+  waitTime: number;
+  initTime: number;
+}
+
+function bodyFor(loop: number): string {
+  if (get || concurrency === 1) return body;
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  if (typeof parsed.__palette_color === 'string') parsed.__palette_color += `-${loop}`;
+  return JSON.stringify(parsed);
+}
+
+function invoke(body: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -41,8 +60,20 @@ function invoke(): Promise<{ status: number; duration: number }> {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const activation = (get ? {} : JSON.parse(text)) as { duration?: number };
-          resolve({ status: res.statusCode ?? 0, duration: activation.duration ?? 0 });
+          const activation = (get ? {} : JSON.parse(text)) as {
+            duration?: number;
+            annotations?: { key: string; value: unknown }[];
+          };
+          const note = (key: string) => {
+            const value = activation.annotations?.find((a) => a.key === key)?.value;
+            return typeof value === 'number' ? value : 0;
+          };
+          resolve({
+            status: res.statusCode ?? 0,
+            duration: activation.duration ?? 0,
+            waitTime: note('waitTime'),
+            initTime: note('initTime'),
+          });
         });
         res.on('error', reject);
       },
@@ -52,15 +83,20 @@ function invoke(): Promise<{ status: number; duration: number }> {
   });
 }
 
-async function main(): Promise<void> {
-  const out: [number, number][] = [];
+async function loop(index: number, out: [number, number, number, number][]): Promise<void> {
+  const payload = bodyFor(index);
   for (let i = 0; i < samples + warmup; i++) {
     const t0 = performance.now();
-    const { status, duration } = await invoke();
+    const { status, duration, waitTime, initTime } = await invoke(payload);
     const elapsed = performance.now() - t0;
     if (status !== 200) throw new Error(`blocking invoke: ${status}`);
-    if (i >= warmup) out.push([elapsed, duration]);
+    if (i >= warmup) out.push([elapsed, duration, waitTime, initTime]);
   }
+}
+
+async function main(): Promise<void> {
+  const out: [number, number, number, number][] = [];
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => loop(i, out)));
   agent.destroy();
   process.stdout.write(JSON.stringify(out));
 }

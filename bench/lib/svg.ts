@@ -38,6 +38,8 @@ export function lineChart(options: {
   xTicks: readonly number[];
   yMax?: number;
   yFormat?: (v: number) => string;
+  /** Tick labels (default: the x value). */
+  xFormat?: (x: number) => string;
 }): string {
   const width = 760;
   const height = 460;
@@ -57,7 +59,9 @@ export function lineChart(options: {
   const out = chartFrame({ width, height, left, right, plotW, title: options.title, yMax, Y, fmt });
   for (const x of xs) {
     out.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${top}" y2="${top + plotH}" stroke="#eee"/>`);
-    out.push(`<text x="${X(x)}" y="${top + plotH + 18}" text-anchor="middle">${x}</text>`);
+    out.push(
+      `<text x="${X(x)}" y="${top + plotH + 18}" text-anchor="middle">${esc(options.xFormat ? options.xFormat(x) : String(x))}</text>`,
+    );
   }
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   out.push(

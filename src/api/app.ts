@@ -41,6 +41,8 @@ import { systemRoutes } from './system.js';
 import { defaultThrottleLimits, throttles, type ThrottleConfig } from './throttles.js';
 import { triggerRuleRouters, type TriggerRuleDeps } from './trigger-rule-api.js';
 import { webRoutes } from './routes/web.js';
+import { stampFirstBytes } from './first-byte.js';
+import type { StageMetrics } from '../controller/stage-timing.js';
 
 export interface ApiConfig {
   controllerId: string;
@@ -79,6 +81,8 @@ export interface ApiDeps {
   config: ApiConfig;
   logger: Logger;
   metrics: Registry;
+  /** palette_stage_seconds (R13): the invoke fast path laps it; absent or off, nothing is timed. */
+  stages?: StageMetrics;
 }
 
 /** The express app; `listen` and `listener` include the invoke fast path. */
@@ -218,12 +222,20 @@ export function createApi(deps: ApiDeps): ApiApp {
     replyToError(req, res, err, tidOf(res)),
   );
 
-  const listener = withFastInvoke(app, { identify, invoke, replyToError, onReply: countReply });
+  const listener = withFastInvoke(app, {
+    identify,
+    invoke,
+    replyToError,
+    onReply: countReply,
+    ...(deps.stages ? { stages: deps.stages } : {}),
+  });
 
   // express's own listen, with the fast path in front (same callback and error semantics).
   const listen = (...args: unknown[]): Server => {
     const server = createServer(listener);
     server.on('clientError', replyToClientError);
+    const stages = deps.stages;
+    if (stages) stampFirstBytes(server, () => stages.enabled);
     const last = args[args.length - 1];
     if (typeof last === 'function') {
       let called = false;

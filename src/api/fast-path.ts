@@ -10,6 +10,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Identify } from './auth.js';
 import { transactionFor } from './context.js';
 import type { InvokeHandler } from './invoke.js';
+import { Stage, type StageMetrics } from '../controller/stage-timing.js';
+import { releaseFirstByte, takeFirstByte } from './first-byte.js';
 import type { ReplyToError } from './errors.js';
 
 export const invokeRoutePath = '/api/v1/namespaces/:ns/actions/:name';
@@ -39,6 +41,8 @@ export interface FastPathDeps {
   invoke: InvokeHandler;
   replyToError: ReplyToError;
   onReply: (method: string, route: string, status: number) => void;
+  /** palette_stage_seconds; timed only here, on the invoke path. */
+  stages?: StageMetrics;
 }
 
 export function withFastInvoke(fallback: RequestListener, deps: FastPathDeps): RequestListener {
@@ -48,11 +52,23 @@ export function withFastInvoke(fallback: RequestListener, deps: FastPathDeps): R
       fallback(req, res);
       return;
     }
+    const stages = deps.stages?.enabled ? deps.stages.begin(takeFirstByte(req)) : undefined;
+    stages?.lap(Stage.requestRead);
     const transid = transactionFor(req);
-    res.on('finish', () => deps.onReply('POST', invokeRoutePath, res.statusCode));
+    res.on('finish', () => {
+      if (stages) {
+        stages.lap(Stage.replyWrite);
+        deps.stages!.end(stages);
+        releaseFirstByte(req);
+      }
+      deps.onReply('POST', invokeRoutePath, res.statusCode);
+    });
     deps
       .identify(req.headers.authorization)
-      .then((identity) => deps.invoke(req, res, { transid, identity, ...target }))
+      .then((identity) => {
+        stages?.lap(Stage.auth);
+        return deps.invoke(req, res, { transid, identity, ...target, ...(stages ? { stages } : {}) });
+      })
       .catch((err: unknown) => deps.replyToError(req, res, err, transid[0]));
   };
 }

@@ -13,6 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ColorError } from '../balancer/color.js';
 import type { ControllerCore } from '../controller/types.js';
+import { Stage, type RequestStages } from '../controller/stage-timing.js';
 import { NoInvokersError, PublishTimeoutError } from '../controller/types.js';
 import {
   extendedActivation,
@@ -59,6 +60,8 @@ export interface InvokeTarget {
   /** The package or binding in the path, for `/actions/{pkg}/{name}`. */
   pkg?: string;
   name: string;
+  /** The request's stage clock (fast path, timing on). */
+  stages?: RequestStages;
 }
 
 export function actionKey(namespace: string, name: string): string {
@@ -109,7 +112,7 @@ export type InvokeHandler = (
 /** Handles one invoke; throws ApiError (or an unexpected error) for the caller to turn into a reply. */
 export function invokeHandler(deps: InvokeDeps): InvokeHandler {
   return async function invoke(req, res, target) {
-    const { name, pkg } = target;
+    const { name, pkg, stages } = target;
     // Another namespace's published package is open to the caller; its default package never is.
     const namespace =
       pkg === undefined ? resolveNamespace(target.identity, target.namespace) : target.namespace;
@@ -120,12 +123,14 @@ export function invokeHandler(deps: InvokeDeps): InvokeHandler {
     const resultOnly = boolParam(req, 'result', false);
     const waitMs = waitParam(req);
     const payload = payloadOf(await readJsonBody(req, invokePayloadLimit));
+    stages?.lap(Stage.requestRead);
     const action =
       pkg === undefined
         ? await deps.cache.load(actionKey(namespace, name), () => deps.actions.get(namespace, name))
         : await deps.packaged?.(target.identity, namespace, pkg, name);
     if (!action) throw notFound();
     checkFinalParameters(action, payload);
+    stages?.lap(Stage.actionLookup);
 
     let outcome;
     try {
@@ -136,6 +141,7 @@ export function invokeHandler(deps: InvokeDeps): InvokeHandler {
         payload,
         blocking,
         waitMs,
+        ...(stages ? { stages } : {}),
       });
     } catch (err) {
       if (err instanceof ColorError) throw badRequest(err.message);

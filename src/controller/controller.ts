@@ -20,7 +20,9 @@ import { systemClock, type Cancel, type Clock } from './clock.js';
 import type { InFlightEntry } from './in-flight-book.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { PlacementPolicies } from './placement.js';
+import { PublishDeadlines } from './publish-deadlines.js';
 import { ResultWaiters } from './result-waiters.js';
+import { Stage, now, type StageMetrics } from './stage-timing.js';
 import { ControllerState } from './state.js';
 import {
   PublishTimeoutError,
@@ -66,6 +68,8 @@ export interface ControllerDeps {
   /** An invoker number is seen again (first ping, or back after it was gone for good). */
   onInvokerSeen?(invoker: number): void;
   metrics: ControllerMetrics;
+  /** palette_stage_seconds (R13); without it, no stage is timed. */
+  stages?: StageMetrics;
   logger: Logger;
   /** Default: the system clock. Tests pass a manual one. */
   clock?: Clock;
@@ -81,14 +85,23 @@ export class Controller implements ControllerCore {
   private readonly state: ControllerState;
   private readonly waiters: ResultWaiters;
   private readonly clock: Clock;
+  private readonly deadlines: PublishDeadlines;
   private readonly subscriptions: Subscription[] = [];
   private stopTicking: Cancel | undefined;
   private ready = false;
   private closed = false;
+  /** When the acknowledgement being handled arrived (NaN outside that handler): its waiter's `arrivedMs`. */
+  private ackArrivedMs = NaN;
 
   constructor(private readonly deps: ControllerDeps) {
     this.clock = deps.clock ?? systemClock;
     this.waiters = new ResultWaiters(this.clock);
+    const publishTimeoutMs = deps.publishTimeoutMs ?? 5_000;
+    this.deadlines = new PublishDeadlines(
+      this.clock,
+      publishTimeoutMs,
+      () => new PublishTimeoutError(publishTimeoutMs),
+    );
     this.state = new ControllerState({
       controllerId: deps.controllerId,
       replicas: deps.replicas,
@@ -101,7 +114,11 @@ export class Controller implements ControllerCore {
       ...(deps.newActivationId ? { newActivationId: deps.newActivationId } : {}),
       effects: {
         sendTestAction: (invoker, message) => this.sendTestAction(invoker, message),
-        deliverResult: (activationId, value) => this.waiters.deliver(activationId, value),
+        deliverResult: (activationId, value) => {
+          const arrived = this.ackArrivedMs;
+          if (arrived === arrived && 'activation' in value) deps.stages?.observeActivation(value.activation);
+          this.waiters.deliver(activationId, value, arrived);
+        },
         recordPlacement: (placement) => deps.recordPlacement?.(placement),
         invokerSeen: (invoker) => deps.onInvokerSeen?.(invoker),
         invokerGone: (invoker, remaining) => deps.onInvokerGone?.(invoker, remaining),
@@ -128,12 +145,9 @@ export class Controller implements ControllerCore {
     await bus.ensureTopic(topics.completed(controllerId), 'completed');
     await bus.ensureTopic(topics.health, 'health');
     this.subscriptions.push(
-      await bus.subscribe(
-        topics.completed(controllerId),
-        completedGroup,
-        async (v) => this.state.acknowledged(v),
-        { startAt: 'latest' },
-      ),
+      await bus.subscribe(topics.completed(controllerId), completedGroup, async (v) => this.acknowledged(v), {
+        startAt: 'latest',
+      }),
       await bus.subscribe(topics.health, healthGroup, async (v) => this.state.pinged(v), {
         startAt: 'latest',
       }),
@@ -158,11 +172,21 @@ export class Controller implements ControllerCore {
     }
   }
 
+  private acknowledged(value: string): void {
+    this.ackArrivedMs = this.deps.stages?.enabled ? now() : NaN;
+    try {
+      this.state.acknowledged(value);
+    } finally {
+      this.ackArrivedMs = NaN;
+    }
+  }
+
   isReady(): boolean {
     return this.ready && !this.closed;
   }
 
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    const { stages } = request;
     let placed = this.state.place(request);
     const confirming = placed.color === undefined ? undefined : this.deps.confirmColor?.(placed.color);
     if (confirming && (await confirming) !== placed.decision.home) {
@@ -170,6 +194,7 @@ export class Controller implements ControllerCore {
       this.state.publishFailed(placed);
       placed = this.state.place(request);
     }
+    stages?.lap(Stage.decision);
     const { activationId } = placed;
     const pending = request.blocking ? this.waiters.expect(activationId) : undefined;
     try {
@@ -180,9 +205,15 @@ export class Controller implements ControllerCore {
       throw error;
     }
     this.state.published(placed, request);
+    stages?.lap(Stage.publish);
 
     if (!pending) return { kind: 'accepted', activationId };
     const result = await pending.wait(request.waitMs);
+    if (stages) {
+      const arrived = pending.arrivedMs;
+      if (arrived === arrived) stages.lapAt(Stage.invokerWait, arrived);
+      stages.lap(arrived === arrived ? Stage.resultMatch : Stage.invokerWait);
+    }
     if (result === undefined) return { kind: 'accepted', activationId };
     if ('activation' in result) return { kind: 'completed', activationId, activation: result.activation };
     const stored = await this.pollStored(
@@ -215,6 +246,7 @@ export class Controller implements ControllerCore {
     this.stopTicking?.();
     for (const subscription of this.subscriptions.splice(0)) await subscription.stop();
     this.waiters.clear();
+    this.deadlines.clear();
     this.state.clear();
   }
 
@@ -223,25 +255,8 @@ export class Controller implements ControllerCore {
    * withdrawn; one already on the wire may yet be delivered and run.
    */
   private publish(invoker: number, message: string): Promise<void> {
-    const timeoutMs = this.deps.publishTimeoutMs ?? 5_000;
-    const abort = new AbortController();
-    return new Promise<void>((resolve, reject) => {
-      const cancel = this.clock.after(timeoutMs, () => {
-        const error = new PublishTimeoutError(timeoutMs);
-        abort.abort(error);
-        reject(error);
-      });
-      this.deps.bus.send(topics.invoker(invoker), [message], { signal: abort.signal }).then(
-        () => {
-          cancel();
-          resolve();
-        },
-        (error: unknown) => {
-          cancel();
-          reject(error);
-        },
-      );
-    });
+    const topic = topics.invoker(invoker);
+    return this.deadlines.run((signal) => this.deps.bus.send(topic, [message], { signal }));
   }
 
   private sendTestAction(invoker: number, message: string): void {

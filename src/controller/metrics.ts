@@ -13,6 +13,9 @@ const healthValue: Record<InvokerStatus, number> = {
   offline: -2,
 };
 
+const ackKinds = ['result', 'completion', 'combined'] as const;
+const offHomeReasons = ['spilled', 'forced'] as const;
+
 export class ControllerMetrics {
   readonly registry: Registry;
   readonly activations: Counter<'policy' | 'invoker' | 'colored'>;
@@ -25,7 +28,8 @@ export class ControllerMetrics {
   readonly acks: Counter<'kind'>;
   readonly forcedCompletions: Counter<'invoker'>;
 
-  constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
+  /** `policies`: the configured policy names, whose series start at zero (R13). */
+  constructor(options: { registry?: Registry; defaultMetrics?: boolean; policies?: readonly string[] } = {}) {
     this.registry = options.registry ?? new Registry();
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'palette_' });
     const registers = [this.registry];
@@ -84,6 +88,12 @@ export class ControllerMetrics {
       labelNames: ['invoker'],
       registers,
     });
+    // Every known label set starts at zero, so a rate over a fresh controller is 0, not absent.
+    for (const kind of ackKinds) this.acks.inc({ kind }, 0);
+    for (const policy of options.policies ?? []) {
+      this.decisionSeconds.zero({ policy });
+      for (const reason of offHomeReasons) this.offHome.inc({ policy, reason }, 0);
+    }
   }
 
   setHealth(invoker: number, status: InvokerStatus): void {

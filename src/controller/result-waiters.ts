@@ -14,11 +14,14 @@ export interface PendingResult {
   wait(waitMs: number): Promise<ActivationResultValue | undefined>;
   /** Stops waiting (the publish failed). */
   cancel(): void;
+  /** When the result's acknowledgement arrived (performance.now() ms; NaN before, or when unknown). */
+  readonly arrivedMs: number;
 }
 
 interface Slot {
   value?: ActivationResultValue;
   resolve?: (value: ActivationResultValue | undefined) => void;
+  arrivedMs: number;
 }
 
 export class ResultWaiters {
@@ -27,7 +30,7 @@ export class ResultWaiters {
   constructor(private readonly clock: Clock) {}
 
   expect(activationId: string): PendingResult {
-    const slot: Slot = {};
+    const slot: Slot = { arrivedMs: NaN };
     this.slots.set(activationId, slot);
     return {
       wait: (waitMs) => {
@@ -48,13 +51,17 @@ export class ResultWaiters {
       cancel: () => {
         this.slots.delete(activationId);
       },
+      get arrivedMs() {
+        return slot.arrivedMs;
+      },
     };
   }
 
   /** Hands a result to its waiting caller; a result nobody waits for is dropped. */
-  deliver(activationId: string, value: ActivationResultValue): void {
+  deliver(activationId: string, value: ActivationResultValue, arrivedMs = NaN): void {
     const slot = this.slots.get(activationId);
     if (!slot) return;
+    slot.arrivedMs = arrivedMs;
     if (slot.resolve) slot.resolve(value);
     else slot.value = value;
   }

@@ -6,6 +6,7 @@
 import type { ActionDocument, Identity, TransactionId, WhiskActivation } from '../protocol/index.js';
 import type { InvokerStatus } from '../balancer/types.js';
 import type { PlacementReason } from './placement-reason.js';
+import type { RequestStages } from './stage-timing.js';
 
 export interface InvocationRequest {
   transid: TransactionId;
@@ -25,6 +26,8 @@ export interface InvocationRequest {
   color?: string;
   /** The activation that caused this one (a sequence's or a trigger's): ActivationMessage.cause. */
   cause?: string;
+  /** The request's stage clock (stage-timing.ts), lapped at decision, publish and result; absent when off. */
+  stages?: RequestStages;
 }
 
 export type InvocationOutcome =

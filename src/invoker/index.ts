@@ -4,3 +4,4 @@
  */
 export { Invoker, type InvokerOptions } from './invoker.js';
 export * from './ports.js';
+export { invokerStageMetrics, invokerStages, type InvokerStageObserver } from './stage-metrics.js';

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import type { MessageBus, Subscription } from '../messaging/bus.js';
 import { topics } from '../messaging/bus.js';
@@ -41,6 +42,7 @@ import {
 } from '../protocol/index.js';
 import { abortAck, ackPlan, buildAck } from './ack-plan.js';
 import { Acknowledger } from './acknowledger.js';
+import type { InvokerStageObserver } from './stage-metrics.js';
 import { containerEnvironment } from './action-environment.js';
 import {
   constructActivation,
@@ -87,6 +89,8 @@ export interface InvokerOptions {
   /** Upper bound on waiting for an activation's log sentinels; default 10 s. */
   readonly logCollectionTimeoutMs?: number;
   readonly logger?: Logger;
+  /** palette_invoker_stage_seconds (stage-metrics.ts); absent, nothing is timed. */
+  readonly stages?: InvokerStageObserver;
 }
 
 const MB = 1024 * 1024;
@@ -213,6 +217,7 @@ export class Invoker {
 
   /** One message from `invoker<N>`; resolves once it is fully handled (acks sent, logs collected). */
   private async handle(value: string): Promise<void> {
+    const receivedMs = performance.now();
     let msg: ActivationMessage;
     try {
       msg = activationMessageSchema.parse(JSON.parse(value));
@@ -233,7 +238,7 @@ export class Invoker {
       await this.fallback(msg, err);
       return;
     }
-    await this.initializeAndRun(msg, action);
+    await this.initializeAndRun(msg, action, receivedMs);
   }
 
   private async fetchAction(docId: string, rev: string | null): Promise<ExecutableAction> {
@@ -279,7 +284,12 @@ export class Invoker {
     this.store(msg, activation);
   }
 
-  private async initializeAndRun(msg: ActivationMessage, action: ExecutableAction): Promise<void> {
+  private async initializeAndRun(
+    msg: ActivationMessage,
+    action: ExecutableAction,
+    receivedMs: number,
+  ): Promise<void> {
+    const stages = this.options.stages;
     const facts: ActionFacts = {
       name: action.name,
       namespace: action.namespace,
@@ -302,8 +312,11 @@ export class Invoker {
 
     const key = `${msg.user.namespace.name}|${action._id}@${action._rev ?? action.updated}`;
     let lease;
+    const acquiring = performance.now();
+    stages?.since('consume', receivedMs);
     try {
       lease = await this.pool.acquire(key, memoryMB);
+      stages?.since('container_acquire', acquiring);
     } catch (err) {
       this.logger.warn(
         { err: String(err), activationId: msg.activationId },
@@ -344,8 +357,11 @@ export class Invoker {
     const destroy = result.response.statusCode >= 2;
 
     const plan = ackPlan(msg.blocking, logLimitBytes > 0);
+    const acking = performance.now();
     const resultSent = plan.atResult
-      ? this.sendAck(msg, buildAck(plan.atResult, msg, result, this.instance))
+      ? this.sendAck(msg, buildAck(plan.atResult, msg, result, this.instance)).then(() =>
+          this.options.stages?.since('ack', acking),
+        )
       : Promise.resolve();
 
     // A container that timed out or died is killed first, so its output ends and can be read whole.

@@ -83,6 +83,10 @@ const configSchema = z.object({
   staleIfErrorSeconds: intFrom(0).default(300),
   /** R25: documents (records, placements, colors) kept per process while CouchDB cannot take them. */
   writeQueueMax: intFrom(1).default(100_000),
+  /** palette_stage_seconds (R13); `off` exists only to measure what the timing costs. */
+  stageTiming: z.enum(['on', 'off']).default('on'),
+  /** Invoker-side: where palette_invoker_stage_seconds is served (/metrics); unset = not served. */
+  invokerMetricsPort: intFrom(1).max(65535).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -119,6 +123,8 @@ const envNames: Record<keyof Config, string> = {
   blackboxFraction: 'PALETTE_BLACKBOX_FRACTION',
   staleIfErrorSeconds: 'PALETTE_STALE_IF_ERROR_SECONDS',
   writeQueueMax: 'PALETTE_WRITE_QUEUE_MAX',
+  stageTiming: 'PALETTE_STAGE_TIMING',
+  invokerMetricsPort: 'PALETTE_INVOKER_METRICS_PORT',
 };
 
 export class ConfigError extends Error {}

@@ -18,6 +18,7 @@ import { SequenceRunner } from '../controller/sequence.js';
 import { triggerRulePorts } from './trigger-rule-adapters.js';
 import { Controller } from '../controller/controller.js';
 import { ControllerMetrics } from '../controller/metrics.js';
+import { StageMetrics } from '../controller/stage-timing.js';
 import { createMessageBus, type MessageBus } from '../messaging/index.js';
 import {
   paletteNodejsTag,
@@ -49,6 +50,8 @@ export interface ControllerStack {
   readonly bus: MessageBus;
   readonly controller: Controller;
   readonly metrics: ControllerMetrics;
+  /** palette_stage_seconds; the bench reads its raw samples through `onRequest`. */
+  readonly stages: StageMetrics;
   readonly app: express.Express;
   /** Co-access plans' pins in CouchDB (the affinity route writes through it). */
   readonly pinStore: PinStore;
@@ -64,7 +67,10 @@ export function createControllerStack(
 ): ControllerStack {
   // The kinds the API accepts and the images the invoker names (OpenWhisk's ExecManifest.initialize).
   useRuntimesManifest(config.runtimesManifest);
-  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  const metrics = new ControllerMetrics({
+    defaultMetrics: true,
+    policies: [...new Set([config.policy, config.baseline])],
+  });
   // R25: reads of documents already seen survive a CouchDB outage; writes wait, bounded.
   const outage = storeOutage(config, { logger, registry: metrics.registry });
   const writes = { backlog: outage.backlog, reachability: outage.reachability };
@@ -123,6 +129,7 @@ export function createControllerStack(
     void stores.placements.record(placement);
     recent.notePlacement(placement.activationId, placementInfo(placement));
   };
+  const stages = new StageMetrics(metrics.registry, config.stageTiming === 'on');
   const controller = new Controller({
     controllerId: config.controllerId,
     replicas: config.controllerReplicas,
@@ -152,6 +159,7 @@ export function createControllerStack(
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
     metrics,
+    stages,
     logger,
   });
 
@@ -228,6 +236,7 @@ export function createControllerStack(
     config: { controllerId: config.controllerId },
     logger,
     metrics: metrics.registry,
+    stages,
   });
 
   const started = { table: false, pins: false };
@@ -236,6 +245,7 @@ export function createControllerStack(
     bus,
     controller,
     metrics,
+    stages,
     app,
     pinStore,
     // Each part once, so controller-main's retry after a failure restarts only what did not start.

@@ -3,7 +3,8 @@
  * `node dist/platform/invoker-main.js`), configured from the environment:
  * PALETTE_INVOKER_ID (required), PALETTE_INVOKER_NAME, PALETTE_INVOKER_MEMORY_MB, KAFKA_BROKERS,
  * KAFKA_TOPIC_PREFIX, COUCHDB_URL (required), COUCHDB_USER, COUCHDB_PASSWORD, DB_PREFIX, PALETTE_PORT
- * (the API its actions may call back) and PALETTE_LOG_LEVEL. `npm start` with Kafka runs one per
+ * (the API its actions may call back), PALETTE_INVOKER_METRICS_PORT (its /metrics; unset = none) and
+ * PALETTE_LOG_LEVEL. `npm start` with Kafka runs one per
  * invoker, and the invoker image runs it. SIGTERM or SIGINT stops it cleanly: no new activations,
  * running ones finish (or fail after a grace period), records are written, then it exits; a second
  * signal exits at once.
@@ -14,6 +15,8 @@ import { useRuntimesManifest } from '../protocol/index.js';
 import { connectCouch } from '../store/couch.js';
 import { ConfigError, couchOptionsFrom, loadConfig, messageBusOptions } from './config.js';
 import { createInvoker } from './invoker-stack.js';
+import { invokerStageMetrics } from '../invoker/index.js';
+import { Registry, serveInvokerMetrics } from './invoker-metrics-server.js';
 
 /** Set once the invoker exists; until then, a parent gone means there is nothing to stop. */
 let stopForParent: (() => void) | undefined;
@@ -65,7 +68,14 @@ async function main(): Promise<void> {
     logger,
     clientId: config.invokerName ?? `invoker${id}`,
   });
+  let stages;
+  if (config.invokerMetricsPort !== undefined) {
+    const registry = new Registry();
+    stages = invokerStageMetrics(registry);
+    await serveInvokerMetrics(registry, config.invokerMetricsPort);
+  }
   const wired = createInvoker({
+    ...(stages ? { stages } : {}),
     id,
     name: config.invokerName,
     userMemoryMB: config.invokerUserMemoryMB,

@@ -4,7 +4,7 @@
  * per process). Composition, so it lives here: src/invoker itself never imports src/store.
  */
 import type { Logger } from 'pino';
-import { Invoker, type InvokerOptions } from '../invoker/index.js';
+import { Invoker, type InvokerOptions, type InvokerStageObserver } from '../invoker/index.js';
 import type { MessageBus } from '../messaging/bus.js';
 import { ActivationStore } from '../store/activation-store.js';
 import { WriteBacklog } from '../store/write-backlog.js';
@@ -24,6 +24,8 @@ export interface InvokerWiring {
   readonly logger?: Logger;
   /** Records kept while CouchDB cannot take them (PALETTE_WRITE_QUEUE_MAX); default unbounded. */
   readonly writeQueueMax?: number;
+  /** palette_invoker_stage_seconds; absent, the invoker times nothing. */
+  readonly stages?: InvokerStageObserver;
   readonly overrides?: Partial<
     Omit<InvokerOptions, 'id' | 'name' | 'userMemoryMB' | 'bus' | 'actions' | 'activations'>
   >;
@@ -58,6 +60,7 @@ export function createInvoker(wiring: InvokerWiring): WiredInvoker {
     activations: new StoreActivationSink(activationStore, wiring.logger),
     containerEnv,
     logger: wiring.logger,
+    ...(wiring.stages ? { stages: wiring.stages } : {}),
   });
   return {
     invoker,

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { Controller } from '../controller/controller.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
+import type { StageMetrics } from '../controller/stage-timing.js';
 import type { MessageBus } from '../messaging/index.js';
 import { connectCouch, seedCatalog, wellKnownAuth, type Stores } from '../store/index.js';
 import type { CouchConnection } from '../store/couch.js';
@@ -20,6 +21,7 @@ import { couchOptionsFrom, loadConfig, type Config } from './config.js';
 import { createControllerStack } from './controller-stack.js';
 import { couchForConfig } from './embedded-couch.js';
 import { createInvoker, type WiredInvoker } from './invoker-stack.js';
+import { invokerStageMetrics } from '../invoker/index.js';
 import { startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
 
 export interface PlatformOptions {
@@ -57,6 +59,8 @@ export interface Platform {
   readonly couchUrl: string;
   readonly invokers: Map<number, RunningInvoker>;
   readonly metrics: ControllerMetrics;
+  /** palette_stage_seconds (the bench reads raw samples through `onRequest`). */
+  readonly stages: StageMetrics;
   /** Starts one more invoker with this id (tests: an invoker joins). */
   startInvoker(id: number): Promise<RunningInvoker>;
   /** Waits until `count` invokers are healthy in the controller's eyes. */
@@ -130,6 +134,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       throw new Error('invoker processes need Kafka: set KAFKA_BROKERS or use --kafka');
     const remoteStoreUrl = couchServer.url.replace(/\/$/, '');
 
+    // In-process invokers report their stages in the controller's registry (R13).
+    const invokerStages = processes ? undefined : invokerStageMetrics(metrics.registry);
     const startInvoker = async (id: number): Promise<RunningInvoker> => {
       const name = `palette-invoker-${id}`;
       let running: RunningInvoker;
@@ -150,6 +156,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
             DB_PREFIX: config.dbPrefix,
             PALETTE_PORT: String(port),
             PALETTE_LOG_LEVEL: config.logLevel,
+            // One port per invoker process: the configured one plus the invoker's number.
+            ...(config.invokerMetricsPort !== undefined
+              ? { PALETTE_INVOKER_METRICS_PORT: String(config.invokerMetricsPort + id) }
+              : {}),
             ...(config.couchdbUser ? { COUCHDB_USER: config.couchdbUser } : {}),
             ...(config.couchdbPassword ? { COUCHDB_PASSWORD: config.couchdbPassword } : {}),
           },
@@ -186,6 +196,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           apiHost: `http://127.0.0.1:${port}`,
           logger,
           writeQueueMax: config.writeQueueMax,
+          ...(invokerStages ? { stages: invokerStages } : {}),
           ...(options.idleContainerMs !== undefined
             ? { overrides: { idleContainerMs: options.idleContainerMs } }
             : {}),
@@ -213,6 +224,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       couchUrl: couchServer.url,
       invokers,
       metrics,
+      stages: stack.stages,
       startInvoker,
       waitForHealthyInvokers: async (count, timeoutMs = 60_000) => {
         const deadline = Date.now() + timeoutMs;
