@@ -57,6 +57,8 @@ const configSchema = z.object({
   controllerReplicas: intFrom(1).default(1),
   /** Trigger fires per minute and namespace (R11); 0 blocks. */
   limitFiresPerMinute: intFrom(0).default(60_000),
+  /** How long an entry point waits at start for CouchDB and Kafka to answer before it gives up (R26). */
+  connectTimeoutSeconds: intFrom(1).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -85,6 +87,7 @@ const envNames: Record<keyof Config, string> = {
   apiHost: 'PALETTE_API_HOST',
   controllerReplicas: 'PALETTE_CONTROLLER_REPLICAS',
   limitFiresPerMinute: 'PALETTE_LIMIT_FIRES_PER_MINUTE',
+  connectTimeoutSeconds: 'PALETTE_CONNECT_TIMEOUT_S',
 };
 
 export class ConfigError extends Error {}
@@ -118,7 +121,8 @@ export function couchOptionsFrom(
   url?: string,
 ): CouchOptions {
   const resolved = url ?? config.couchdbUrl;
-  if (!resolved) throw new Error('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
+  if (!resolved)
+    throw new ConfigError('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
   return {
     url: resolved,
     user: config.couchdbUser,

@@ -3,11 +3,26 @@
  * CLI at it; Ctrl-C stops everything cleanly. `--kafka` starts the project's own Kafka broker
  * (as `npm run kafka:up` does) when KAFKA_BROKERS is not set.
  */
+import { commandLine } from './cli.js';
 import { startPlatform } from './platform.js';
+import { runMain } from './start-errors.js';
+
+const usage = `npm start [-- --kafka]
+  The embedded platform on one machine: controller, REST API on PALETTE_HOST:PALETTE_PORT
+  (default 127.0.0.1:3233), CouchDB (embedded pouchdb-server unless COUCHDB_URL is set) and
+  PALETTE_INVOKERS invokers (default 4). Every setting is an environment variable (README,
+  "Configuration").
+  --kafka   start the project's own Kafka broker (as npm run kafka:up) when KAFKA_BROKERS is not
+            set; invokers then run as their own processes
+  --help    this text`;
 
 async function main(): Promise<void> {
-  const projectKafka = process.argv.includes('--kafka');
-  const platform = await startPlatform({ projectKafka });
+  const args = commandLine({
+    name: 'npm start',
+    usage,
+    options: { kafka: { type: 'boolean', default: false } },
+  });
+  const platform = await startPlatform({ projectKafka: args.kafka });
   await platform.waitForHealthyInvokers(platform.config.invokers, 120_000);
   const { config } = platform;
   const bus = config.kafkaBrokers?.length ? `Kafka ${config.kafkaBrokers.join(',')}` : 'in-process bus';
@@ -42,7 +57,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain('npm start', main);
