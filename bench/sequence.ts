@@ -15,13 +15,19 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { startPlatform, type Platform } from '../src/platform/platform.js';
 import { ClosedLoopDispatcher } from './lib/closed-loop.js';
 import { mulberry32 } from './lib/random.js';
 import { benchCouch } from './social/platform-run.js';
+import { commandLine } from '../src/platform/cli.js';
 
-const { values: args } = parseArgs({
+const usage = `npm run bench:sequence -- [--invokers 4] [--users 64] [--requests 400] [--concurrency 4]
+                          [--cache 64] [--fetch-ms 5] [--steps 5] [--seed 7] [--quick]
+  What a color buys a sequence, on the embedded platform; see bench/sequence.ts.`;
+
+const args = commandLine({
+  name: 'bench:sequence',
+  usage,
   options: {
     invokers: { type: 'string', default: '4' },
     users: { type: 'string', default: '64' },

@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { commandLine, numberOption } from '../src/platform/cli.js';
+import { commandLine, numberOption, StartError } from '../src/platform/cli.js';
 import { runMain } from '../src/platform/start-errors.js';
 import { freePort } from '../src/platform/embedded-couch.js';
 import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafka-broker.js';
@@ -147,7 +147,9 @@ async function startPlatformProcess(env: NodeJS.ProcessEnv): Promise<ChildProces
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`the platform exited with ${code}:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new StartError(`the platform exited with ${code}: ${output.trim().split('\n').join(' | ')}`)),
+    );
     setTimeout(() => reject(new Error(`the platform did not come up in 180 s:\n${output}`)), 180_000).unref();
   });
   // Keep draining its output (warnings) so that it never blocks on a full pipe.

@@ -41,10 +41,9 @@ async function tryCouch(probe: CouchProbe): Promise<'ok' | { final: boolean; why
   const base = displayUrl(probe.url);
   try {
     const root = await fetch(`${base}/`, { headers, signal: AbortSignal.timeout(2_000) });
-    const body = await root.text();
+    await root.arrayBuffer();
     if (root.status === 401) return { final: true, why: 'unauthorized' };
-    if (!root.ok || !body.includes('couchdb'))
-      return { final: true, why: `answered ${root.status}, not as CouchDB does` };
+    if (!root.ok) return { final: true, why: `answered ${root.status}, not as CouchDB does` };
     if (probe.user === undefined) return 'ok';
     const session = await fetch(`${base}/_session`, { headers, signal: AbortSignal.timeout(2_000) });
     await session.arrayBuffer();

@@ -168,7 +168,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         });
         await new Promise<void>((resolve, reject) => {
           const onExit = (code: number | null) =>
-            reject(new Error(`invoker ${id} exited with ${code} before it was ready`));
+            reject(
+              new StartError(
+                `invoker ${id} exited with ${code} before it was ready (its own line above says why)`,
+              ),
+            );
           child.once('exit', onExit);
           child.on('message', (m: { ready?: boolean }) => {
             if (m?.ready) {
