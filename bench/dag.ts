@@ -43,6 +43,7 @@ import { barChart } from './lib/svg.js';
 import { benchCouch } from './social/platform-run.js';
 import { median } from './lib/stats.js';
 import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
 const usage = `npm run bench:dag -- [--invokers 4] [--width 8] [--steps 6] [--size 1048576] [--compute-ms 0]
                      [--reps 3] [--patterns stencil,fft,tree,all-to-all] [--kafka] [--out results/dag]
@@ -371,10 +372,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain('bench:dag', async () => {
+  await main();
+  process.exit(0);
+});

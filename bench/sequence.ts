@@ -20,6 +20,7 @@ import { ClosedLoopDispatcher } from './lib/closed-loop.js';
 import { mulberry32 } from './lib/random.js';
 import { benchCouch } from './social/platform-run.js';
 import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
 const usage = `npm run bench:sequence -- [--invokers 4] [--users 64] [--requests 400] [--concurrency 4]
                           [--cache 64] [--fetch-ms 5] [--steps 5] [--seed 7] [--quick]
@@ -226,10 +227,7 @@ async function main(): Promise<void> {
   console.log(`written to ${dir}/sequence.md`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runMain('bench:sequence', async () => {
+  await main();
+  process.exit(0);
+});

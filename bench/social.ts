@@ -29,6 +29,7 @@ import {
 import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
 import { lineChart } from './lib/svg.js';
 import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
 const REED98 = new URL('../../shared/data/socfb-Reed98/socfb-Reed98.edges', import.meta.url).pathname;
 
@@ -408,10 +409,7 @@ async function main(): Promise<void> {
   process.stderr.write(`done in ${((Date.now() - began) / 1000).toFixed(0)} s; results in ${outDir}/\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain('bench:social', async () => {
+  await main();
+  process.exit(0);
+});
