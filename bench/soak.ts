@@ -170,6 +170,18 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The controller's V8 heap (used / total MB) from its own /metrics (prom-client's default metrics). */
+async function controllerHeap(apiHost: string): Promise<{ used: number; total: number }> {
+  try {
+    const text = await (await fetch(`${apiHost}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const read = (name: string) =>
+      Number(new RegExp(`^palette_nodejs_heap_size_${name}_bytes (\\S+)$`, 'm').exec(text)?.[1]) / 2 ** 20;
+    return { used: read('used'), total: read('total') };
+  } catch {
+    return { used: NaN, total: NaN };
+  }
+}
+
 interface MinuteStats {
   completed: number;
   blocking: number[];
@@ -219,9 +231,9 @@ async function main(): Promise<void> {
     );
     console.log('');
     console.log(
-      '| minute | invokes/s | blocking p50 / p99 (ms) | non-blocking p50 / p99 (ms) | errors | shed | RSS controller | RSS invokers | RSS containers | RSS CouchDB | load avg |',
+      '| minute | invokes/s | blocking p50 / p99 (ms) | non-blocking p50 / p99 (ms) | errors | shed | RSS controller | controller heap used / total | RSS invokers | RSS containers | RSS CouchDB | load avg |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 
     let minute = newMinute();
     let inFlight = 0;
@@ -278,11 +290,12 @@ async function main(): Promise<void> {
       const done = minute;
       minute = newMinute();
       const rss = platformRss(root);
+      const heap = await controllerHeap(apiHost);
       rows.push(rss);
       const b = sortNumbers(done.blocking);
       const n = sortNumbers(done.nonBlocking);
       console.log(
-        `| ${m} | ${(done.completed / 60).toFixed(1)} | ${f(percentile(b, 50))} / ${f(percentile(b, 99))} | ${f(percentile(n, 50))} / ${f(percentile(n, 99))} | ${done.errors} | ${done.shed} | ${rss.controller.toFixed(0)} | ${rss.invokers.toFixed(0)} | ${rss.containers.toFixed(0)} | ${rss.couch.toFixed(0)} | ${loadavg()[0]!.toFixed(2)} |`,
+        `| ${m} | ${(done.completed / 60).toFixed(1)} | ${f(percentile(b, 50))} / ${f(percentile(b, 99))} | ${f(percentile(n, 50))} / ${f(percentile(n, 99))} | ${done.errors} | ${done.shed} | ${rss.controller.toFixed(0)} | ${f(heap.used)} / ${f(heap.total)} | ${rss.invokers.toFixed(0)} | ${rss.containers.toFixed(0)} | ${rss.couch.toFixed(0)} | ${loadavg()[0]!.toFixed(2)} |`,
       );
       if (done.firstError) console.log(`  first error in minute ${m}: ${done.firstError}`);
     }
