@@ -27,7 +27,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startPlatform, type Platform } from '../src/platform/platform.js';
 import type { PolicyName } from '../src/balancer/types.js';
 import {
@@ -43,8 +42,16 @@ import { Progress } from './lib/progress.js';
 import { barChart } from './lib/svg.js';
 import { benchCouch } from './social/platform-run.js';
 import { median } from './lib/stats.js';
+import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
-const { values: args } = parseArgs({
+const usage = `npm run bench:dag -- [--invokers 4] [--width 8] [--steps 6] [--size 1048576] [--compute-ms 0]
+                     [--reps 3] [--patterns stencil,fft,tree,all-to-all] [--kafka] [--out results/dag]
+  Palette's data-parallel experiment (Task Bench DAGs) on the platform; see bench/dag.ts.`;
+
+const args = commandLine({
+  name: 'bench:dag',
+  usage,
   options: {
     invokers: { type: 'string', default: '4' },
     width: { type: 'string', default: '8' },
@@ -365,10 +372,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain('bench:dag', async () => {
+  await main();
+  process.exit(0);
+});

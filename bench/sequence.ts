@@ -15,13 +15,20 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { startPlatform, type Platform } from '../src/platform/platform.js';
 import { ClosedLoopDispatcher } from './lib/closed-loop.js';
 import { mulberry32 } from './lib/random.js';
 import { benchCouch } from './social/platform-run.js';
+import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
-const { values: args } = parseArgs({
+const usage = `npm run bench:sequence -- [--invokers 4] [--users 64] [--requests 400] [--concurrency 4]
+                          [--cache 64] [--fetch-ms 5] [--steps 5] [--seed 7] [--quick]
+  What a color buys a sequence, on the embedded platform; see bench/sequence.ts.`;
+
+const args = commandLine({
+  name: 'bench:sequence',
+  usage,
   options: {
     invokers: { type: 'string', default: '4' },
     users: { type: 'string', default: '64' },
@@ -220,10 +227,7 @@ async function main(): Promise<void> {
   console.log(`written to ${dir}/sequence.md`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runMain('bench:sequence', async () => {
+  await main();
+  process.exit(0);
+});

@@ -16,7 +16,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Progress } from './lib/progress.js';
 import {
   DEFAULT_SIM,
@@ -31,10 +30,23 @@ import {
 import { frontierSpecs, LOCALITY_SPECS, type FrontierPoint } from './lib/social-locality.js';
 import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
 import { lineChart } from './lib/svg.js';
+import { commandLine } from '../src/platform/cli.js';
+import { runMain } from '../src/platform/start-errors.js';
 
 const REED98 = new URL('../../shared/data/socfb-Reed98/socfb-Reed98.edges', import.meta.url).pathname;
 
-const { values: args } = parseArgs({
+const usage = `npm run bench:social -- [options]
+  The Palette paper's social-network cache experiment; see bench/social.ts.
+  (none)        simulation sweep, every policy, invokers 1..24
+  --agree       + simulation vs platform at 4 invokers (small trace)
+  --platform    + the 24-invoker row of every policy on the platform
+  options: --graph FILE  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
+           --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
+           --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR`;
+
+const args = commandLine({
+  name: 'bench:social',
+  usage,
   options: {
     graph: { type: 'string' },
     requests: { type: 'string', default: '72000' },
@@ -472,10 +484,7 @@ async function main(): Promise<void> {
   process.stderr.write(`done in ${((Date.now() - began) / 1000).toFixed(0)} s; results in ${outDir}/\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runMain('bench:social', async () => {
+  await main();
+  process.exit(0);
+});

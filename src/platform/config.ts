@@ -87,6 +87,8 @@ const configSchema = z.object({
   stageTiming: z.enum(['on', 'off']).default('on'),
   /** Invoker-side: where palette_invoker_stage_seconds is served (/metrics); unset = not served. */
   invokerMetricsPort: intFrom(1).max(65535).optional(),
+  /** How long an entry point waits at start for CouchDB and Kafka to answer before it gives up (R26). */
+  connectTimeoutSeconds: intFrom(1).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -125,6 +127,7 @@ const envNames: Record<keyof Config, string> = {
   writeQueueMax: 'PALETTE_WRITE_QUEUE_MAX',
   stageTiming: 'PALETTE_STAGE_TIMING',
   invokerMetricsPort: 'PALETTE_INVOKER_METRICS_PORT',
+  connectTimeoutSeconds: 'PALETTE_CONNECT_TIMEOUT_S',
 };
 
 export class ConfigError extends Error {}
@@ -158,7 +161,8 @@ export function couchOptionsFrom(
   url?: string,
 ): CouchOptions {
   const resolved = url ?? config.couchdbUrl;
-  if (!resolved) throw new Error('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
+  if (!resolved)
+    throw new ConfigError('no CouchDB URL: set COUCHDB_URL or start the embedded pouchdb-server');
   return {
     url: resolved,
     user: config.couchdbUser,

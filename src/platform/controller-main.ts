@@ -5,27 +5,47 @@
  * behave while the cluster's services start. Configuration from the environment (README).
  */
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { openCouch, connectCouch } from '../store/couch.js';
 import { seedCatalog } from '../store/catalog.js';
-import { couchOptionsFrom, loadConfig } from './config.js';
+import { commandLine } from './cli.js';
+import { ConfigError, couchOptionsFrom, loadConfig } from './config.js';
 import { createControllerStack } from './controller-stack.js';
+import { waitForCouch, waitForKafka } from './dependencies.js';
+import { listen } from './listen.js';
+import { createLogger } from './logger.js';
+import { runMain, startFailureText } from './start-errors.js';
+
+const usage = `controller-main (node dist/platform/controller-main.js)
+  One Palette controller replica: the REST API and the controller core, no invokers. Needs
+  COUCHDB_URL and KAFKA_BROKERS; every setting is an environment variable (README, "Configuration").
+  Answers /ping at once and /ready once CouchDB and Kafka are connected; exits with one line when
+  they do not answer within PALETTE_CONNECT_TIMEOUT_S.
+  --help    this text`;
 
 async function main(): Promise<void> {
+  commandLine({ name: 'controller-main', usage, options: {} });
   const config = loadConfig();
-  const logger = pino({ name: `controller${config.controllerId}`, level: config.logLevel });
+  const logger = createLogger(`controller${config.controllerId}`, config.logLevel);
   if (!config.couchdbUrl)
-    throw new Error('invalid configuration: COUCHDB_URL is required to run a controller process');
+    throw new ConfigError('invalid configuration: COUCHDB_URL is required to run a controller process');
   if (!config.kafkaBrokers?.length)
-    throw new Error('invalid configuration: KAFKA_BROKERS is required to run a controller process');
+    throw new ConfigError('invalid configuration: KAFKA_BROKERS is required to run a controller process');
   const couchOptions = couchOptionsFrom(config);
   const stack = createControllerStack(config, openCouch(couchOptions), logger);
-  const server = stack.app.listen(config.port, config.host);
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = await listen(stack.app, config.port, config.host);
   logger.info({ port: (server.address() as AddressInfo).port }, 'controller API listening');
 
   let stopping = false;
   const connect = async () => {
+    // Bounded: a wrong address is answered in one line rather than retried for ever (R26).
+    const timeoutMs = config.connectTimeoutSeconds * 1000;
+    try {
+      await waitForKafka(config.kafkaBrokers!, timeoutMs);
+      await waitForCouch({ ...couchOptions, setting: 'COUCHDB_URL' }, timeoutMs);
+    } catch (error) {
+      process.stderr.write(`controller-main: ${startFailureText(error)}`);
+      process.exit(1);
+    }
     for (let attempt = 0; !stopping; attempt++) {
       try {
         await connectCouch(couchOptions);
@@ -67,7 +87,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runMain('controller-main', main);

@@ -9,14 +9,23 @@
  * running ones finish (or fail after a grace period), records are written, then it exits; a second
  * signal exits at once.
  */
-import { pino } from 'pino';
 import { createMessageBus } from '../messaging/index.js';
 import { useRuntimesManifest } from '../protocol/index.js';
 import { connectCouch } from '../store/couch.js';
+import { commandLine } from './cli.js';
 import { ConfigError, couchOptionsFrom, loadConfig, messageBusOptions } from './config.js';
+import { waitForCouch, waitForKafka } from './dependencies.js';
 import { createInvoker } from './invoker-stack.js';
 import { invokerStageMetrics } from '../invoker/index.js';
 import { Registry, serveInvokerMetrics } from './invoker-metrics-server.js';
+import { createLogger } from './logger.js';
+import { runMain } from './start-errors.js';
+
+const usage = `invoker-main (node dist/platform/invoker-main.js)
+  One Palette invoker. Needs PALETTE_INVOKER_ID, KAFKA_BROKERS and COUCHDB_URL; every setting is
+  an environment variable (README, "Configuration"). Exits with one line when CouchDB or Kafka do
+  not answer within PALETTE_CONNECT_TIMEOUT_S; SIGTERM stops it cleanly.
+  --help    this text`;
 
 /** Set once the invoker exists; until then, a parent gone means there is nothing to stop. */
 let stopForParent: (() => void) | undefined;
@@ -35,6 +44,7 @@ function watchParent(): void {
 
 async function main(): Promise<void> {
   watchParent();
+  commandLine({ name: 'invoker-main', usage, options: {} });
   const config = loadConfig();
   if (config.invokerId === undefined)
     throw new ConfigError('invalid configuration: PALETTE_INVOKER_ID is required');
@@ -42,23 +52,16 @@ async function main(): Promise<void> {
   // The in-process bus reaches nothing outside this process: a lone invoker needs Kafka.
   if (!config.kafkaBrokers?.length)
     throw new ConfigError('invalid configuration: KAFKA_BROKERS is required to run an invoker process');
-  const logger = pino({ name: `invoker${id}`, level: config.logLevel });
+  const logger = createLogger(`invoker${id}`, config.logLevel);
   // The images it names when it cannot run a kind (OpenWhisk's ExecManifest.initialize).
   useRuntimesManifest(config.runtimesManifest);
   const couchOptions = couchOptionsFrom(config);
 
-  // CouchDB may still be starting (the platform starts everything at once): retry for a while.
-  let couch;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      couch = await connectCouch(couchOptions);
-      break;
-    } catch (err) {
-      if (attempt >= 60) throw err;
-      logger.warn({ err: String(err) }, 'CouchDB not reachable yet, retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  // CouchDB and Kafka may still be starting (a cluster starts everything at once): wait, bounded.
+  const timeoutMs = config.connectTimeoutSeconds * 1000;
+  await waitForKafka(config.kafkaBrokers, timeoutMs);
+  await waitForCouch({ ...couchOptions, setting: 'COUCHDB_URL' }, timeoutMs);
+  const couch = await connectCouch(couchOptions);
   const remoteStoreUrl = new URL(couchOptions.url);
   if (couchOptions.user !== undefined) remoteStoreUrl.username = encodeURIComponent(couchOptions.user);
   if (couchOptions.password !== undefined)
@@ -124,7 +127,4 @@ async function main(): Promise<void> {
   process.send?.({ ready: true, invoker: id });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain('invoker-main', main);

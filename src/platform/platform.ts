@@ -10,19 +10,22 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Controller } from '../controller/controller.js';
 import type { ControllerMetrics } from '../controller/metrics.js';
 import type { StageMetrics } from '../controller/stage-timing.js';
 import type { MessageBus } from '../messaging/index.js';
 import { connectCouch, seedCatalog, wellKnownAuth, type Stores } from '../store/index.js';
-import type { CouchConnection } from '../store/couch.js';
 import { couchOptionsFrom, loadConfig, type Config } from './config.js';
 import { createControllerStack } from './controller-stack.js';
+import { StartError } from './cli.js';
+import { waitForCouch, waitForKafka } from './dependencies.js';
 import { couchForConfig } from './embedded-couch.js';
 import { createInvoker, type WiredInvoker } from './invoker-stack.js';
 import { invokerStageMetrics } from '../invoker/index.js';
-import { startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
+import { KafkaScriptError, startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
+import { assertPortFree, listen } from './listen.js';
+import { createLogger } from './logger.js';
 
 export interface PlatformOptions {
   /** Environment to read the configuration from; default process.env. */
@@ -76,47 +79,56 @@ const invokerMainPath = (): { script: string; execArgv: string[] } => {
   return { script: here.replace(/platform\.js$/, 'invoker-main.js'), execArgv: [] };
 };
 
-async function connectWithRetry(config: Config, url: string, logger: Logger): Promise<CouchConnection> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await connectCouch(couchOptionsFrom(config, url));
-    } catch (error) {
-      if (attempt >= 30) throw error;
-      logger.warn({ err: String(error) }, 'CouchDB not reachable yet, retrying');
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
+/** The last line a failed script printed (its own diagnosis), for a one-line start error. */
+function lastLine(error: unknown): string {
+  const text =
+    error instanceof KafkaScriptError ? error.output : error instanceof Error ? error.message : String(error);
+  return text
+    .trim()
+    .split('\n')
+    .pop()!
+    .replace(/^kafka: /, '');
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   let config = loadConfig(options.env ?? process.env, options.overrides ?? {});
-  const logger = options.logger ?? pino({ name: 'palette', level: config.logLevel });
+  const logger = options.logger ?? createLogger('palette', config.logLevel);
+  const connectTimeoutMs = config.connectTimeoutSeconds * 1000;
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse())
       await fn().catch((e: unknown) => logger.warn({ err: String(e) }, 'stop step failed'));
   };
   try {
+    await assertPortFree(config.port, config.host);
     let broker: ProjectKafkaBroker | undefined;
     if (!config.kafkaBrokers?.length && options.projectKafka) {
-      broker = await startProjectKafka();
+      broker = await startProjectKafka().catch((error: unknown) => {
+        throw new StartError(
+          `the project's Kafka broker did not start (${lastLine(error)}); set KAFKA_BROKERS or see scripts/kafka.sh`,
+          { cause: error },
+        );
+      });
       config = { ...config, kafkaBrokers: broker.brokers };
       cleanups.push(() => broker!.stop());
     }
     const kafka = Boolean(config.kafkaBrokers?.length);
+    if (kafka && !broker) await waitForKafka(config.kafkaBrokers!, connectTimeoutMs);
+    if (config.couchdbUrl) {
+      const { couchdbUrl: url, couchdbUser: user, couchdbPassword: password } = config;
+      await waitForCouch({ url, user, password, setting: 'COUCHDB_URL' }, connectTimeoutMs);
+    }
 
     const couchServer = await couchForConfig(config);
     cleanups.push(() => couchServer.stop());
-    const couch = await connectWithRetry(config, couchServer.url, logger);
+    const couch = await connectCouch(couchOptionsFrom(config, couchServer.url));
     const stack = createControllerStack(config, couch, logger);
     const { stores, bus, controller, metrics, app } = stack;
     cleanups.push(() => stack.close());
     await stores.subjects.seedWellKnown();
     await seedCatalog(stores, { logger });
     await stack.startTable();
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-    });
+    const server: Server = await listen(app, config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
@@ -166,7 +178,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         });
         await new Promise<void>((resolve, reject) => {
           const onExit = (code: number | null) =>
-            reject(new Error(`invoker ${id} exited with ${code} before it was ready`));
+            reject(
+              new StartError(
+                `invoker ${id} exited with ${code} before it was ready (its own line above says why)`,
+              ),
+            );
           child.once('exit', onExit);
           child.on('message', (m: { ready?: boolean }) => {
             if (m?.ready) {

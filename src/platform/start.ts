@@ -5,6 +5,7 @@
  * runs N controllers, palette0 … palette<N-1> on PALETTE_PORT + i (R14).
  */
 import { startPlatform } from './platform.js';
+import { runMain } from './start-errors.js';
 import { replicaId, startReplicaProcess, type ReplicaProcess } from './replica-processes.js';
 import { parseStartArgs, startUsage } from './start-args.js';
 
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   }
   if ('error' in parsed) {
     process.stderr.write(`npm start: ${parsed.error}\n`);
-    process.exit(2);
+    process.exit(1);
   }
   const { replicas } = parsed;
   const platform = await startPlatform({
@@ -77,7 +78,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain('npm start', main);
