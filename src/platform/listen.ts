@@ -16,15 +16,31 @@ export function listenError(error: unknown, port: number, host: string): unknown
   return error;
 }
 
-export function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
-  const server = createServer(handler);
+/** Something that listens as express's `app.listen` does (the API's own adds the invoke fast path). */
+export interface Listenable {
+  listen(port: number, host: string, callback: (error?: Error) => void): Server;
+}
+
+/** A bare request handler as a Listenable (its server emits listen errors; it never calls back with one). */
+export function plainListenable(handler: RequestListener): Listenable {
+  return { listen: (port, host, callback) => createServer(handler).listen(port, host, () => callback()) };
+}
+
+/**
+ * Listens through the app's own `listen` (the API's adds the fast invoke path, the client-error
+ * replies and the first-byte stamps), answering a port in use and the like as one line (R26).
+ */
+export function listen(app: Listenable, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
+    let server: Server | undefined = undefined;
     const onError = (error: unknown) => reject(listenError(error, port, host));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(server);
+    // express 5 (and the API's listen) call back with the error too; a plain server only emits it.
+    server = app.listen(port, host, (error?: Error) => {
+      server?.off('error', onError);
+      if (error) onError(error);
+      else resolve(server!);
     });
+    server.once('error', onError);
   });
 }
 
@@ -34,6 +50,10 @@ export function listen(handler: RequestListener, port: number, host: string): Pr
  */
 export async function assertPortFree(port: number, host: string): Promise<void> {
   if (port === 0) return;
-  const probe = await listen(() => undefined, port, host);
+  const probe = await listen(
+    plainListenable(() => undefined),
+    port,
+    host,
+  );
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 }

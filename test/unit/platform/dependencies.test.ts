@@ -7,7 +7,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { brokerAddress, displayUrl, waitForCouch, waitForKafka } from '../../../src/platform/dependencies.js';
 import { freePort } from '../../../src/platform/embedded-couch.js';
-import { assertPortFree, listen } from '../../../src/platform/listen.js';
+import { assertPortFree, listen, plainListenable } from '../../../src/platform/listen.js';
 
 const open: (Server | NetServer)[] = [];
 afterEach(async () => {
@@ -136,13 +136,23 @@ describe('listen', () => {
     await expect(assertPortFree(port, '127.0.0.1')).rejects.toThrow(
       `port ${port} is in use; set PALETTE_PORT to a free port`,
     );
-    await expect(listen(() => undefined, port, '127.0.0.1')).rejects.toThrow(/set PALETTE_PORT/);
+    await expect(
+      listen(
+        plainListenable(() => undefined),
+        port,
+        '127.0.0.1',
+      ),
+    ).rejects.toThrow(/set PALETTE_PORT/);
   });
 
   it('leaves a free port free', async () => {
     const port = await freePort();
     await assertPortFree(port, '127.0.0.1');
-    const server = await listen((_, res) => res.end('ok'), port, '127.0.0.1');
+    const server = await listen(
+      plainListenable((_, res) => res.end('ok')),
+      port,
+      '127.0.0.1',
+    );
     open.push(server);
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok');
   });
