@@ -15,7 +15,7 @@ export function logFormat(stdoutIsTerminal: boolean, prettyInstalled: boolean): 
 
 const require = createRequire(import.meta.url);
 
-/** Whether `pino-pretty` resolves from here (it is an optional dependency). */
+/** Whether `pino-pretty` resolves from here (a dependency, but a trimmed install may lack it). */
 export function prettyTransportInstalled(): boolean {
   try {
     require.resolve('pino-pretty');
