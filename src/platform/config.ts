@@ -28,8 +28,12 @@ const configSchema = z.object({
   baseline: policy.default('openwhisk-sharding'),
   bound: z.coerce.number().min(0).default(1.25),
   boundFloor: intFrom(0).default(2),
-  /** Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes. */
-  replication: z.enum(['off', 'on']).default('on'),
+  /**
+   * Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes.
+   * Off by default: "hot" is a share of requests, not a load, so with few colors an idle color is hot
+   * and its requests rotate over its homes (README, Co-access placement).
+   */
+  replication: z.enum(['off', 'on']).default('off'),
   replicationMax: intFrom(1).default(4),
   kafkaBrokers: z
     .string()
