@@ -21,14 +21,13 @@
  */
 import type { Logger } from 'pino';
 import { resolveColor } from '../balancer/color.js';
-import { invokerSlotMB, type LoadTracker } from '../balancer/load-tracker.js';
-import type { Decision, InvokerStatus } from '../balancer/types.js';
+import type { LoadTracker } from '../balancer/load-tracker.js';
+import type { InvokerStatus } from '../balancer/types.js';
 import {
   activationMessage,
   acknowledgedActivationId,
   activeRuntimes,
   isNodejsKind,
-  healthTestActionName,
   healthTestIdentity,
   invokerHealthTid,
   newActivationId,
@@ -41,19 +40,22 @@ import {
 } from '../protocol/index.js';
 import { buildContent } from './content.js';
 import { forcedCompletionTimeoutMs, InFlightBook, type InFlightEntry } from './in-flight-book.js';
+import {
+  goneInvokers,
+  healthTestMessage,
+  invokerHealthEntries,
+  sameTags,
+  syncLoadWithInvokers,
+} from './invoker-health.js';
 import { lostActivationRecord, type LossReason } from './lost-activation.js';
 import { InvokerSupervisor, type InvocationResult, type SupervisedInvoker } from './invoker-supervisor.js';
 import type { ControllerMetrics } from './metrics.js';
 import { chooseInvoker, type PlacementPolicies } from './placement.js';
-import type { PlacementPath } from './placement-reason.js';
+import { placementRecord, type PlacedActivation } from './placed-activation.js';
 import type { ActivationResultValue } from './result-waiters.js';
 import { NoInvokersError, type InvocationRequest, type InvokerHealthEntry, type Placement } from './types.js';
 
-function sameTags(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  return x.length === y.length && x.every((tag, i) => tag === y[i]);
-}
+export type { PlacedActivation } from './placed-activation.js';
 
 /** What the action's kind asks of an invoker (pools.ts): OpenWhisk's exec.pull, and a non-Node.js kind. */
 function runtimeNeeds(exec: { kind: string; image?: unknown }): { blackbox?: true; nonNodejs?: true } {
@@ -98,19 +100,6 @@ export interface StateDeps {
   now: () => number;
   /** Activation ids; default OpenWhisk's random 32-hex ids. */
   newActivationId?: () => string;
-}
-
-/** A placed activation, ready to publish. */
-export interface PlacedActivation {
-  readonly activationId: string;
-  /** The ActivationMessage as JSON, for topic `invoker<invoker>`. */
-  readonly message: string;
-  readonly invoker: number;
-  readonly color: string | undefined;
-  readonly policy: string;
-  readonly decision: Decision;
-  readonly path: PlacementPath;
-  readonly startedAt: number;
 }
 
 export class ControllerState {
@@ -217,22 +206,7 @@ export class ControllerState {
       this.colorHomes.set(color, decision.home);
       metrics.colorsPerInvoker.inc({ invoker: String(decision.home) });
     }
-    this.deps.effects.recordPlacement({
-      activationId: placed.activationId,
-      ...(request.cause !== undefined ? { cause: request.cause } : {}),
-      namespace: request.user.namespace.name,
-      action: `${request.action.namespace}/${request.action.name}`,
-      ...(color !== undefined ? { color } : {}),
-      policy,
-      invoker: decision.invoker,
-      home: decision.home,
-      forced: decision.forced,
-      spilled: decision.spilled,
-      reason: placed.path.reason,
-      hops: placed.path.hops,
-      controller: this.deps.controllerId,
-      time: placed.startedAt,
-    });
+    this.deps.effects.recordPlacement(placementRecord(placed, request, this.deps.controllerId));
   }
 
   /** The message never reached the broker: give the slot back. */
@@ -297,14 +271,7 @@ export class ControllerState {
     const now = this.deps.now();
     this.supervisor.tick(now);
     for (const entry of this.book.expire(now)) this.forcedCompletion(entry);
-    const gone = this.supervisor
-      .list()
-      .filter(
-        (i) =>
-          i.status === 'offline' &&
-          i.offlineSince !== undefined &&
-          now - i.offlineSince >= this.deps.invokerGoneMs,
-      );
+    const gone = goneInvokers(this.supervisor.list(), now, this.deps.invokerGoneMs);
     if (gone.length === 0) return;
     for (const invoker of gone) this.supervisor.forget(invoker.id);
     this.syncInvokers();
@@ -316,12 +283,7 @@ export class ControllerState {
   }
 
   invokerHealth(): InvokerHealthEntry[] {
-    return this.supervisor.list().map((invoker) => ({
-      id: invoker.id,
-      name: invoker.instance.uniqueName ?? `invoker${invoker.id}`,
-      status: invoker.status,
-      userMemoryMB: invoker.userMemoryMB,
-    }));
+    return invokerHealthEntries(this.supervisor.list());
   }
 
   inFlight(): readonly InFlightEntry[] {
@@ -383,30 +345,12 @@ export class ControllerState {
 
   /** Keeps the policies' invoker set equal to the supervised (not gone) invokers. */
   private syncInvokers(): void {
-    const { load, replicas } = this.deps;
-    const known = new Set<number>();
-    for (const invoker of this.supervisor.list()) {
-      known.add(invoker.id);
-      load.upsert(
-        invoker.id,
-        invoker.status,
-        invokerSlotMB(invoker.userMemoryMB, replicas),
-        invoker.instance.tags ?? [],
-      );
-    }
-    for (const view of load.view()) if (!known.has(view.id)) load.remove(view.id);
+    syncLoadWithInvokers(this.deps.load, this.supervisor.list(), this.deps.replicas);
   }
 
   private sendTestAction(invoker: number): void {
-    const message = activationMessage({
-      transid: [invokerHealthTid, this.startedAt],
-      action: { path: 'whisk.system', name: healthTestActionName(this.deps.controllerId), version: '0.0.1' },
-      revision: null,
-      user: this.healthIdentity,
-      activationId: this.newId(),
-      controllerId: this.deps.controllerId,
-      blocking: false,
-    });
-    this.deps.effects.sendTestAction(invoker, JSON.stringify(message));
+    const { controllerId } = this.deps;
+    const message = healthTestMessage(controllerId, this.startedAt, this.healthIdentity, this.newId());
+    this.deps.effects.sendTestAction(invoker, message);
   }
 }

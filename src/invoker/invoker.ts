@@ -34,14 +34,15 @@ import {
   invokerInstanceId,
   pingMessage,
   serializePing,
-  whiskActivationSchema,
   type ActivationMessage,
   type ActivationResponse,
   type InvokerInstanceId,
   type WhiskActivation,
 } from '../protocol/index.js';
 import { abortAck, ackPlan, buildAck } from './ack-plan.js';
+import { fetchActionAtRevision, unreadableActionResponse } from './action-fetch.js';
 import { Acknowledger } from './acknowledger.js';
+import { ActivationRecorder } from './activation-recorder.js';
 import type { InvokerStageObserver } from './stage-metrics.js';
 import { containerEnvironment } from './action-environment.js';
 import {
@@ -49,7 +50,6 @@ import {
   fallbackActivation,
   messages,
   whiskError,
-  applicationError,
   developerError,
   type ActionFacts,
 } from './activation-result.js';
@@ -57,14 +57,7 @@ import { Container } from './container.js';
 import { ContainerPool, type Lease } from './container-pool.js';
 import { developerErrorLogWarning, formatLogLine, formatTimestamp, nowNs } from './logs.js';
 import { runActivation } from './run-activation.js';
-import {
-  ActionNotFoundError,
-  ActionUnreadableError,
-  RevisionMismatchError,
-  type ActionSource,
-  type ActivationSink,
-  type ExecutableAction,
-} from './ports.js';
+import type { ActionSource, ActivationSink, ExecutableAction } from './ports.js';
 
 export interface InvokerOptions {
   /** The invoker's number: it consumes `invoker<id>`. */
@@ -109,7 +102,7 @@ export class Invoker {
   private pingTimer: NodeJS.Timeout | undefined;
   private readonly acknowledger: Acknowledger;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly pendingStores = new Set<Promise<void>>();
+  private readonly records: ActivationRecorder;
   private containerSeq = 0;
   /** Leases whose container went back to the pool (an error after that must not destroy it). */
   private readonly releasedLeases = new WeakSet<object>();
@@ -124,6 +117,7 @@ export class Invoker {
     this.instance = invokerInstanceId(options.id, options.userMemoryMB, options.name, [paletteNodejsTag]);
     this.logger = options.logger ?? pino({ name: `invoker${options.id}`, level: 'silent' });
     this.acknowledger = new Acknowledger(options.bus, this.logger);
+    this.records = new ActivationRecorder(options.activations, this.logger);
     this.pool = new ContainerPool<Container>({
       userMemoryMB: options.userMemoryMB,
       idleTimeoutMs: options.idleContainerMs ?? 10 * 60_000,
@@ -183,8 +177,7 @@ export class Invoker {
     await Promise.race([Promise.allSettled([unsubscribed, ...this.inFlight]), grace]);
     await this.pool.close();
     await Promise.allSettled([unsubscribed, ...this.inFlight]);
-    await Promise.allSettled([...this.pendingStores]);
-    await this.options.activations.flush?.();
+    await this.records.drain();
     if (this.createdLocalStore && this.localStore)
       await rm(this.localStore, { recursive: true, force: true });
     this.logger.info('invoker stopped');
@@ -233,7 +226,7 @@ export class Invoker {
     const docId = `${msg.action.path}/${msg.action.name}`;
     let action: ExecutableAction;
     try {
-      action = await this.fetchAction(docId, msg.revision);
+      action = await fetchActionAtRevision(this.options.actions, docId, msg.revision);
     } catch (err) {
       await this.fallback(msg, err);
       return;
@@ -241,30 +234,14 @@ export class Invoker {
     await this.initializeAndRun(msg, action, receivedMs);
   }
 
-  private async fetchAction(docId: string, rev: string | null): Promise<ExecutableAction> {
-    try {
-      return await this.options.actions.fetchAction(docId, rev);
-    } catch (err) {
-      // The action may have been updated since the controller read it: run the latest revision.
-      if (err instanceof RevisionMismatchError && rev !== null)
-        return this.options.actions.fetchAction(docId, null);
-      throw err;
-    }
-  }
-
   /** InvokerReactive's recovery when the action cannot be read: one Combined ack, and the record. */
   private async fallback(msg: ActivationMessage, err: unknown): Promise<void> {
     this.stats.fallbacks++;
-    const response =
-      err instanceof ActionNotFoundError
-        ? applicationError(messages.actionRemovedWhileInvoking)
-        : err instanceof ActionUnreadableError
-          ? whiskError(messages.actionMismatchWhileInvoking)
-          : whiskError(messages.actionFetchErrorWhileInvoking);
+    const response = unreadableActionResponse(err);
     this.logger.warn({ activationId: msg.activationId, err: String(err) }, 'action could not be fetched');
     const activation = fallbackActivation(msg, response);
     await this.sendAck(msg, acks.combined(msg.transid, activation, this.instance, msg.blocking));
-    this.store(msg, activation);
+    this.records.store(msg, activation);
   }
 
   /** Acks and record for an activation that never reached a container (ContainerProxy.abortBuffered). */
@@ -281,7 +258,7 @@ export class Invoker {
       response,
     );
     await this.sendAck(msg, abortAck(msg, activation, this.instance));
-    this.store(msg, activation);
+    this.records.store(msg, activation);
   }
 
   private async initializeAndRun(
@@ -381,28 +358,8 @@ export class Invoker {
 
     await resultSent;
     if (plan.afterLogs) await this.sendAck(msg, buildAck(plan.afterLogs, msg, withLogs, this.instance));
-    this.store(msg, withLogs);
+    this.records.store(msg, withLogs);
     await released;
-  }
-
-  private store(msg: ActivationMessage, activation: WhiskActivation): void {
-    if (msg.user.limits.storeActivations === false) return;
-    const checked = whiskActivationSchema.safeParse(activation);
-    if (!checked.success) {
-      this.logger.error(
-        { activationId: activation.activationId, issues: checked.error.issues },
-        'activation record does not match the schema',
-      );
-      return;
-    }
-    const write = this.options.activations.storeActivation(activation).catch((err: unknown) => {
-      this.logger.error(
-        { activationId: activation.activationId, err: String(err) },
-        'failed to store the activation',
-      );
-    });
-    this.pendingStores.add(write);
-    void write.finally(() => this.pendingStores.delete(write));
   }
 
   private sendAck(msg: ActivationMessage, ack: Parameters<Acknowledger['send']>[1]): Promise<void> {

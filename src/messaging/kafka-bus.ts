@@ -23,14 +23,7 @@
  * what was not finished or not yet committed, never less. (OpenWhisk's own MessageFeed commits
  * before handling, i.e. at-most-once; this is stricter.)
  */
-import {
-  CompressionTypes,
-  Kafka,
-  Partitioners,
-  type Admin,
-  type Producer,
-  type TopicMessages,
-} from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type {
   MessageBus,
@@ -40,10 +33,12 @@ import type {
   Subscription,
   TopicKind,
 } from './bus.js';
+import { KafkaAdmin } from './kafka-admin.js';
 import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { packRequests, type ProduceRequest, type QueuedSend } from './produce-requests.js';
-import { checkMessageSize, kindOfTopic, maxMessageBytes, topicConfigEntries } from './topic-config.js';
+import { retryTransient } from './retry-transient.js';
+import { checkMessageSize, kindOfTopic, maxMessageBytes } from './topic-config.js';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -76,13 +71,6 @@ export interface KafkaBusOptions {
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Brokers refuse sessions under 6 s (group.min.session.timeout.ms); 10 s leaves room for a stalled event loop. */
 const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
-/** Retries of a subscribe that failed with a retriable broker error (about 25 s in all). */
-const SUBSCRIBE_RETRIES = 15;
-
-/** kafkajs marks transient broker answers (a partition without a leader yet, a coordinator loading). */
-function isRetriable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
-}
 
 export class KafkaBus implements MessageBus {
   private readonly kafka: Kafka;
@@ -90,8 +78,7 @@ export class KafkaBus implements MessageBus {
   private readonly logger: Logger;
   private readonly producer: Producer;
   private producerReady: Promise<void> | undefined;
-  private admin: Admin | undefined;
-  private adminReady: Promise<void> | undefined;
+  private readonly admin: KafkaAdmin;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly kinds = new Map<string, TopicKind>();
   private queue: QueuedSend[] = [];
@@ -123,6 +110,7 @@ export class KafkaBus implements MessageBus {
       metadataMaxAge: 15_000,
       ...(options.idempotent ? {} : { retry: { retries: 5 } }),
     });
+    this.admin = new KafkaAdmin(this.kafka, this.logger, options.replicationFactor ?? 1);
   }
 
   /** The broker-side name of an OpenWhisk topic or group name. */
@@ -205,17 +193,9 @@ export class KafkaBus implements MessageBus {
     );
   }
 
-  /** Runs `once` again while it fails with a retriable broker error (about 25 s in all). */
-  private async retryTransient<T>(once: () => Promise<T>, topic: string, what: string): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await once();
-      } catch (err) {
-        if (this.closed || attempt >= SUBSCRIBE_RETRIES || !isRetriable(err)) throw err;
-        this.logger.warn({ err, topic, attempt }, what);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
-      }
-    }
+  /** Runs `once` again while it fails with a retriable broker error, unless the bus was closed. */
+  private retryTransient<T>(once: () => Promise<T>, topic: string, what: string): Promise<T> {
+    return retryTransient(once, () => this.closed, this.logger, topic, what);
   }
 
   private async subscribeOnce(
@@ -227,7 +207,7 @@ export class KafkaBus implements MessageBus {
     if (this.closed) throw new Error('message bus is closed');
     const startOffsets =
       options.startAt === 'latest'
-        ? await this.endOffsetsForNewGroup(this.name(groupId), this.name(topic))
+        ? await this.admin.endOffsetsForNewGroup(this.name(groupId), this.name(topic))
         : [];
     const sessionTimeout = this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const subscription = new KafkaSubscription(
@@ -258,36 +238,8 @@ export class KafkaBus implements MessageBus {
     return subscription;
   }
 
-  /**
-   * The topic's current end offsets, for a group that has no committed offset yet; the
-   * subscription seeks there before its first fetch. Leaving "latest" to the consumer would resolve
-   * it at that first fetch, after the join: a message sent in between would be skipped. (kafkajs's
-   * admin.setOffsets would do too, but it joins the group with a throwaway member first, which costs
-   * a few seconds per subscription.)
-   */
-  private async endOffsetsForNewGroup(
-    groupId: string,
-    topic: string,
-  ): Promise<{ partition: number; offset: string }[]> {
-    const admin = await this.connectAdmin();
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    if ((committed?.partitions ?? []).some((p) => Number(p.offset) >= 0)) return [];
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.map((e) => ({ partition: e.partition, offset: e.high }));
-  }
-
-  async deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
-    const admin = await this.connectAdmin();
-    const { groups } = await admin.listGroups();
-    const candidates = groups
-      .map((g) => g.groupId)
-      .filter((id) => id.startsWith(this.prefix) && select(id.slice(this.prefix.length)));
-    if (candidates.length === 0) return [];
-    const { groups: described } = await admin.describeGroups(candidates);
-    const idle = described.filter((g) => g.state === 'Empty' || g.state === 'Dead').map((g) => g.groupId);
-    if (idle.length === 0) return [];
-    await admin.deleteGroups(idle);
-    return idle.map((id) => id.slice(this.prefix.length));
+  deleteIdleGroups(select: (group: string) => boolean): Promise<string[]> {
+    return this.admin.deleteIdleGroups(this.prefix, select);
   }
 
   async close(): Promise<void> {
@@ -297,24 +249,8 @@ export class KafkaBus implements MessageBus {
     await this.drained();
     await Promise.allSettled([
       this.producerReady ? this.producer.disconnect() : undefined,
-      this.adminReady ? this.admin?.disconnect() : undefined,
+      this.admin.disconnect(),
     ]);
-  }
-
-  private async connectAdmin(): Promise<Admin> {
-    if (!this.admin) {
-      this.admin = this.kafka.admin();
-      this.adminReady = this.admin.connect();
-    }
-    const admin = this.admin;
-    try {
-      await this.adminReady;
-    } catch (err) {
-      this.admin = undefined;
-      this.adminReady = undefined;
-      throw err;
-    }
-    return admin;
   }
 
   /**
@@ -324,26 +260,10 @@ export class KafkaBus implements MessageBus {
    */
   private createTopic(name: string, kind: TopicKind): Promise<void> {
     return this.retryTransient(
-      () => this.createTopicOnce(name, kind),
+      () => this.admin.createTopic(name, kind),
       name,
       'topic not hosted yet; retrying',
     );
-  }
-
-  private async createTopicOnce(name: string, kind: TopicKind): Promise<void> {
-    const admin = await this.connectAdmin();
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: name,
-          numPartitions: 1,
-          replicationFactor: this.options.replicationFactor ?? 1,
-          configEntries: topicConfigEntries(kind),
-        },
-      ],
-    });
-    this.logger.debug({ topic: name, kind, created }, 'ensured topic');
   }
 
   private connectProducer(): Promise<void> {

@@ -22,10 +22,11 @@
 import type nano from 'nano';
 import type { Logger } from 'pino';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
+import { ColorChangesFeed } from './color-changes-feed.js';
 import type { ColorConfirmations } from './color-confirmation.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
-import { isPlanningDocId } from './pin-docs.js';
-import { bulkDocs, couchRequest, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
+import { readColorSnapshot } from './color-snapshot.js';
+import { bulkDocs, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /**
  * Why the table assigned a color: a color seen for the first time, or one moved off its invoker.
@@ -90,8 +91,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   private readonly losers = new Set<string>();
   private resolving: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private changes: AbortController | undefined;
-  private following: Promise<void> | undefined;
+  private readonly feed: ColorChangesFeed;
   private stopped = false;
 
   private readonly db: nano.DocumentScope<ColorDoc>;
@@ -103,6 +103,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   ) {
     this.logger = options.logger;
     this.db = couch.db<ColorDoc>('colors');
+    this.feed = new ColorChangesFeed(couch, options);
     const bulk = bulkDocs(couch, 'colors');
     const confirmations = options.confirmations;
     this.writer = new BulkWriter<ColorDoc>(
@@ -131,7 +132,11 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
     const since = String(info.update_seq);
     await this.load();
     this.table.setListener(this);
-    this.following = this.follow(since);
+    // Follows `_changes` (long polling) and adopts what other replicas decided.
+    this.feed.start(since, (raw) => {
+      const doc = this.check(raw);
+      if (doc && this.adoptIfNew(doc)) this.stats.learned++;
+    });
   }
 
   /** Writes queued so far have reached CouchDB (waits through an outage). */
@@ -149,8 +154,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   async stop(): Promise<void> {
     this.stopped = true;
     this.options.confirmations?.clear();
-    this.changes?.abort();
-    await this.following;
+    await this.feed.stop();
     await this.writer.close();
   }
 
@@ -345,62 +349,9 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
   }
 
   private async load(): Promise<void> {
-    const pageSize = 5000;
-    let startkey: string | undefined;
-    for (;;) {
-      const page = await this.db.list({
-        include_docs: true,
-        limit: pageSize + 1,
-        ...(startkey !== undefined ? { startkey } : {}),
-      });
-      const rows = page.rows.slice(0, pageSize);
-      for (const row of rows) {
-        if (row.id.startsWith('_design/') || isPlanningDocId(row.id)) continue;
-        const doc = this.check(row.doc);
-        if (!doc) continue;
-        if (this.adopt(doc)) this.stats.loaded++;
-      }
-      const next = page.rows[pageSize];
-      if (!next) return;
-      startkey = next.id;
-    }
-  }
-
-  /** Follows `_changes` (long polling) and adopts what other replicas decided. */
-  private async follow(since: string): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      this.changes = new AbortController();
-      try {
-        const response = await couchRequest<nano.DatabaseChangesResponse>(
-          this.couch,
-          {
-            db: this.couch.names.colors,
-            path: '_changes',
-            qs: {
-              since,
-              feed: 'longpoll',
-              timeout: this.options.changesPollMs ?? 10_000,
-              include_docs: true,
-              limit: 2000,
-            },
-          },
-          this.changes.signal,
-        );
-        for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
-          if (change.deleted || change.id.startsWith('_design/') || isPlanningDocId(change.id)) continue;
-          if (!change.doc) continue;
-          const doc = this.check(change.doc);
-          if (doc && this.adoptIfNew(doc)) this.stats.learned++;
-        }
-        since = String(response.last_seq);
-        backoff = 100;
-      } catch (err) {
-        if (this.stopped) return;
-        this.logger?.debug({ err: String(err) }, 'color changes feed interrupted, retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
-      }
-    }
+    await readColorSnapshot(this.db, (raw) => {
+      const doc = this.check(raw);
+      if (doc && this.adopt(doc)) this.stats.loaded++;
+    });
   }
 }

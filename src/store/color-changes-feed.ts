@@ -1,0 +1,77 @@
+/**
+ * The colors database's changes feed, followed by long polling from a given sequence: how each
+ * controller replica learns the decisions of the others. An interrupted poll is retried with
+ * backoff until `stop`. Deletions, design documents and planning documents are not passed on.
+ */
+import type nano from 'nano';
+import type { Logger } from 'pino';
+import { couchRequest, type CouchConnection } from './couch.js';
+import { isPlanningDocId } from './pin-docs.js';
+
+export interface ColorChangesFeedOptions {
+  readonly logger?: Logger;
+  /** Long-poll timeout of the changes feed. */
+  readonly changesPollMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ColorChangesFeed {
+  private changes: AbortController | undefined;
+  private following: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly couch: CouchConnection,
+    private readonly options: ColorChangesFeedOptions,
+  ) {}
+
+  /** Follows `_changes` from `since`, handing each changed document (not yet checked) to `onDoc`. */
+  start(since: string, onDoc: (raw: unknown) => void): void {
+    this.following = this.follow(since, onDoc);
+  }
+
+  /** Ends the poll in progress and waits for the follower to return. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.changes?.abort();
+    await this.following;
+  }
+
+  private async follow(since: string, onDoc: (raw: unknown) => void): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      this.changes = new AbortController();
+      try {
+        const response = await couchRequest<nano.DatabaseChangesResponse>(
+          this.couch,
+          {
+            db: this.couch.names.colors,
+            path: '_changes',
+            qs: {
+              since,
+              feed: 'longpoll',
+              timeout: this.options.changesPollMs ?? 10_000,
+              include_docs: true,
+              limit: 2000,
+            },
+          },
+          this.changes.signal,
+        );
+        for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
+          if (change.deleted || change.id.startsWith('_design/') || isPlanningDocId(change.id)) continue;
+          if (!change.doc) continue;
+          onDoc(change.doc);
+        }
+        since = String(response.last_seq);
+        backoff = 100;
+      } catch (err) {
+        if (this.stopped) return;
+        this.options.logger?.debug({ err: String(err) }, 'color changes feed interrupted, retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+      }
+    }
+  }
+}
