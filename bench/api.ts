@@ -38,6 +38,19 @@ import {
   printOverhead,
   type ClientSample,
 } from './lib/api-stages.js';
+import { commandLine } from '../src/platform/cli.js';
+
+// --help and one-line refusals (R26); settings come from the environment.
+commandLine({
+  name: 'bench:api',
+  usage: `npm run bench:api
+  The REST API's cost on top of Kafka: non-blocking throughput beside raw kafkajs, blocking latency,
+  the stage table, controller-only overhead at 1/4/16/64 clients, stage-timing overhead on/off.
+  Settings (environment): BENCH_INVOKES (12500), BENCH_CONCURRENCY (32), BENCH_LATENCY_SAMPLES (500),
+  BENCH_LEVEL_SAMPLES (1000), BENCH_OVERHEAD_PAIRS (3), BENCH_OVERHEAD_SAMPLES, KAFKA_BROKERS.
+  --help    this text`,
+  options: {},
+});
 
 const invokes = Number(process.env.BENCH_INVOKES ?? 12_500);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);

@@ -17,6 +17,16 @@ import { startEmbeddedCouch } from '../src/platform/embedded-couch.js';
 import { newColorDoc } from '../src/store/color-docs.js';
 import { connectCouch, type CouchConnection } from '../src/store/couch.js';
 import { PersistentColorTable } from '../src/store/persistent-color-table.js';
+import { commandLine } from '../src/platform/cli.js';
+
+// --help and one-line refusals (R26); settings come from the environment.
+commandLine({
+  name: 'bench:colors',
+  usage: `npm run bench:colors
+  The least-assigned table's persistence throughput (pouchdb-server) and heap bytes per color.
+  --help    this text`,
+  options: {},
+});
 
 const invokers = [0, 1, 2, 3, 4, 5, 6, 7];
 const gc = (globalThis as { gc?: () => void }).gc;

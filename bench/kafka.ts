@@ -27,6 +27,17 @@ import { kafkaLogLevelFor, pinoLogCreator } from '../src/messaging/kafka-log.js'
 import { loadConfig } from '../src/platform/config.js';
 import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafka-broker.js';
 import { median, percentile } from './lib/stats.js';
+import { commandLine } from '../src/platform/cli.js';
+
+// --help and one-line refusals (R26); settings come from the environment.
+commandLine({
+  name: 'bench:kafka',
+  usage: `npm run bench:kafka
+  Publish throughput of KafkaBus.send beside the raw kafkajs producer, same broker, same run.
+  Settings (environment): BENCH_MESSAGES (5000), BENCH_ROUNDS (9), BENCH_MAX_IN_FLIGHT (1), KAFKA_BROKERS.
+  --help    this text`,
+  options: {},
+});
 
 interface Scenario {
   readonly concurrency: number;

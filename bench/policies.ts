@@ -29,6 +29,17 @@ import type { Decision, InvokerView, PlacementRequest, Policy } from '../src/bal
 import { mulberry32, shuffle } from './lib/random.js';
 import { Zipf } from './lib/zipf.js';
 import { median } from './lib/stats.js';
+import { commandLine } from '../src/platform/cli.js';
+
+// --help and one-line refusals (R26); settings come from the environment.
+if (!process.argv.includes('--child'))
+  commandLine({
+    name: 'bench:policies',
+    usage: `npm run bench:policies
+  Decisions per second of every placement policy at 24 invokers and 100,000 Zipf colors.
+  --help    this text`,
+    options: {},
+  });
 
 const INVOKERS = 24;
 const COLORS = 100_000;

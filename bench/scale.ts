@@ -32,6 +32,18 @@ import { fileURLToPath } from 'node:url';
 import type { PolicyName } from '../src/balancer/types.js';
 import { servePages } from './lib/all-docs-server.js';
 import { decide, memory, remap, startupCouch, startupPages } from './lib/scale-tasks.js';
+import { commandLine } from '../src/platform/cli.js';
+
+// --help and one-line refusals (R26); settings come from the environment.
+if (!process.argv.includes('--child'))
+  commandLine({
+    name: 'bench:scale',
+    usage: `npm run bench:scale
+  The balancer and the color table at 1,000 invokers and 10,000,000 colors (R17).
+  Settings (environment): SCALE_QUICK=1, SCALE_REMAP_COLORS, SCALE_COUCH_MAX.
+  --help    this text`,
+    options: {},
+  });
 
 const quick = process.env.SCALE_QUICK === '1';
 const SMALL = { invokers: 24, colors: 100_000 };

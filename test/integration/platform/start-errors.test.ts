@@ -199,6 +199,18 @@ describe.concurrent('benchmarks that take options', { timeout: SPAWN_TIMEOUT }, 
   it('bench:dag refuses an unknown option (as bench:sequence and bench:social, same helper)', async () => {
     expectOneLine(await run('bench/dag.ts', ['--bogus']), /^bench:dag: unknown option '--bogus'/);
   });
+
+  // The benches whose settings are environment variables still answer --help and refuse options.
+  for (const bench of ['api', 'kafka', 'colors', 'policies', 'scale'])
+    it(`bench:${bench} refuses an unknown option, answers --help`, async () => {
+      expectOneLine(
+        await run(`bench/${bench}.ts`, ['--bogus']),
+        new RegExp(`^bench:${bench}: unknown option '--bogus' \\(see --help\\)$`),
+      );
+      const help = await run(`bench/${bench}.ts`, ['--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^npm run bench:${bench}\\n`));
+    });
 });
 
 describe('logs on a terminal', { timeout: SPAWN_TIMEOUT }, () => {
