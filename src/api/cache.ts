@@ -13,6 +13,7 @@
  *
  * Size is capped by dropping the oldest insertion (a refreshed entry counts as new).
  */
+import { ApiError, messages } from './errors.js';
 
 /** Whether the store answers; shared by every cache (and writer) of one process. */
 export interface StoreReachabilityListener {
@@ -179,8 +180,12 @@ export class EntityCache<V> {
       return await this.fetch(key, loader);
     } catch (err) {
       // Only the copy we had before this load, and only if no write replaced or removed it meanwhile.
-      if (fallback && this.stale?.isUnreachable(err) && this.entries.get(key) === fallback)
-        return this.serveStale(fallback);
+      if (this.stale?.isUnreachable(err)) {
+        if (fallback && this.entries.get(key) === fallback) return this.serveStale(fallback);
+        // Nothing to serve while the store is away: a 503, as OpenWhisk's own answer when a part of
+        // the platform is down, not an internal error.
+        throw new ApiError(503, messages.serviceUnavailable);
+      }
       throw err;
     }
   }

@@ -216,6 +216,10 @@ describe('CouchDB outage under colored load', () => {
     const p99 = during.map((s) => s.ms).sort((a, b) => a - b)[Math.floor(during.length * 0.99)] ?? 0;
     const statuses = new Map<number, number>();
     for (const s of seen) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
+    // A never-seen action has nothing to serve: 503 while CouchDB is away (404 once it answers
+    // again: they do not exist), never an internal error.
+    const neverSeen = during.filter((s) => s.kind === 'new-action').map((s) => s.status);
+    for (const status of neverSeen) expect([503, 404]).toContain(status);
 
     // Everything accepted during the outage is in CouchDB once it is back.
     const acceptedIds = seenAccepted.filter((s) => s.activationId).map((s) => s.activationId!);
@@ -277,7 +281,7 @@ describe('CouchDB outage under colored load', () => {
       `[faults] couch outage: down ${((backAt - downAt) / 1000).toFixed(1)} s; of ${seen.length} invokes of ` +
         `seen entities begun while down, ${seenAccepted.length} accepted (${((100 * seenAccepted.length) / Math.max(1, seen.length)).toFixed(1)}%): ` +
         `actions ${byKind('action')}, new colors ${byKind('new-color')}, sequences ${byKind('sequence')}, fires ${byKind('fire')}; ` +
-        `never-seen actions ${byKind('new-action')} (statuses of seen: ${[...statuses].map(([s, c]) => `${s}x${c}`).join(' ')}); ` +
+        `never-seen actions ${byKind('new-action')} (answered ${[...new Set(neverSeen)].join('/')}; statuses of seen: ${[...statuses].map(([s, c]) => `${s}x${c}`).join(' ')}); ` +
         `slowest non-blocking reply ${slowestAccept.ms} ms (${slowestAccept.kind} at +${((slowestAccept.began - downAt) / 1000).toFixed(1)} s; ${slowestBefore} ms before the outage), slowest of all ${slowest} ms, p99 ${p99} ms; after it returned: ${counts.records}/${recordIds.length} records, ` +
         `${counts.placements}/${acceptedIds.length} placements, ${counts.colors}/${newColors.length} new colors in CouchDB ` +
         `after ${(allInMs / 1000).toFixed(1)} s; stale copies served: ${staleServed}; slowest: ${slowestFive.join('; ')}; ` +
