@@ -4,6 +4,7 @@
  * starts at zero, and one blocking invoke is counted once in each of the controller's stages, in
  * the invoker's queue, init and run (from its ack) and in palette_invoker_stage_seconds.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/platform/platform.js';
 import { controllerStages } from '../../../src/controller/stage-timing.js';
@@ -41,6 +42,23 @@ describe('stage timing in /metrics', () => {
   afterAll(async () => {
     await platform?.stop();
   }, 60_000);
+
+  it('serves every palette_* metric the Grafana dashboard queries, right after start', async () => {
+    // deploy/grafana/palette.json must stay valid JSON whose every query names metrics we export.
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../../deploy/grafana/palette.json', import.meta.url), 'utf8'),
+    ) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const queried = new Set(
+      exprs
+        .flatMap((e) => e.match(/palette_[a-z_]+/g) ?? [])
+        .map((m) => m.replace(/_(bucket|sum|count)$/, '')),
+    );
+    const text = await scrape();
+    const exported = new Set([...text.matchAll(/^# TYPE (palette_[a-z_]+) /gm)].map((m) => m[1]));
+    for (const metric of queried) expect(exported, metric).toContain(metric);
+  });
 
   it('starts every known series at zero', async () => {
     const text = await scrape();
