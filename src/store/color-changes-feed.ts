@@ -1,18 +1,25 @@
 /**
  * The colors database's changes feed, followed by long polling from a given sequence: how each
- * controller replica learns the decisions of the others. An interrupted poll is retried with
- * backoff until `stop`. Deletions, design documents and planning documents are not passed on.
+ * controller replica learns the decisions of the others (the least-assigned table's colors and the
+ * co-access plans' pins share the database). An interrupted poll is retried with backoff until
+ * `stop`. Design documents are not passed on; each reader picks the changes that are its own.
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
 import { couchRequest, type CouchConnection } from './couch.js';
-import { isPlanningDocId } from './pin-docs.js';
 
 export interface ColorChangesFeedOptions {
   readonly logger?: Logger;
   /** Long-poll timeout of the changes feed. */
   readonly changesPollMs?: number;
   readonly maxBackoffMs?: number;
+}
+
+/** One change of the colors database, as `_changes` with `include_docs` reports it. */
+export interface ColorDbChange {
+  readonly id: string;
+  readonly deleted: boolean;
+  readonly doc: unknown;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,9 +34,9 @@ export class ColorChangesFeed {
     private readonly options: ColorChangesFeedOptions,
   ) {}
 
-  /** Follows `_changes` from `since`, handing each changed document (not yet checked) to `onDoc`. */
-  start(since: string, onDoc: (raw: unknown) => void): void {
-    this.following = this.follow(since, onDoc);
+  /** Follows `_changes` from `since`, handing each change (its document not yet checked) to `onChange`. */
+  start(since: string, onChange: (change: ColorDbChange) => void): void {
+    this.following = this.follow(since, onChange);
   }
 
   /** Ends the poll in progress and waits for the follower to return. */
@@ -39,7 +46,7 @@ export class ColorChangesFeed {
     await this.following;
   }
 
-  private async follow(since: string, onDoc: (raw: unknown) => void): Promise<void> {
+  private async follow(since: string, onChange: (change: ColorDbChange) => void): Promise<void> {
     let backoff = 100;
     while (!this.stopped) {
       this.changes = new AbortController();
@@ -60,15 +67,14 @@ export class ColorChangesFeed {
           this.changes.signal,
         );
         for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
-          if (change.deleted || change.id.startsWith('_design/') || isPlanningDocId(change.id)) continue;
-          if (!change.doc) continue;
-          onDoc(change.doc);
+          if (change.id.startsWith('_design/')) continue;
+          onChange({ id: change.id, deleted: change.deleted === true, doc: change.doc });
         }
         since = String(response.last_seq);
         backoff = 100;
       } catch (err) {
         if (this.stopped) return;
-        this.options.logger?.debug({ err: String(err) }, 'color changes feed interrupted, retrying');
+        this.options.logger?.debug({ err: String(err) }, 'colors changes feed interrupted, retrying');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
       }

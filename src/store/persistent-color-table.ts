@@ -26,6 +26,7 @@ import { ColorChangesFeed } from './color-changes-feed.js';
 import type { ColorConfirmations } from './color-confirmation.js';
 import { checkColorDoc, colorDocId, newColorDoc, type ColorDoc } from './color-docs.js';
 import { readColorSnapshot } from './color-snapshot.js';
+import { isPlanningDocId } from './pin-docs.js';
 import { bulkDocs, fetchDocs, isRetriable, type CouchConnection } from './couch.js';
 
 /**
@@ -133,8 +134,9 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
     await this.load();
     this.table.setListener(this);
     // Follows `_changes` (long polling) and adopts what other replicas decided.
-    this.feed.start(since, (raw) => {
-      const doc = this.check(raw);
+    this.feed.start(since, (change) => {
+      if (change.deleted || isPlanningDocId(change.id) || !change.doc) return;
+      const doc = this.check(change.doc);
       if (doc && this.adoptIfNew(doc)) this.stats.learned++;
     });
   }

@@ -14,7 +14,8 @@
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
-import { bulkDocs, couchRequest, TOP, type CouchConnection } from './couch.js';
+import { ColorChangesFeed } from './color-changes-feed.js';
+import { bulkDocs, TOP, type CouchConnection } from './couch.js';
 import {
   checkPinDoc,
   newPinDoc,
@@ -39,13 +40,10 @@ export interface PinStoreOptions {
 }
 
 const BATCH = 5000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class PinStore {
   readonly stats = { loaded: 0, learned: 0, skipped: 0, written: 0, removed: 0 };
-  private changes: AbortController | undefined;
-  private following: Promise<void> | undefined;
-  private stopped = false;
+  private readonly feed: ColorChangesFeed;
   private readonly db: nano.DocumentScope<nano.MaybeDocument>;
 
   constructor(
@@ -54,19 +52,24 @@ export class PinStore {
     private readonly options: PinStoreOptions,
   ) {
     this.db = couch.db('colors');
+    this.feed = new ColorChangesFeed(couch, options);
   }
 
   async start(): Promise<void> {
     const info = await this.db.info();
     const since = String(info.update_seq);
     for (const row of await this.range(PIN_PREFIX, true)) if (this.take(row.doc)) this.stats.loaded++;
-    this.following = this.follow(since);
+    this.feed.start(since, (change) => {
+      if (!change.id.startsWith(PIN_PREFIX)) return;
+      if (change.deleted) {
+        const key = parsePinId(change.id);
+        if (key && this.table.delete(key.namespace, key.color)) this.stats.learned++;
+      } else if (this.take(change.doc)) this.stats.learned++;
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.changes?.abort();
-    await this.following;
+    await this.feed.stop();
   }
 
   /** Replaces `namespace`'s pins with `assignment` and stores `summary` as its plan. */
@@ -186,43 +189,5 @@ export class PinStore {
     }
     this.table.set(result.doc.namespace, result.doc.color, result.doc.invoker);
     return true;
-  }
-
-  private async follow(since: string): Promise<void> {
-    let backoff = 100;
-    while (!this.stopped) {
-      this.changes = new AbortController();
-      try {
-        const response = await couchRequest<nano.DatabaseChangesResponse>(
-          this.couch,
-          {
-            db: this.couch.names.colors,
-            path: '_changes',
-            qs: {
-              since,
-              feed: 'longpoll',
-              timeout: this.options.changesPollMs ?? 10_000,
-              include_docs: true,
-              limit: 2000,
-            },
-          },
-          this.changes.signal,
-        );
-        for (const change of response.results as (nano.DatabaseChangesResultItem & { doc?: unknown })[]) {
-          if (!change.id.startsWith(PIN_PREFIX)) continue;
-          if (change.deleted) {
-            const key = parsePinId(change.id);
-            if (key && this.table.delete(key.namespace, key.color)) this.stats.learned++;
-          } else if (this.take(change.doc)) this.stats.learned++;
-        }
-        since = String(response.last_seq);
-        backoff = 100;
-      } catch (err) {
-        if (this.stopped) return;
-        this.options.logger?.debug({ err: String(err) }, 'pin changes feed interrupted, retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
-      }
-    }
   }
 }
