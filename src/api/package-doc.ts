@@ -4,41 +4,18 @@
  * parameter merging across package, binding, action and invocation (later layers win).
  */
 import { z } from 'zod';
-import { keyValuesSchema, semVerSchema, type KeyValue } from '../protocol/index.js';
+import {
+  keyValuesSchema,
+  semVerSchema,
+  type BindingRef,
+  type KeyValue,
+  type PackageDocument,
+  type PackageSummary,
+} from '../protocol/index.js';
 import { checkEntityName, upPatch } from './action-doc.js';
 import { ApiError, badRequest } from './errors.js';
 
-export interface BindingRef {
-  namespace: string;
-  name: string;
-}
-
-/** A package or binding document in the whisks database. */
-export interface PackageDocument {
-  _id: string;
-  _rev?: string;
-  entityType: 'package';
-  namespace: string;
-  name: string;
-  binding: BindingRef | Record<string, never>;
-  parameters: KeyValue[];
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  updated: number;
-  [k: string]: unknown;
-}
-
-/** The `packages` view value (what a list answers). */
-export interface PackageSummary {
-  namespace: string;
-  name: string;
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  updated: number;
-  binding: BindingRef | false;
-}
+export type { BindingRef, PackageDocument, PackageSummary } from '../protocol/index.js';
 
 export const packageMessages = {
   bindingDoesNotExist: 'Binding references a package that does not exist.',

@@ -8,3 +8,4 @@ export * from './builders.js';
 export * from './views.js';
 export * from './sequence.js';
 export * from './runtimes.js';
+export * from './package-entity.js';

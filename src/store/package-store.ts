@@ -7,42 +7,14 @@
  * (its published packages, what other namespaces see).
  */
 import type nano from 'nano';
-import { DocumentTypeMismatchError, type KeyValue } from './action-store.js';
+import type { PackageDocument, PackageSummary } from '../protocol/index.js';
+import { DocumentTypeMismatchError } from './action-store.js';
 import { ddocNames } from './design-docs.js';
 import { isNotFound, TOP, type CouchConnection } from './couch.js';
 
-export interface BindingRef {
-  namespace: string;
-  name: string;
-}
-
-/** The fields the store relies on; everything else in the document is kept as it is. */
-export interface PackageDoc {
-  _id: string;
-  _rev?: string;
-  entityType: 'package';
-  namespace: string;
-  name: string;
-  /** `{}` for a package (OpenWhisk writes it so), the bound package for a binding. */
-  binding: BindingRef | Record<string, never>;
-  parameters: KeyValue[];
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  updated: number;
-  [k: string]: unknown;
-}
-
-/** The `packages` view's value: OpenWhisk's package summary (`binding` is false for a package). */
-export interface PackageSummary {
-  namespace: string;
-  name: string;
-  version: string;
-  publish: boolean;
-  annotations: KeyValue[];
-  updated: number;
-  binding: BindingRef | false;
-}
+export type { BindingRef, PackageSummary } from '../protocol/index.js';
+/** The store keeps OpenWhisk's package document (the fields it relies on; the rest kept as is). */
+export type PackageDoc = PackageDocument;
 
 export interface PackageListOptions {
   readonly limit?: number;
