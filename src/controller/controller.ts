@@ -32,6 +32,7 @@ import {
   type InvokerHealthEntry,
   type Placement,
 } from './types.js';
+import { backoffPause } from '../retry/backoff.js';
 
 export interface ControllerDeps {
   controllerId: string;
@@ -274,7 +275,7 @@ export class Controller implements ControllerCore {
       } catch (error) {
         if (this.closed) throw error;
         this.deps.logger.warn({ err: error, attempt }, 'cannot write the health test action yet; retrying');
-        await this.clock.sleep(Math.min(5_000, 200 * 2 ** attempt));
+        await this.clock.sleep(backoffPause(attempt, { firstMs: 200, maxMs: 5_000 }));
       }
     }
   }

@@ -4,6 +4,7 @@
  * retriable; anything else fails at once.
  */
 import type { Logger } from 'pino';
+import { backoffPause, sleep } from '../retry/backoff.js';
 
 /** Retries of an operation that failed with a retriable broker error (about 25 s in all). */
 const TRANSIENT_RETRIES = 15;
@@ -30,7 +31,7 @@ export async function retryTransient<T>(
     } catch (err) {
       if (isClosed() || attempt >= TRANSIENT_RETRIES || !isRetriable(err)) throw err;
       logger.warn({ err, topic, attempt }, what);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      await sleep(backoffPause(attempt, { firstMs: 100, maxMs: 2_000 }));
     }
   }
 }

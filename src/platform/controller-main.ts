@@ -14,6 +14,7 @@ import { waitForCouch, waitForKafka } from './dependencies.js';
 import { listen } from './listen.js';
 import { createLogger } from './logger.js';
 import { runMain, startFailureText } from './start-errors.js';
+import { backoffPause, sleep } from '../retry/backoff.js';
 
 const usage = `controller-main (node dist/platform/controller-main.js)
   One Palette controller replica: the REST API and the controller core, no invokers. Needs
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
         return;
       } catch (error) {
         logger.warn({ err: String(error), attempt }, 'Kafka or CouchDB not reachable yet; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(attempt, 5))));
+        await sleep(backoffPause(attempt, { firstMs: 500, maxMs: 10_000 }));
       }
     }
   };

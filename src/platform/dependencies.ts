@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { StartError } from './cli.js';
+import { sleep } from '../retry/backoff.js';
 
 export interface CouchProbe {
   readonly url: string;
@@ -30,8 +31,6 @@ const reason = (error: unknown): string => {
   const e = error as { cause?: { code?: string; message?: string }; code?: string; message?: string };
   return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(error);
 };
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One try: 'ok', or why not; a refusal of the credentials is final (retrying cannot help). */
 async function tryCouch(probe: CouchProbe): Promise<'ok' | { final: boolean; why: string }> {
@@ -70,7 +69,7 @@ export async function waitForCouch(probe: CouchProbe, timeoutMs: number): Promis
       throw new StartError(
         `${where} is not reachable (${outcome.why}) after ${Math.round(timeoutMs / 1000)} s; ${fix}; PALETTE_CONNECT_TIMEOUT_S sets the wait`,
       );
-    await pause(Math.min(500, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
   }
 }
 
@@ -109,6 +108,6 @@ export async function waitForKafka(brokers: readonly string[], timeoutMs: number
       throw new StartError(
         `Kafka at ${brokers.join(',')} is not reachable (${[...new Set(failures)].join(', ')}) after ${Math.round(timeoutMs / 1000)} s; check KAFKA_BROKERS or start a broker (npm run kafka:up); PALETTE_CONNECT_TIMEOUT_S sets the wait`,
       );
-    await pause(Math.min(500, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
   }
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { settleOnAbort } from '../store/couch.js';
+import { sleep } from '../retry/backoff.js';
 
 export interface EmbeddedCouchOptions {
   /** On-disk databases under `<dataDir>/couch`; absent: in memory, lost on stop. */
@@ -127,7 +128,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Pr
           : `pouchdb-server did not answer on ${url} within the start timeout`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return { url, port, stop };
 }

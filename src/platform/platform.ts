@@ -26,6 +26,7 @@ import { invokerStageMetrics } from '../invoker/index.js';
 import { KafkaScriptError, startProjectKafka, type ProjectKafkaBroker } from './kafka-broker.js';
 import { assertPortFree, listen } from './listen.js';
 import { createLogger } from './logger.js';
+import { sleep } from '../retry/backoff.js';
 
 export interface PlatformOptions {
   /** Environment to read the configuration from; default process.env. */
@@ -248,7 +249,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           if (Date.now() > deadline) {
             throw new Error(`only ${JSON.stringify(controller.invokerHealth())} after ${timeoutMs} ms`);
           }
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
         }
       },
       stop: cleanup,

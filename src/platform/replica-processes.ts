@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
+import { sleep } from '../retry/backoff.js';
 
 export interface ReplicaProcess {
   readonly id: string;
@@ -82,7 +83,7 @@ export async function startReplicaProcess(
       await stop();
       throw new Error(`controller ${id} not ready within ${timeoutMs} ms`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   return { id, port, apiHost, process: child, stop };
 }

@@ -18,6 +18,7 @@ import type nano from 'nano';
 import type { Logger } from 'pino';
 import { isRetriable, isUnreachable, statusOf } from './couch.js';
 import type { WriteBacklog } from './write-backlog.js';
+import { sleep } from '../retry/backoff.js';
 
 export type WriteOutcome =
   | { readonly ok: true; readonly id: string; readonly rev: string }
@@ -127,8 +128,7 @@ export class BulkWriter<D extends { _id: string }> {
       if (this.queue.length === 0) return;
       this.clearTimer();
       await this.drain();
-      if (this.queue.length > 0 && this.backoffMs > 0)
-        await new Promise((r) => setTimeout(r, this.backoffMs));
+      if (this.queue.length > 0 && this.backoffMs > 0) await sleep(this.backoffMs);
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
+import { Backoff } from '../retry/backoff.js';
 import { couchRequest, type CouchConnection } from './couch.js';
 
 export interface ColorChangesFeedOptions {
@@ -21,8 +22,6 @@ export interface ColorDbChange {
   readonly deleted: boolean;
   readonly doc: unknown;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ColorChangesFeed {
   private changes: AbortController | undefined;
@@ -47,7 +46,7 @@ export class ColorChangesFeed {
   }
 
   private async follow(since: string, onChange: (change: ColorDbChange) => void): Promise<void> {
-    let backoff = 100;
+    const backoff = new Backoff({ firstMs: 100, maxMs: this.options.maxBackoffMs ?? 5000 });
     while (!this.stopped) {
       this.changes = new AbortController();
       try {
@@ -71,12 +70,11 @@ export class ColorChangesFeed {
           onChange({ id: change.id, deleted: change.deleted === true, doc: change.doc });
         }
         since = String(response.last_seq);
-        backoff = 100;
+        backoff.reset();
       } catch (err) {
         if (this.stopped) return;
         this.options.logger?.debug({ err: String(err) }, 'colors changes feed interrupted, retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+        await backoff.wait();
       }
     }
   }

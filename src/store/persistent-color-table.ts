@@ -21,6 +21,7 @@
  */
 import type nano from 'nano';
 import type { Logger } from 'pino';
+import { Backoff, sleep } from '../retry/backoff.js';
 import { BulkWriter, type BulkWriterOptions, type WriteOutcome } from './bulk-writer.js';
 import { ColorChangesFeed } from './color-changes-feed.js';
 import type { ColorConfirmations } from './color-confirmation.js';
@@ -77,8 +78,6 @@ export interface ColorTableStats {
   conflicts: number;
   written: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class PersistentColorTable<R> implements ColorAssignmentListener {
   readonly stats: ColorTableStats = { loaded: 0, skipped: 0, learned: 0, conflicts: 0, written: 0 };
@@ -218,7 +217,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
 
   /** Fetches the documents that beat ours and adopts their invokers, in batches. */
   private async resolveLosers(): Promise<void> {
-    let backoff = 100;
+    const backoff = new Backoff({ firstMs: 100, maxMs: this.options.maxBackoffMs ?? 5000 });
     await Promise.resolve();
     while (this.losers.size > 0 && !this.stopped) {
       const colors = [...this.losers].slice(0, 1000);
@@ -232,7 +231,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
           if (doc && invoker !== undefined) this.options.confirmations?.settle(color, invoker, 'adopted');
           else this.options.confirmations?.abandon(color);
         }
-        backoff = 100;
+        backoff.reset();
       } catch (err) {
         if (!isRetriable(err)) {
           this.logger?.warn({ err: String(err), count: colors.length }, 'cannot read conflicting colors');
@@ -243,8 +242,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
           continue;
         }
         this.options.confirmations?.storeFailed();
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+        await backoff.wait();
       }
     }
   }
@@ -267,7 +265,7 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
    * we know to be gone, in which case we write again on the new revision.
    */
   private async writeReassignments(): Promise<void> {
-    let backoff = 100;
+    const backoff = new Backoff({ firstMs: 100, maxMs: this.options.maxBackoffMs ?? 5000 });
     while (this.reassignments.size > 0 && !this.stopped) {
       const batch = [...this.reassignments].slice(0, 1000);
       let current: Map<string, ColorDoc>;
@@ -280,11 +278,10 @@ export class PersistentColorTable<R> implements ColorAssignmentListener {
             if (this.reassignments.get(color) === move) this.reassignments.delete(color);
           continue;
         }
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5000);
+        await backoff.wait();
         continue;
       }
-      backoff = 100;
+      backoff.reset();
       const writes: Promise<void>[] = [];
       for (const [color, move] of batch) {
         if (this.reassignments.get(color) === move) this.reassignments.delete(color);
