@@ -6,52 +6,27 @@
  * parsers judge the stored documents. Without `wsk` (or the parsers) those parts skip with the
  * reason, unless CI=true.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../../src/platform/platform.js';
+import { describe, expect, it } from 'vitest';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
-import { restClient, startTestPlatform } from '../../support/platform.js';
-import { findWsk } from './wsk-binary.js';
-import { type WskRun, jsonAfterHeader, ok, runWsk } from './wsk-run.js';
+import { restClient } from '../../support/platform.js';
+import { jsonAfterHeader, ok } from './wsk-run.js';
+import { wskSuite } from './wsk-suite.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const wskLookup = findWsk(root);
-const inCi = process.env.CI === 'true';
-if (!wskLookup.path && !inCi)
-  console.warn(`SKIPPED wsk kind tests: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
+const suite = wskSuite({
+  name: 'kinds',
+  invokers: 1,
+  files: {
+    'x.py': 'def main(args):\n    return {"greeting": "hello"}\n',
+    'hello.js': 'function main() { return { ok: true }; }',
+  },
+});
+const { wsk } = suite;
 const owcSkip = owcSkipReason();
 
-let platform: Platform;
-let workDir: string;
-
-beforeAll(async () => {
-  platform = await startTestPlatform('kinds', { invokers: 1 });
-  workDir = mkdtempSync(join(tmpdir(), 'palette-kinds-'));
-  writeFileSync(join(workDir, 'x.py'), 'def main(args):\n    return {"greeting": "hello"}\n');
-  writeFileSync(join(workDir, 'hello.js'), 'function main() { return { ok: true }; }');
-  writeFileSync(join(workDir, 'wskprops'), '');
-}, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
-
-const wsk = (...args: string[]): Promise<WskRun> =>
-  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
-
-describe.skipIf(!wskLookup.path && !inCi)('runtime kinds with wsk', () => {
-  it('has a wsk binary', () => {
-    if (!wskLookup.path)
-      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-  });
-
+suite.describeWithWsk('runtime kinds with wsk', () => {
   it('creates a python action (a manifest kind); invoking it with only Palette invokers is 503 No invokers available.', async () => {
     expect(
-      ok(await wsk('action', 'create', 'py', join(workDir, 'x.py'), '--kind', 'python:3.10')).stdout,
+      ok(await wsk('action', 'create', 'py', suite.file('x.py'), '--kind', 'python:3.10')).stdout,
     ).toContain('ok: created action py');
     const got = jsonAfterHeader(ok(await wsk('action', 'get', 'py')).stdout);
     expect(got.exec).toMatchObject({ kind: 'python:3.10', binary: false });
@@ -62,21 +37,25 @@ describe.skipIf(!wskLookup.path && !inCi)('runtime kinds with wsk', () => {
       expect(run.stderr).toContain('(code ');
     }
     // The REST reply itself: 503 in OpenWhisk's error shape.
-    const reply = await restClient(platform).call('POST', '/namespaces/_/actions/py?blocking=true', {});
+    const reply = await restClient(suite.platform()).call(
+      'POST',
+      '/namespaces/_/actions/py?blocking=true',
+      {},
+    );
     expect(reply.status).toBe(503);
     expect(reply.body).toMatchObject({ error: 'No invokers available.', code: expect.anything() });
     // Node.js actions still run on the same platform.
-    ok(await wsk('action', 'create', 'js', join(workDir, 'hello.js')));
+    ok(await wsk('action', 'create', 'js', suite.file('hello.js')));
     expect(JSON.parse(ok(await wsk('action', 'invoke', 'js', '-r')).stdout)).toEqual({ ok: true });
   }, 120_000);
 
   it('refuses a kind the manifest does not list with a 400 in OpenWhisk’s words', async () => {
-    const run = await wsk('action', 'create', 'bad', join(workDir, 'x.py'), '--kind', 'python:3');
+    const run = await wsk('action', 'create', 'bad', suite.file('x.py'), '--kind', 'python:3');
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(
       "The specified runtime 'python:3' is not supported by this platform. Valid values are:",
     );
-    const reply = await restClient(platform).call('PUT', '/namespaces/_/actions/bad', {
+    const reply = await restClient(suite.platform()).call('PUT', '/namespaces/_/actions/bad', {
       exec: { kind: 'cobol:1', code: 'x' },
     });
     expect(reply.status).toBe(400);
@@ -100,7 +79,7 @@ describe.skipIf(!wskLookup.path && !inCi)('runtime kinds with wsk', () => {
 
 describe.skipIf(owcSkip !== undefined)('OpenWhisk parsers on the stored documents', () => {
   it('accepts python, java, go and blackbox action documents as stored', async () => {
-    const rest = restClient(platform);
+    const rest = restClient(suite.platform());
     const puts: [string, Record<string, unknown>][] = [
       ['owc-py', { kind: 'python:default', code: 'def main(a):\n  return a' }],
       ['owc-java', { kind: 'java:8', code: 'UEsDBAoAAAAAAA==', main: 'Hello' }],
@@ -115,7 +94,7 @@ describe.skipIf(owcSkip !== undefined)('OpenWhisk parsers on the stored document
       const reply = await rest.call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, { exec });
       expect(reply.status, name).toBe(200);
     }
-    const base = `${platform.couchUrl}/${platform.config.dbPrefix}whisks`;
+    const base = `${suite.platform().couchUrl}/${suite.platform().config.dbPrefix}whisks`;
     const docs = await Promise.all(
       puts.map(async ([name]) => (await fetch(`${base}/${encodeURIComponent(`guest/${name}`)}`)).json()),
     );

@@ -7,23 +7,11 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import openwhisk from 'openwhisk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../../src/platform/platform.js';
+import { describe, expect, it } from 'vitest';
 import { subjectDocFor } from '../../../src/store/subject-store.js';
-import { startTestPlatform } from '../../support/platform.js';
-import { findWsk } from './wsk-binary.js';
-import { type WskRun, eventually, ok, runWsk } from './wsk-run.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const wskLookup = findWsk(root);
-const inCi = process.env.CI === 'true';
-if (!wskLookup.path && !inCi)
-  console.warn(`SKIPPED wsk namespace and limit tests: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
+import { type WskRun, eventually, ok } from './wsk-run.js';
+import { wskSuite } from './wsk-suite.js';
 
 const echoCode = 'function main(params) { return params; }';
 const sleepCode =
@@ -31,27 +19,19 @@ const sleepCode =
 /** `wsk` exits with the HTTP status - 256. */
 const exit429 = 429 - 256;
 
-let platform: Platform;
-let workDir: string;
-
-beforeAll(async () => {
-  platform = await startTestPlatform('nslimits', { invokers: 2 });
-  workDir = mkdtempSync(join(tmpdir(), 'palette-limits-'));
-  writeFileSync(join(workDir, 'echo.js'), echoCode);
-  writeFileSync(join(workDir, 'sleep.js'), sleepCode);
-  writeFileSync(join(workDir, 'wskprops'), '');
-}, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
+const suite = wskSuite({
+  name: 'nslimits',
+  invokers: 2,
+  files: { 'echo.js': echoCode, 'sleep.js': sleepCode },
+});
+const { wskAs } = suite;
+const wsk = (...args: string[]) => suite.wsk(...args);
 
 /** A new namespace with its own key and `<namespace>/limits` document; answers its key. */
 async function limitedNamespace(name: string, limits: Record<string, unknown>): Promise<string> {
   const auth = `${randomUUID()}:${randomBytes(32).toString('hex')}`;
-  expect(await platform.stores.subjects.create(subjectDocFor(name, auth))).toBe(true);
-  await platform.stores.subjects.putLimits(name, limits);
+  expect(await suite.platform().stores.subjects.create(subjectDocFor(name, auth))).toBe(true);
+  await suite.platform().stores.subjects.putLimits(name, limits);
   return auth;
 }
 
@@ -64,25 +44,15 @@ async function earlyInMinute(): Promise<void> {
   if (into > 45_000) await new Promise((r) => setTimeout(r, 60_000 - into + 200));
 }
 
-/** The real wsk with `auth` (default: guest), with this file's own config file. */
-const wskAs = (auth: string, ...args: string[]): Promise<WskRun> =>
-  runWsk(wskLookup.path!, { apiHost: platform.apiHost, authKey: auth }, join(workDir, 'wskprops'), args);
-const wsk = (...args: string[]) => wskAs(platform.authKey, ...args);
-
 function refused(run: WskRun, message: string): void {
   expect(run.code, run.stdout).toBe(exit429);
   expect(run.stderr).toContain(message);
 }
 
-describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
-  it('has a wsk binary', () => {
-    if (!wskLookup.path)
-      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-  });
-
+suite.describeWithWsk('the real wsk', () => {
   it('wsk namespace list shows the namespace; wsk namespace get lists its entities', async () => {
     expect(ok(await wsk('namespace', 'list')).stdout).toMatch(/^namespaces\s+guest\s*$/);
-    ok(await wsk('action', 'create', 'nsecho', join(workDir, 'echo.js')));
+    ok(await wsk('action', 'create', 'nsecho', suite.file('echo.js')));
     ok(await wsk('package', 'create', 'nspkg'));
     ok(await wsk('trigger', 'create', 'nstrig'));
     ok(await wsk('rule', 'create', 'nsrule', 'nstrig', 'nsecho'));
@@ -96,7 +66,7 @@ describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
 
   it("invocationsPerMinute 3: the 4th invoke in the minute is a 429 with OpenWhisk's message", async () => {
     const auth = await limitedNamespace('limrate', { invocationsPerMinute: 3 });
-    ok(await wskAs(auth, 'action', 'create', 'echo', join(workDir, 'echo.js')));
+    ok(await wskAs(auth, 'action', 'create', 'echo', suite.file('echo.js')));
     await earlyInMinute();
     for (let i = 0; i < 3; i++) ok(await wskAs(auth, 'action', 'invoke', 'echo', '-p', 'i', String(i)));
     refused(
@@ -109,15 +79,15 @@ describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
 
   it('concurrentInvocations 1: a 429 while one blocking invoke is in flight, room again after it', async () => {
     const auth = await limitedNamespace('limconc', { concurrentInvocations: 1 });
-    ok(await wskAs(auth, 'action', 'create', 'sleep', join(workDir, 'sleep.js')));
+    ok(await wskAs(auth, 'action', 'create', 'sleep', suite.file('sleep.js')));
     const first = wskAs(auth, 'action', 'invoke', 'sleep', '-p', 'ms', '4000', '--result');
-    await eventually(async () => expect(platform.controller.activeActivationsFor('limconc')).toBe(1));
+    await eventually(async () => expect(suite.platform().controller.activeActivationsFor('limconc')).toBe(1));
     refused(
       await wskAs(auth, 'action', 'invoke', 'sleep', '-p', 'ms', '1'),
       'Too many concurrent requests in flight (count: 1, allowed: 1).',
     );
     expect(JSON.parse(ok(await first).stdout)).toEqual({ slept: 4000 });
-    await eventually(async () => expect(platform.controller.activeActivationsFor('limconc')).toBe(0));
+    await eventually(async () => expect(suite.platform().controller.activeActivationsFor('limconc')).toBe(0));
     expect(
       JSON.parse(ok(await wskAs(auth, 'action', 'invoke', 'sleep', '-p', 'ms', '1', '-r')).stdout),
     ).toEqual({ slept: 1 });
@@ -125,7 +95,7 @@ describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
 
   it('0 blocks: invocationsPerMinute 0 refuses the first invoke; firesPerMinute 0 the first fire', async () => {
     const auth = await limitedNamespace('limzero', { invocationsPerMinute: 0, firesPerMinute: 0 });
-    ok(await wskAs(auth, 'action', 'create', 'echo', join(workDir, 'echo.js')));
+    ok(await wskAs(auth, 'action', 'create', 'echo', suite.file('echo.js')));
     ok(await wskAs(auth, 'trigger', 'create', 't'));
     refused(
       await wskAs(auth, 'action', 'invoke', 'echo', '--result'),
@@ -139,7 +109,7 @@ describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
 
   it('a sequence counts once (its components are not charged), as OpenWhisk', async () => {
     const auth = await limitedNamespace('limseq', { invocationsPerMinute: 2 });
-    ok(await wskAs(auth, 'action', 'create', 'e', join(workDir, 'echo.js')));
+    ok(await wskAs(auth, 'action', 'create', 'e', suite.file('echo.js')));
     ok(await wskAs(auth, 'action', 'create', 's', '--sequence', 'e,e,e'));
     await earlyInMinute();
     expect(JSON.parse(ok(await wskAs(auth, 'action', 'invoke', 's', '-p', 'x', '1', '-r')).stdout)).toEqual({
@@ -156,10 +126,10 @@ describe.skipIf(!wskLookup.path && !inCi)('the real wsk', () => {
 describe('web actions', () => {
   it("count against the owner's namespace: its invocationsPerMinute 1 refuses the second call", async () => {
     const auth = await limitedNamespace('limweb', { invocationsPerMinute: 1 });
-    const ow = openwhisk({ apihost: platform.apiHost, api_key: auth });
+    const ow = openwhisk({ apihost: suite.platform().apiHost, api_key: auth });
     await ow.actions.create({ name: 'page', action: echoCode, annotations: { 'web-export': true } });
     await earlyInMinute();
-    const url = `${platform.apiHost}/api/v1/web/limweb/default/page.json?a=1`;
+    const url = `${suite.platform().apiHost}/api/v1/web/limweb/default/page.json?a=1`;
     const first = await fetch(url);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ a: '1' });
@@ -174,7 +144,7 @@ describe('web actions', () => {
 
 describe('the openwhisk npm client', () => {
   it('namespaces.list and namespaces.get', async () => {
-    const ow = openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
+    const ow = openwhisk({ apihost: suite.platform().apiHost, api_key: suite.platform().authKey });
     expect(await ow.namespaces.list()).toEqual(['guest']);
     await ow.actions.create({ name: 'npmnsecho', action: echoCode });
     const entities = (await ow.namespaces.get({ namespace: '_' })) as unknown as Record<
@@ -187,7 +157,7 @@ describe('the openwhisk npm client', () => {
 
   it("a 429 rejects with OpenWhisk's message; GET .../limits shows the namespace's limits", async () => {
     const auth = await limitedNamespace('limnpm', { invocationsPerMinute: 1, concurrentInvocations: 7 });
-    const ow = openwhisk({ apihost: platform.apiHost, api_key: auth });
+    const ow = openwhisk({ apihost: suite.platform().apiHost, api_key: auth });
     await ow.actions.create({ name: 'echo', action: echoCode });
     await earlyInMinute();
     expect(await ow.actions.invoke({ name: 'echo', params: { a: 1 }, blocking: true, result: true })).toEqual(
@@ -199,20 +169,20 @@ describe('the openwhisk npm client', () => {
       statusCode: 429,
       message: expect.stringContaining('Too many requests in the last minute (count: 2, allowed: 1).'),
     });
-    const limits = await fetch(`${platform.apiHost}/api/v1/namespaces/_/limits`, {
+    const limits = await fetch(`${suite.platform().apiHost}/api/v1/namespaces/_/limits`, {
       headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
     });
     expect(await limits.json()).toMatchObject({
       invocationsPerMinute: 1,
       concurrentInvocations: 7,
-      firesPerMinute: platform.config.limitFiresPerMinute,
+      firesPerMinute: suite.platform().config.limitFiresPerMinute,
       maxActionInstances: 7,
     });
   }, 60_000);
 
   it('concurrentInvocations 0 blocks every invoke', async () => {
     const auth = await limitedNamespace('limnpm0', { concurrentInvocations: 0 });
-    const ow = openwhisk({ apihost: platform.apiHost, api_key: auth });
+    const ow = openwhisk({ apihost: suite.platform().apiHost, api_key: auth });
     await ow.actions.create({ name: 'echo', action: echoCode });
     await expect(ow.actions.invoke({ name: 'echo' })).rejects.toMatchObject({
       statusCode: 429,

@@ -7,66 +7,40 @@
  * unless CI=true.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import openwhisk from 'openwhisk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../../src/platform/platform.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sequenceMessages } from '../../../src/protocol/index.js';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
-import { restClient, startTestPlatform } from '../../support/platform.js';
-import { findWsk } from './wsk-binary.js';
-import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from './wsk-run.js';
+import { restClient } from '../../support/platform.js';
+import { annotationOf, eventually, jsonAfterHeader, ok } from './wsk-run.js';
+import { wskSuite } from './wsk-suite.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const wskLookup = findWsk(root);
-const inCi = process.env.CI === 'true';
-if (!wskLookup.path && !inCi)
-  console.warn(`SKIPPED wsk sequence tests: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
 const owcSkip = owcSkipReason();
 
 /** Adds one to `n` and lists the keys it was given (so a leaked color would show). */
 const incCode = `function main(p) { return { n: (p.n || 0) + 1, keys: Object.keys(p).sort() }; }`;
 const failCode = `function main() { return { error: 'stop here' }; }`;
 
-let platform: Platform;
-let workDir: string;
+const suite = wskSuite({
+  name: 'sequences',
+  invokers: 2,
+  files: { 'inc.js': incCode, 'fail.js': failCode },
+  setup: async (platform) => {
+    const rest = restClient(platform);
+    for (const [name, code] of [
+      ['inc', incCode],
+      ['fail', failCode],
+    ] as const) {
+      const reply = await rest.call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, {
+        exec: { kind: 'nodejs:default', code },
+      });
+      expect(reply.status).toBe(200);
+    }
+  },
+});
+const { wsk } = suite;
 
-beforeAll(async () => {
-  platform = await startTestPlatform('sequences', { invokers: 2 });
-  workDir = mkdtempSync(join(tmpdir(), 'palette-seq-'));
-  writeFileSync(join(workDir, 'inc.js'), incCode);
-  writeFileSync(join(workDir, 'fail.js'), failCode);
-  writeFileSync(join(workDir, 'wskprops'), '');
-  const rest = restClient(platform);
-  for (const [name, code] of [
-    ['inc', incCode],
-    ['fail', failCode],
-  ] as const) {
-    const reply = await rest.call('PUT', `/namespaces/_/actions/${name}?overwrite=true`, {
-      exec: { kind: 'nodejs:default', code },
-    });
-    expect(reply.status).toBe(200);
-  }
-}, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
-
-/** The real wsk against this file's platform, with this file's own config file. */
-const wsk = (...args: string[]): Promise<WskRun> =>
-  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
-
-describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
-  it('has a wsk binary', () => {
-    if (!wskLookup.path)
-      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-  });
-
+suite.describeWithWsk('sequences with wsk', () => {
   it('action create --sequence, get, invoke -r with a color, activation get of the sequence and a component', async () => {
     expect(ok(await wsk('action', 'create', 'wsk-seq', '--sequence', 'inc,inc,inc')).stdout).toContain(
       'ok: created action wsk-seq',
@@ -124,7 +98,7 @@ describe.skipIf(!wskLookup.path && !inCi)('sequences with wsk', () => {
 describe('sequences with the openwhisk npm client', () => {
   let ow: ReturnType<typeof openwhisk>;
   beforeAll(() => {
-    ow = openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
+    ow = openwhisk({ apihost: suite.platform().apiHost, api_key: suite.platform().authKey });
   });
   // The client's `sequence` option (its README) is missing from its type declarations.
   const createSequence = (name: string, sequence: string[]) =>
@@ -153,7 +127,7 @@ describe('sequences with the openwhisk npm client', () => {
     expect(logs).toHaveLength(2);
 
     const listed = await eventually(async () => {
-      const reply = await restClient(platform).call(
+      const reply = await restClient(suite.platform()).call(
         'GET',
         '/namespaces/_/activations?color=npm-blue&limit=50',
       );
@@ -182,7 +156,7 @@ describe('sequences with the openwhisk npm client', () => {
 
 describe.skipIf(owcSkip)('sequence documents judged by OpenWhisk (ow-conformance)', () => {
   it('the stored sequence action and the sequence records parse as WhiskAction and WhiskActivation', async () => {
-    const rest = restClient(platform);
+    const rest = restClient(suite.platform());
     expect(
       (
         await rest.call('PUT', '/namespaces/_/actions/owc-seq?overwrite=true', {
@@ -199,8 +173,8 @@ describe.skipIf(owcSkip)('sequence documents judged by OpenWhisk (ow-conformance
     });
     await rest.call('POST', '/namespaces/_/actions/owc-seq?blocking=true', { __palette_color: 'owc' });
     await rest.call('POST', '/namespaces/_/actions/owc-outer?blocking=true', {});
-    await platform.stores.activations.flush();
-    const base = `${platform.couchUrl}/${platform.config.dbPrefix}`;
+    await suite.platform().stores.activations.flush();
+    const base = `${suite.platform().couchUrl}/${suite.platform().config.dbPrefix}`;
     const all = async (db: string) => {
       const reply = (await (await fetch(`${base}${db}/_all_docs?include_docs=true`)).json()) as {
         rows: { id: string; doc: Record<string, unknown> }[];

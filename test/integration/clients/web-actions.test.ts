@@ -7,45 +7,27 @@
  * wsk part skips with the reason), unless CI=true.
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openwhisk from 'openwhisk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../../src/platform/platform.js';
-import { restClient, startTestPlatform } from '../../support/platform.js';
-import { findWsk } from './wsk-binary.js';
-import { type WskRun, annotationOf, eventually, ok, runWsk } from './wsk-run.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { restClient } from '../../support/platform.js';
+import { annotationOf, eventually, ok } from './wsk-run.js';
+import { wskSuite } from './wsk-suite.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const wskLookup = findWsk(root);
-const inCi = process.env.CI === 'true';
-if (!wskLookup.path && !inCi)
-  console.warn(`SKIPPED wsk web action tests: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-
-let platform: Platform;
-let workDir: string;
-
-beforeAll(async () => {
-  platform = await startTestPlatform('webactions', { invokers: 2 });
-  workDir = mkdtempSync(join(tmpdir(), 'palette-web-'));
-  writeFileSync(join(workDir, 'wskprops'), '');
-}, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
+const suite = wskSuite({ name: 'webactions', invokers: 2 });
+const { wsk } = suite;
 
 /** GET the web URL with no key; answers the result and the activation id. */
 async function callWeb(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${platform.apiHost}/api/v1/web/guest/default/${path}`, init);
+  const res = await fetch(`${suite.platform().apiHost}/api/v1/web/guest/default/${path}`, init);
   return { res, activationId: res.headers.get('x-openwhisk-activation-id') };
 }
 
 async function recordOf(activationId: string): Promise<Record<string, unknown>> {
-  const rest = restClient(platform);
+  const rest = restClient(suite.platform());
   return eventually(async () => {
     const reply = await rest.call('GET', `/namespaces/_/activations/${activationId}`);
     expect(reply.status).toBe(200);
@@ -53,16 +35,7 @@ async function recordOf(activationId: string): Promise<Record<string, unknown>> 
   });
 }
 
-/** The real wsk against this file's platform, with this file's own config file. */
-const wsk = (...args: string[]): Promise<WskRun> =>
-  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
-
-describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
-  it('has a wsk binary', () => {
-    if (!wskLookup.path)
-      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-  });
-
+suite.describeWithWsk('web actions with wsk', () => {
   it('action create --web true; fetch .json with a color in the query; activation get shows the color', async () => {
     const file = join(root, 'actions/hello.js');
     expect(ok(await wsk('action', 'create', 'hello', file, '--web', 'true')).stdout).toContain(
@@ -96,7 +69,7 @@ describe.skipIf(!wskLookup.path && !inCi)('web actions with wsk', () => {
 
 describe('web actions with the openwhisk npm client', () => {
   it('actions.create with the web-export annotation; the web URL answers without a key, with the color', async () => {
-    const ow = openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
+    const ow = openwhisk({ apihost: suite.platform().apiHost, api_key: suite.platform().authKey });
     await ow.actions.create({
       name: 'npmweb',
       action: readFileSync(join(root, 'actions/hello.js'), 'utf8'),
@@ -122,7 +95,7 @@ describe('web actions with the openwhisk npm client', () => {
 
 describe('web actions over plain HTTP', () => {
   beforeAll(async () => {
-    const reply = await restClient(platform).createAction('webhello', 'hello.js', {
+    const reply = await restClient(suite.platform()).createAction('webhello', 'hello.js', {
       annotations: [
         { key: 'web-export', value: true },
         { key: 'raw-http', value: false },

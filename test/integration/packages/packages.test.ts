@@ -6,52 +6,20 @@
  * conformance check is. Also: a color reaches the placement of an action run through a binding.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import openwhisk from 'openwhisk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Platform } from '../../../src/platform/platform.js';
+import { describe, expect, it } from 'vitest';
 import { owcParse, owcSkipReason } from '../../support/owc.js';
-import { restClient, startTestPlatform } from '../../support/platform.js';
-import { findWsk } from '../clients/wsk-binary.js';
-import { type WskRun, annotationOf, eventually, jsonAfterHeader, ok, runWsk } from '../clients/wsk-run.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const wskLookup = findWsk(root);
-const inCi = process.env.CI === 'true';
-if (!wskLookup.path && !inCi)
-  console.warn(`SKIPPED wsk package commands: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
+import { restClient } from '../../support/platform.js';
+import { annotationOf, eventually, jsonAfterHeader, ok } from '../clients/wsk-run.js';
+import { wskSuite } from '../clients/wsk-suite.js';
 
 /** Answers its parameters, so a test sees exactly what the action received. */
 const paramsCode = 'function main(params) { return { params }; }';
 
-let platform: Platform;
-let workDir: string;
+const suite = wskSuite({ name: 'packages', invokers: 2, files: { 'params.js': paramsCode } });
+const { wsk } = suite;
 
-beforeAll(async () => {
-  platform = await startTestPlatform('packages', { invokers: 2 });
-  workDir = mkdtempSync(join(tmpdir(), 'palette-packages-'));
-  writeFileSync(join(workDir, 'params.js'), paramsCode);
-  writeFileSync(join(workDir, 'wskprops'), '');
-}, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 60_000);
-
-/** The real wsk against this file's platform, with this file's own config file. */
-const wsk = (...args: string[]): Promise<WskRun> =>
-  runWsk(wskLookup.path!, platform, join(workDir, 'wskprops'), args);
-
-describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
-  it('has a wsk binary', () => {
-    if (!wskLookup.path)
-      throw new Error(`CI=true and no wsk: ${'reason' in wskLookup ? wskLookup.reason : ''}`);
-  });
-
+suite.describeWithWsk('wsk', () => {
   it('invokes the catalog from the guest namespace: wsk action invoke /whisk.system/utils/echo -p a 1 -r', async () => {
     const run = ok(await wsk('action', 'invoke', '/whisk.system/utils/echo', '-p', 'a', '1', '-r'));
     expect(JSON.parse(run.stdout)).toEqual({ a: 1 });
@@ -89,7 +57,7 @@ describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
         'package',
       ),
     );
-    ok(await wsk('action', 'create', 'wpkg/show', join(workDir, 'params.js'), '-p', 'c', 'action'));
+    ok(await wsk('action', 'create', 'wpkg/show', suite.file('params.js'), '-p', 'c', 'action'));
     ok(await wsk('package', 'bind', 'wpkg', 'wbind', '-p', 'b', 'binding', '-p', 'c', 'binding'));
     const run = ok(await wsk('action', 'invoke', 'wbind/show', '-p', 'd', 'invocation', '-r'));
     expect(JSON.parse(run.stdout)).toEqual({
@@ -135,7 +103,7 @@ describe.skipIf(!wskLookup.path && !inCi)('wsk', () => {
 });
 
 describe('openwhisk npm client', () => {
-  const ow = () => openwhisk({ apihost: platform.apiHost, api_key: platform.authKey });
+  const ow = () => openwhisk({ apihost: suite.platform().apiHost, api_key: suite.platform().authKey });
 
   it('creates a package and a binding, invokes through both with merged parameters, deletes', async () => {
     const client = ow();
@@ -230,7 +198,7 @@ describe('openwhisk npm client', () => {
   }, 120_000);
 
   it('a color flows to the placement of an action run through a binding (payload > package action annotation)', async () => {
-    const rest = restClient(platform);
+    const rest = restClient(suite.platform());
     await rest.call('PUT', '/namespaces/_/packages/cpkg');
     await rest.call('PUT', '/namespaces/_/actions/cpkg/show', {
       exec: { kind: 'nodejs:20', code: paramsCode },
@@ -257,7 +225,7 @@ describe('openwhisk npm client', () => {
   }, 120_000);
 
   it('malformed package documents are 4xx and write nothing', async () => {
-    const rest = restClient(platform);
+    const rest = restClient(suite.platform());
     for (const body of [{ parameters: 'x' }, { binding: { namespace: 'guest' } }, { publish: 'yes' }, [1]]) {
       const reply = await rest.call('PUT', '/namespaces/_/packages/bad', body);
       expect(reply.status).toBe(400);
@@ -272,7 +240,7 @@ describe('openwhisk npm client', () => {
 
 describe.skipIf(owcSkipReason())('conformance', () => {
   it('every package document in the whisks database is accepted by OpenWhisk as a package', async () => {
-    const rest = restClient(platform);
+    const rest = restClient(suite.platform());
     await rest.call('PUT', '/namespaces/_/packages/opkg?overwrite=true', {
       parameters: [{ key: 'a', value: { nested: [1, 2] } }],
       annotations: [{ key: 'description', value: 'd' }],
@@ -284,7 +252,9 @@ describe.skipIf(owcSkipReason())('conformance', () => {
       parameters: [{ key: 'b', value: 1 }],
     });
     const reply = (await (
-      await fetch(`${platform.couchUrl}/${platform.config.dbPrefix}whisks/_all_docs?include_docs=true`)
+      await fetch(
+        `${suite.platform().couchUrl}/${suite.platform().config.dbPrefix}whisks/_all_docs?include_docs=true`,
+      )
     ).json()) as { rows: { doc: { entityType?: string } }[] };
     const packages = reply.rows.map((r) => r.doc).filter((d) => d.entityType === 'package');
     expect(packages.length).toBeGreaterThanOrEqual(3);
