@@ -97,8 +97,8 @@ describe('blockPlacement', () => {
       fc.property(
         fc.constantFrom('stencil' as const, 'fft' as const),
         fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 2, max: 10 }),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 2, max: 8 }),
         fc.nat(),
         (pattern, logInvokers, logBlock, steps, seed) => {
           // At least two chains per invoker (one chain per point), as a DAG worth placing has.
@@ -123,9 +123,10 @@ describe('blockPlacement', () => {
           expect(planned).toBeGreaterThanOrEqual(edgesInside(dag, (t) => ring.home(placed.colors.get(t)!)!));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
-    expect(compared).toBeGreaterThan(20);
+    // About one case in five has a ring within the capacity (so this is not vacuous).
+    expect(compared).toBeGreaterThan(10);
   });
 
   it('pins what the affinity route plans from its edge list (same planner, invokers and seed)', () => {
