@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<void> {
     throw new Refused(err instanceof Error ? err.message : String(err));
   }
   const dag = validateDag(tasks);
+  if (dag.ids.length === 0) throw new Refused('the DAG has no tasks');
   const run = randomBytes(4).toString('hex');
   const prefix = `dag-${run}-`;
   const base = apihost.replace(/\/$/, '');

@@ -145,6 +145,11 @@ describe('blockPlacement', () => {
     );
   });
 
+  it('places an empty DAG as nothing', () => {
+    const placed = blockPlacement([], [0, 1]);
+    expect(placed.colors.size + placed.pins.size + placed.graph.nodes.length).toBe(0);
+  });
+
   it('refuses bad options before placing anything', () => {
     const dag = validateDag([{ id: 'a', deps: [] }]);
     expect(() => blockPlacement(dag, [])).toThrow(/at least one invoker/);
