@@ -17,6 +17,8 @@
  * Placements compared:
  * - chain: chain coloring, colors through the product default (consistent-hash within bound 1.25);
  * - virtual: virtual-worker coloring (V = 2 x invokers), same policy;
+ * - block: chain coloring, the chains pinned by block placement (src/dag planChains: the chain graph
+ *   planned over the invokers) through the affinity route before each run, as an application does;
  * - random, round-robin: no colors, PALETTE_BASELINE=random / round-robin (locality-oblivious).
  * After one unmeasured warm-up run of every DAG, each configuration runs `--reps` times with fresh
  * color names, placements in rotating order; the median run time is reported.
@@ -43,6 +45,7 @@ import { barChart } from './lib/svg.js';
 import { benchCouch } from './social/platform-run.js';
 import { median } from './lib/stats.js';
 import { commandLine } from '../src/platform/cli.js';
+import { edgeList, planChains } from '../src/dag/index.js';
 import { runMain } from '../src/platform/start-errors.js';
 
 const usage = `npm run bench:dag -- [--invokers 4] [--width 8] [--steps 6] [--size 1048576] [--compute-ms 0]
@@ -75,8 +78,8 @@ const patterns = args.patterns!.split(',') as Pattern[];
 const outDir = args.out!;
 const DB = 'bench_dag';
 
-type Placement = 'chain' | 'virtual' | 'random' | 'round-robin';
-const PLACEMENTS: readonly Placement[] = ['chain', 'virtual', 'random', 'round-robin'];
+type Placement = 'chain' | 'block' | 'virtual' | 'random' | 'round-robin';
+const PLACEMENTS: readonly Placement[] = ['chain', 'block', 'virtual', 'random', 'round-robin'];
 
 interface TaskResult {
   invoker: string;
@@ -128,6 +131,24 @@ async function startFor(baseline: PolicyName, couchUrl: string): Promise<Platfor
   return platform;
 }
 
+/**
+ * Block placement through the affinity route, as an application pins it (examples/dag): the chain
+ * graph planned here with the kept seed is what the route plans and pins for these colors.
+ */
+async function pinChains(platform: Platform, dag: Dag, prefix: string): Promise<void> {
+  const ids = Array.from({ length: invokers }, (_, i) => i);
+  const planned = planChains(dag, ids, { prefix });
+  const reply = await fetch(
+    `${platform.apiHost}/palette/v1/namespaces/_/affinity?capacityFactor=1.1&seed=${planned.seed}`,
+    {
+      method: 'PUT',
+      headers: { authorization: authOf(platform), 'content-type': 'text/plain' },
+      body: edgeList(planned.graph),
+    },
+  );
+  if (reply.status !== 200) throw new Error(`pinning the chains: HTTP ${reply.status} ${await reply.text()}`);
+}
+
 const authOf = (platform: Platform) => `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
 
 /** Runs the DAG as a dataflow through the REST API; colors undefined = uncolored invocations. */
@@ -136,8 +157,10 @@ async function runDag(
   dag: Dag,
   colors: readonly number[] | undefined,
   progress: () => void,
+  block = false,
 ): Promise<RunMeasure> {
   const run = randomBytes(4).toString('hex');
+  if (block) await pinChains(platform, dag, `${run}:c`);
   const url = `${platform.apiHost}/api/v1/namespaces/_/actions/dag-task?blocking=true&result=true`;
   const auth = authOf(platform);
   const remaining = dag.tasks.map((t) => t.inputs.length);
@@ -224,6 +247,7 @@ async function main(): Promise<void> {
     `Task Bench patterns, width ${width}, steps ${steps} (tree: a binary reduction of ${width} leaves), ${size} bytes per output, ${computeMs} ms compute per task.`,
     `${invokers} invokers on the real platform (in-process bus${args.kafka ? ' replaced by Kafka' : ''}; actions in warm child processes; remote store CouchDB via pouchdb-server).`,
     `chain / virtual: colored (chain coloring; virtual workers V = ${2 * invokers}), placed by consistent-hash within bound 1.25;`,
+    `block: chain coloring, chains pinned by block placement (chain graph planned, capacity factor 1.1) through the affinity route;`,
     `random / round-robin: uncolored, PALETTE_BASELINE=random / round-robin. Dataflow execution, blocking invokes. Median of ${reps} runs.`,
     `Every output goes to its invoker's local store; it also goes to CouchDB unless all its consumers have its color (colored placements only).`,
     `Remote MiB = read from CouchDB + written to CouchDB. Misses = consumer calls that found an input in neither store (the producer is then recomputed, writing remotely, and the consumer retried).`,
@@ -242,7 +266,7 @@ async function main(): Promise<void> {
       const platform = await startFor(baseline, couch.url);
       try {
         const placements: Placement[] =
-          baseline === 'random' ? ['chain', 'virtual', 'random'] : ['round-robin'];
+          baseline === 'random' ? ['chain', 'block', 'virtual', 'random'] : ['round-robin'];
         // Warm-up, not measured: every DAG once uncolored, so each invoker has warm containers.
         for (const dag of dags) await runDag(platform, dag, undefined, () => {});
         for (let rep = 0; rep < reps; rep++) {
@@ -250,12 +274,12 @@ async function main(): Promise<void> {
             // Rotate the order of placements per repetition, so none always runs first.
             for (const placement of placements.map((_, k) => placements[(k + rep) % placements.length]!)) {
               const colors =
-                placement === 'chain'
+                placement === 'chain' || placement === 'block'
                   ? chainColoring(dag)
                   : placement === 'virtual'
                     ? virtualWorkerColoring(dag, 2 * invokers)
                     : undefined;
-              const measure = await runDag(platform, dag, colors, tick);
+              const measure = await runDag(platform, dag, colors, tick, placement === 'block');
               const key = `${dag.pattern}/${placement}`;
               results.set(key, [...(results.get(key) ?? []), measure]);
             }
@@ -337,11 +361,11 @@ async function main(): Promise<void> {
   const change = (v: number) => `${v <= 0 ? '+' : '-'}${Math.abs(100 * v).toFixed(0)}%`;
   lines.push(
     '',
-    `Total run time over the patterns vs random: chain ${change(reduction('chain'))}, virtual ${change(reduction('virtual'))}, round-robin ${change(reduction('round-robin'))} (paper: -46% on Task Bench).`,
-    `Total remote MiB (read + written) vs random: chain ${change(remoteReduction('chain'))}, virtual ${change(remoteReduction('virtual'))}, round-robin ${change(remoteReduction('round-robin'))}. ` +
+    `Total run time over the patterns vs random: chain ${change(reduction('chain'))}, block ${change(reduction('block'))}, virtual ${change(reduction('virtual'))}, round-robin ${change(reduction('round-robin'))} (paper: -46% on Task Bench).`,
+    `Total remote MiB (read + written) vs random: chain ${change(remoteReduction('chain'))}, block ${change(remoteReduction('block'))}, virtual ${change(remoteReduction('virtual'))}, round-robin ${change(remoteReduction('round-robin'))}. ` +
       `Misses are summed over the ${reps} runs.`,
     `Without all-to-all (every task reads every output of the step, so at most 1/invokers of its input can be local): ` +
-      `chain ${change(reductionWithout('chain', 'all-to-all'))}, virtual ${change(reductionWithout('virtual', 'all-to-all'))}, round-robin ${change(reductionWithout('round-robin', 'all-to-all'))}.`,
+      `chain ${change(reductionWithout('chain', 'all-to-all'))}, block ${change(reductionWithout('block', 'all-to-all'))}, virtual ${change(reductionWithout('virtual', 'all-to-all'))}, round-robin ${change(reductionWithout('round-robin', 'all-to-all'))}.`,
     '',
   );
   writeFileSync(join(outDir, 'table.md'), `${lines.join('\n')}\n`);
