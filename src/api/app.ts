@@ -85,6 +85,9 @@ export interface ApiDeps {
   stages?: StageMetrics;
 }
 
+/** How long an idle client connection stays open (above akka-http's 60 s idle timeout). */
+export const idleKeepAliveMs = 65_000;
+
 /** The express app; `listen` and `listener` include the invoke fast path. */
 export type ApiApp = express.Express & { readonly listener: RequestListener };
 
@@ -233,6 +236,9 @@ export function createApi(deps: ApiDeps): ApiApp {
   // express's own listen, with the fast path in front (same callback and error semantics).
   const listen = (...args: unknown[]): Server => {
     const server = createServer(listener);
+    // Node closes an idle keep-alive socket after 5 s, racing a client that reuses it just then
+    // (ECONNRESET in the npm client under load); OpenWhisk's controller keeps idle ones for 60 s.
+    server.keepAliveTimeout = idleKeepAliveMs;
     server.on('clientError', replyToClientError);
     const stages = deps.stages;
     if (stages) stampFirstBytes(server, () => stages.enabled);

@@ -48,8 +48,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `node -e` code: exit when the parent's IPC channel closes, then run pouchdb-server (argv[1]). */
-const serverLauncher = "process.on('disconnect', () => process.exit(0)); require(process.argv[1]);";
+/**
+ * `node -e` code: exit when the parent's IPC channel closes, then run pouchdb-server (argv[1]),
+ * whose HTTP server keeps idle connections 65 s instead of node's 5 s: at 5 s a busy client
+ * reusing a socket just as the server closes it gets "other side closed" (seen in CI under load).
+ */
+const serverLauncher = [
+  "process.on('disconnect', () => process.exit(0));",
+  "const http = require('node:http'); const create = http.createServer;",
+  'http.createServer = (...a) => { const s = create(...a); s.keepAliveTimeout = 65000; return s; };',
+  'require(process.argv[1]);',
+].join(' ');
 
 /** Whether a CouchDB-speaking server answers `GET url` with a 2xx within a second. */
 export async function answers(url: string): Promise<boolean> {

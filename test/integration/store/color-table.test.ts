@@ -28,6 +28,19 @@ afterEach(async () => {
   for (const p of started.splice(0)) await p.stop();
 });
 
+describe('the embedded pouchdb-server', () => {
+  it('keeps idle connections 65 s, not node’s 5 s that a reusing client races under load', async () => {
+    const couch = await startEmbeddedCouch();
+    try {
+      const res = await fetch(`${couch.url}/`);
+      await res.arrayBuffer();
+      expect(res.headers.get('keep-alive')).toBe('timeout=65');
+    } finally {
+      await couch.stop();
+    }
+  });
+});
+
 describe('least-assigned table persisted in CouchDB', () => {
   it('keeps every color on its invoker across a controller restart', async () => {
     const couch = await connect(uniquePrefix('restart'));

@@ -17,6 +17,12 @@ describe('operational routes', () => {
     expect(await res.text()).toBe('pong');
   });
 
+  it('keeps idle client connections 65 s, as OpenWhisk keeps them 60 s (no 5 s reuse race)', async () => {
+    const res = await api.call('GET', '/ping', { auth: null });
+    await res.text();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('reports /ready as 503 until the core is ready', async () => {
     api.core.ready = false;
     const notReady = await api.call('GET', '/ready', { auth: null });
