@@ -92,5 +92,19 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // The dashboard's page script runs in the browser, served as it is (no build step).
+    files: ['src/api/dashboard/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        performance: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
   ...dependencyRules(),
 );

@@ -35,6 +35,7 @@ import { namespaceRoutes } from './routes/namespaces.js';
 import { affinityRoutes, type AffinityPort } from './routes/affinity.js';
 import { packagedActionRoutes } from './routes/packaged-actions.js';
 import { paletteRoutes, type InFlightPort } from './routes/palette.js';
+import { dashboardRoutes, type DashboardSource } from './routes/dashboard.js';
 import type { RecentActivations } from './recent-activations.js';
 import { packageRoutes } from './routes/packages.js';
 import { systemRoutes } from './system.js';
@@ -74,6 +75,8 @@ export interface ApiDeps {
   recent?: RecentActivations;
   /** The controller's in-flight activations, for Palette's in-flight route (absent: not mounted). */
   inFlightList?: InFlightPort;
+  /** The live dashboard's data (routes/dashboard.ts); mounted with `inFlightList`, absent: not mounted. */
+  dashboard?: DashboardSource;
   /** Co-access plans (routes/affinity.ts); absent: the affinity route answers 503. */
   affinity?: AffinityPort;
   /** Triggers and rules (absent: their routes answer 404). */
@@ -217,6 +220,12 @@ export function createApi(deps: ApiDeps): ApiApp {
   app.route('/api/v1/namespaces/:ns/activations/:id').get(activations.get).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/result').get(activations.result).all(notAllowed('GET'));
   app.route('/api/v1/namespaces/:ns/activations/:id/logs').get(activations.logs).all(notAllowed('GET'));
+  // Before paletteRoutes: its prefix-wide authentication would answer 401 in OpenWhisk's realm.
+  if (deps.inFlightList && deps.dashboard) {
+    const inFlight = deps.inFlightList;
+    const source = { ...deps.dashboard, inFlight, controllerId: deps.config.controllerId };
+    app.use(dashboardRoutes({ ...source, invokerHealth: () => core.invokerHealth() }, identify, logger));
+  }
   if (deps.inFlightList) app.use(paletteRoutes({ authenticate, inFlight: deps.inFlightList }));
 
   app.use((_req: Request, res: Response) => sendError(res, 404, messages.notFound, tidOf(res)));

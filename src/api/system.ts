@@ -11,7 +11,7 @@ import { sendError } from './errors.js';
 import { tidOf } from './context.js';
 
 /** OpenWhisk's InvokerState names as `/invokers` shows them (InvokerSupervision.scala asString). */
-const shownStatus = {
+export const shownStatus = {
   healthy: 'up',
   unhealthy: 'unhealthy',
   unresponsive: 'unresponsive',

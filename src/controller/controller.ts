@@ -59,6 +59,8 @@ export interface ControllerDeps {
    * yet (R6: the API's read path waits for it).
    */
   onActivationDone?(namespace: string, activationId: string): void;
+  /** An acknowledgement (or a record given up on, R15) carried the activation's record: the dashboard counts it. */
+  onActivationResult?(activation: WhiskActivation): void;
   /**
    * A color's first decision still being confirmed by the store resolves to the invoker agreed
    * between replicas; undefined at once when nothing is pending (a known color costs nothing).
@@ -118,6 +120,7 @@ export class Controller implements ControllerCore {
         deliverResult: (activationId, value) => {
           const arrived = this.ackArrivedMs;
           if (arrived === arrived && 'activation' in value) deps.stages?.observeActivation(value.activation);
+          if ('activation' in value) deps.onActivationResult?.(value.activation);
           this.waiters.deliver(activationId, value, arrived);
         },
         recordPlacement: (placement) => deps.recordPlacement?.(placement),

@@ -10,7 +10,9 @@ import { ColorTable, createPooledPolicy, LoadTracker, PinTable } from '../balanc
 import type { PolicyName } from '../balancer/types.js';
 import { createApi } from '../api/app.js';
 import { RecentActivations } from '../api/recent-activations.js';
+import { DashboardActivity } from '../api/dashboard/activity.js';
 import { placementInfo, storePorts } from './api-adapters.js';
+import { colorsPerInvoker } from './dashboard-adapter.js';
 import { outage as storeUnreachable } from '../api/cache.js';
 import { componentResolver } from '../api/component-resolver.js';
 import { resolvePackagedAction } from '../api/package-access.js';
@@ -125,9 +127,12 @@ export function createControllerStack(
 
   // R6: this replica's read path waits for the records of the results it delivered.
   const recent = new RecentActivations();
+  // The dashboard's last minute (issue 18 item 4), fed with the same placements and acks.
+  const activity = new DashboardActivity();
   const recordPlacement = (placement: Placement) => {
     void stores.placements.record(placement);
     recent.notePlacement(placement.activationId, placementInfo(placement));
+    activity.placed(placement);
   };
   const stages = new StageMetrics(metrics.registry, config.stageTiming === 'on');
   const controller = new Controller({
@@ -154,7 +159,11 @@ export function createControllerStack(
     },
     getActivation: async (namespace, id) =>
       (await stores.activations.get(namespace, id)) as WhiskActivation | undefined,
-    onActivationDone: (namespace, activationId) => recent.noteDone(namespace, activationId),
+    onActivationDone: (namespace, activationId) => {
+      recent.noteDone(namespace, activationId);
+      activity.done(activationId);
+    },
+    onActivationResult: (activation) => activity.result(activation),
     confirmColor: (color) => confirmations?.wait(color),
     onInvokerGone: (invoker, remaining) => persistentTable?.invokerGone(invoker, remaining),
     onInvokerSeen: (invoker) => persistentTable?.invokerReturned(invoker),
@@ -228,6 +237,7 @@ export function createControllerStack(
     components,
     recent,
     inFlightList: controller,
+    dashboard: { activity, colorsPerInvoker: () => colorsPerInvoker(metrics) },
     triggerRules: {
       ...triggerRules,
       ...resilientTriggerRules(triggerRules, outage),
