@@ -37,6 +37,12 @@ export const dashboardDataPath = '/palette/v1/namespaces/:ns/dashboard';
 export const dashboardEventsPath = `${dashboardDataPath}/events`;
 export const paletteRealm = { 'WWW-Authenticate': 'Basic realm="Palette"' } as const;
 const systemNamespace = 'whisk.system';
+const streamHeaders = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
+};
 /** Recent activations listed when the query names no limit. */
 const defaultLimit = 50;
 
@@ -104,6 +110,11 @@ export function dashboardRoutes(deps: DashboardDeps, identify: Identify, logger:
     .route(dashboardEventsPath)
     .get(authenticate, async (req: Request, res: Response) => {
       const scope = scopeOf(req, res);
+      // HEAD gets the stream's headers and no stream: the response must end for the socket to be reused.
+      if (req.method === 'HEAD') {
+        res.writeHead(200, streamHeaders).end();
+        return;
+      }
       if (streams >= maxStreams)
         throw new ApiError(
           429,
@@ -119,12 +130,7 @@ export function dashboardRoutes(deps: DashboardDeps, identify: Identify, logger:
         clearInterval(timer);
       };
       res.on('close', close);
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Accel-Buffering': 'no',
-        'X-Content-Type-Options': 'nosniff',
-      });
+      res.writeHead(200, streamHeaders);
       // A browser that loses the stream tries again after 2 s.
       res.write('retry: 2000\n\n');
       let sending = false;

@@ -12,6 +12,7 @@ import type { AffinityPort } from '../../../src/api/routes/affinity.js';
 import { actionMeta } from '../../../src/api/action-doc.js';
 import { briefOf } from '../../../src/api/activations.js';
 import { RecentActivations } from '../../../src/api/recent-activations.js';
+import { DashboardActivity } from '../../../src/api/dashboard/activity.js';
 import type { InFlightActivation, InFlightPort } from '../../../src/api/routes/palette.js';
 import { packageSummary, type PackageDocument, type PackageSummary } from '../../../src/api/package-doc.js';
 import type {
@@ -314,6 +315,9 @@ export interface TestApi {
   /** The read-your-writes book (R6) the activation routes consult. */
   recent: RecentActivations;
   affinity: FakeAffinity;
+  /** The dashboard's book (fed by the test) and its `palette_colors_per_invoker` values. */
+  activity: DashboardActivity;
+  colorsPerInvoker: Map<number, number>;
   registry: Registry;
   close(): Promise<void>;
   /** fetch with the guest's credentials unless `auth` is given (null: no Authorization header). */
@@ -343,6 +347,8 @@ export async function startTestApi(
   const recent = new RecentActivations({ waitMs: 300 });
   const registry = new Registry();
   const affinity = new FakeAffinity();
+  const activity = new DashboardActivity();
+  const colorsPerInvoker = new Map<number, number>();
   const app = createApi({
     affinity,
     core,
@@ -354,6 +360,7 @@ export async function startTestApi(
     activations,
     placements,
     inFlightList: inFlight,
+    dashboard: { activity, colorsPerInvoker: async () => colorsPerInvoker, intervalMs: 50, maxStreams: 4 },
     recent,
     config: { controllerId: 'palette0', ...config },
     logger: pino({ level: 'silent' }),
@@ -377,6 +384,8 @@ export async function startTestApi(
     inFlight,
     recent,
     affinity,
+    activity,
+    colorsPerInvoker,
     registry,
     close: () =>
       new Promise<void>((resolve) => {
