@@ -17,6 +17,17 @@ export default defineConfig({
         },
       },
       {
+        // The dashboard in Debian's Chromium (puppeteer-core, test/support/browser.ts). The platform it
+        // starts uses the in-process bus and the embedded CouchDB, so it needs no global setup.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 60_000,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'faults',

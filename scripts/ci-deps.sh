@@ -2,7 +2,8 @@
 # System tools the test suite needs beyond node_modules, installed idempotently (CI runs as root on
 # Debian): a JRE and Maven for the project's Kafka broker (scripts/kafka.sh), and kcat, the
 # independent Kafka client the integration tests read messages back with; javac (a JDK) for the
-# openwhisk suite's FileTailSource check, and unshare for its real invokers' mount namespaces.
+# openwhisk suite's FileTailSource check, and unshare for its real invokers' mount namespaces;
+# Debian's chromium for the browser suite (puppeteer-core drives /usr/bin/chromium; R4, R12).
 set -euo pipefail
 
 missing=()
@@ -11,9 +12,10 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 if ((${#missing[@]} == 0)); then
-  echo "ci-deps: java, javac, mvn, kcat and unshare present"
+  echo "ci-deps: java, javac, mvn, kcat, unshare and chromium present"
   exit 0
 fi
 
