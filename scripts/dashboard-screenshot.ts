@@ -12,8 +12,8 @@ import { chromiumPath, chromiumPresent, launchChromium } from '../test/support/b
 import { restClient, startTestPlatform } from '../test/support/platform.js';
 
 const args = commandLine({
-  name: 'npm run screenshot:dashboard --',
-  usage: `Usage: npm run screenshot:dashboard -- [--out FILE] [--seconds N] [--invokers N]
+  name: 'screenshot:dashboard',
+  usage: `npm run screenshot:dashboard -- [--out FILE] [--seconds N] [--invokers N]
 
 Starts the platform in this process, sends colored invocations for N seconds, and saves a
 screenshot of /dashboard taken with ${chromiumPath} (headless).
@@ -32,9 +32,7 @@ screenshot of /dashboard taken with ${chromiumPath} (headless).
 function positive(name: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(
-      `npm run screenshot:dashboard --: --${name} must be a positive integer, not '${raw}'\n`,
-    );
+    process.stderr.write(`screenshot:dashboard: --${name} must be a positive integer, not '${raw}'\n`);
     process.exit(1);
   }
   return n;
@@ -43,9 +41,7 @@ function positive(name: string, raw: string): number {
 const seconds = positive('seconds', args.seconds);
 const invokers = positive('invokers', args.invokers);
 if (!chromiumPresent()) {
-  process.stderr.write(
-    `npm run screenshot:dashboard --: ${chromiumPath} is missing; apt-get install chromium\n`,
-  );
+  process.stderr.write(`screenshot:dashboard: ${chromiumPath} is missing; apt-get install chromium\n`);
   process.exit(1);
 }
 

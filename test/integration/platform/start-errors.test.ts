@@ -196,6 +196,20 @@ describe.concurrent('benchmarks that take options', { timeout: SPAWN_TIMEOUT }, 
     expect(help.stdout).toMatch(/--minutes N .*default 10/);
   });
 
+  it('screenshot:dashboard refuses an unknown option and a bad value, answers --help', async () => {
+    expectOneLine(
+      await run('scripts/dashboard-screenshot.ts', ['--bogus']),
+      /^screenshot:dashboard: unknown option '--bogus' \(see --help\)$/,
+    );
+    expectOneLine(
+      await run('scripts/dashboard-screenshot.ts', ['--seconds', 'x']),
+      /^screenshot:dashboard: --seconds must be a positive integer, not 'x'$/,
+    );
+    const help = await run('scripts/dashboard-screenshot.ts', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^npm run screenshot:dashboard/);
+  });
+
   it('bench:dag refuses an unknown option (as bench:sequence and bench:social, same helper)', async () => {
     expectOneLine(await run('bench/dag.ts', ['--bogus']), /^bench:dag: unknown option '--bogus'/);
   });
