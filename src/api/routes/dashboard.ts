@@ -82,6 +82,28 @@ export function dashboardRoutes(deps: DashboardDeps, identify: Identify, logger:
   router.route(`${dashboardPath}/dashboard.js`).get(authenticate, serve('dashboard.js')).all(notAllowed);
   router.route(`${dashboardPath}/dashboard.css`).get(authenticate, serve('dashboard.css')).all(notAllowed);
 
+  // Streams with the same scope share one snapshot for half an interval, so many open dashboards
+  // cost one snapshot per scope, not one each.
+  const recentEvents = new Map<string, { at: number; event: Promise<string> }>();
+  const shared = (scope: DashboardScope): Promise<string> => {
+    const key = JSON.stringify([
+      scope.namespace ?? null,
+      scope.color ?? null,
+      scope.action ?? null,
+      scope.limit,
+    ]);
+    const now = Date.now();
+    const hit = recentEvents.get(key);
+    if (hit && now - hit.at < intervalMs / 2) return hit.event;
+    for (const [k, v] of recentEvents) if (now - v.at >= intervalMs / 2) recentEvents.delete(k);
+    const event = dashboardSnapshot(deps, scope, now).then(
+      (snapshot) => `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`,
+    );
+    recentEvents.set(key, { at: now, event });
+    event.catch(() => recentEvents.delete(key));
+    return event;
+  };
+
   const scopeOf = (req: Request, res: Response): DashboardScope => {
     const requested = String(req.params.ns);
     const namespace = resolveNamespace(identityOf(res), requested);
@@ -138,8 +160,8 @@ export function dashboardRoutes(deps: DashboardDeps, identify: Identify, logger:
         if (!open || sending) return;
         sending = true;
         try {
-          const snapshot = await dashboardSnapshot(deps, scope);
-          if (open) res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+          const event = await shared(scope);
+          if (open) res.write(event);
         } catch (err) {
           logger.warn({ err }, 'dashboard snapshot failed; the stream goes on');
         } finally {
