@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
-export const chromiumPath = process.env.PALETTE_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumPath = '/usr/bin/chromium';
 
 export function chromiumPresent(): boolean {
   return existsSync(chromiumPath);
