@@ -197,6 +197,7 @@ export function createControllerStack(
     core: controller,
     components,
     writeActivation: async (record) => {
+      activity.result(record);
       // Create-only, as the controller's other records; the runner waits so a blocking caller can
       // read it, but not through a CouchDB outage (R25): then the record waits in the queue alone.
       const written = stores.activations

@@ -130,6 +130,26 @@ describe('the dashboard on the real platform', () => {
     expect((await call(platform.authKey, '/dashboard')).status).toBe(200);
   });
 
+  it('lists a sequence beside its components, completed from the record the controller writes', async () => {
+    const guest = restClient(platform);
+    const created = await guest.call('PUT', '/namespaces/_/actions/twice?overwrite=true', {
+      exec: { kind: 'sequence', components: ['/guest/hello', '/guest/hello'] },
+    });
+    expect(created.status).toBe(200);
+    expect((await guest.invoke('twice', { __palette_color: 'guest-seq' })).status).toBe(200);
+    let s: DashboardSnapshot | undefined;
+    for (let i = 0; i < 100; i++) {
+      s = await snapshot(platform.authKey, '?color=guest-seq');
+      if (s.activations.length === 3 && s.activations.every((a) => a.status === 'success')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(s!.activations.map((a) => [a.kind, a.action, a.status])).toEqual([
+      ['action', 'guest/hello', 'success'],
+      ['action', 'guest/hello', 'success'],
+      ['sequence', 'guest/twice', 'success'],
+    ]);
+  });
+
   it('streams the same snapshot as server-sent events', async () => {
     const controller = new AbortController();
     const res = await fetch(
