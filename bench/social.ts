@@ -6,7 +6,8 @@
  *   npm run bench:social                         simulation sweep, every policy, invokers 1..24
  *   npm run bench:social -- --agree              + simulation vs platform at 4 invokers (small trace)
  *   npm run bench:social -- --platform           + the 24-invoker row of every policy on the platform
- *   options: --graph FILE  --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
+ *   options: --graph FILE|sbm|ba (sbm, ba: a generated 10,000-user graph, bench/social/graphs.ts)
+ *            --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
  *            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
  *            --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR
  *
@@ -30,6 +31,7 @@ import {
 import { frontierSpecs, LOCALITY_SPECS, type FrontierPoint } from './lib/social-locality.js';
 import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
 import { lineChart } from './lib/svg.js';
+import { generatedGraph } from './social/graphs.js';
 import { commandLine } from '../src/platform/cli.js';
 import { runMain } from '../src/platform/start-errors.js';
 
@@ -40,7 +42,7 @@ const usage = `npm run bench:social -- [options]
   (none)        simulation sweep, every policy, invokers 1..24
   --agree       + simulation vs platform at 4 invokers (small trace)
   --platform    + the 24-invoker row of every policy on the platform
-  options: --graph FILE  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
+  options: --graph FILE|sbm|ba  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
            --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR`;
 
@@ -87,11 +89,18 @@ const ALL_SPECS = [...POLICY_SPECS, ...LOCALITY_SPECS];
 const wanted = (s: PolicySpec) => !args.policies || args.policies.split(',').includes(s.label);
 const specs = POLICY_SPECS.filter(wanted);
 const simSpecs = ALL_SPECS.filter(wanted);
+/** On the platform: the paper's policies and issue 17's rows that the platform can run (spec.platform). */
+const platformSpecs = simSpecs.filter((s) => POLICY_SPECS.includes(s) || s.platform);
 const outDir = args.out!;
 mkdirSync(outDir, { recursive: true });
 
 const graphPath = args.graph ?? (existsSync(REED98) ? REED98 : undefined);
-const graph = graphPath ? loadGraph(graphPath) : generateGraph();
+const graph =
+  graphPath === 'sbm' || graphPath === 'ba'
+    ? generatedGraph(graphPath)
+    : graphPath
+      ? loadGraph(graphPath)
+      : generateGraph();
 const trace = generateTrace(graph, {
   requests,
   zipfExponent: Number(args.zipf),
@@ -199,7 +208,7 @@ async function runPlatformRow(couchUrl: string): Promise<{
   const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
   const results: RunResult[] = [];
   const { runOnPlatform } = await platformModule();
-  for (const spec of specs) {
+  for (const spec of platformSpecs) {
     results.push(
       await runOnPlatform(
         part,
@@ -214,7 +223,7 @@ async function runPlatformRow(couchUrl: string): Promise<{
     issueOrder(part, concurrency, window, DEFAULT_SIM.seed),
     cacheSize * invokers,
   );
-  const simulated = specs.map((spec) => simulate(part, spec, simOptions(invokers)));
+  const simulated = platformSpecs.map((spec) => simulate(part, spec, simOptions(invokers)));
   return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results, simulated };
 }
 
@@ -244,17 +253,24 @@ function report(sim: SimRow[]): void {
       '',
       `In-process bus, invokers in this process, actions in warm child processes, posts in CouchDB (pouchdb-server). Containers = distinct containers that answered.`,
       '',
-      '| policy | hit ratio | max/mean load | off-home | containers | seconds | simulation of the same requests: hit ratio, max/mean, off-home |',
-      '|---|---|---|---|---|---|---|',
+      'x random divides by random of the same run (R21); by plan / replica = activations the controller placed by the co-access pin / on a replica home (palette_activations_placed_by_total).',
+      '',
+      '| policy | hit ratio | max/mean load | off-home | containers | seconds | x random | % of pooled ideal | by plan / replica | simulation of the same requests: hit ratio, max/mean, off-home |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...platform.results.map((r) => {
         const s = platform.simulated?.find((x) => x.label === r.label);
+        const times = random && random.hitRatio > 0 ? `${(r.hitRatio / random.hitRatio).toFixed(1)}x` : '';
+        const by =
+          r.planned !== undefined
+            ? `${pct(r.planned / r.requests)} / ${pct((r.replica ?? 0) / r.requests)}`
+            : '';
         return row(
           r,
-          ` ${r.seconds?.toFixed(0)} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`,
+          ` ${r.seconds?.toFixed(0)} | ${times} | ${(100 * (r.hitRatio / platform.pooled)).toFixed(0)}% | ${by} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`,
         );
       }),
-      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | |`,
-      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | |`,
+      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | | | | |`,
+      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | | | | |`,
       '',
     );
     if (random) {

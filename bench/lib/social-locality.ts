@@ -84,18 +84,29 @@ export function localitySpec(label: string, o: LocalityOptions): PolicySpec {
         random: mulberry32(options.seed),
         ...(o.plan !== undefined
           ? {
-              pins: coAccessPins(
-                trace,
-                options.invokers,
-                o.plan,
-                o.replication ? o.bound || (o.hotFactor ?? 1.25) : undefined,
-              ).pins,
+              // The plan the product pins (npm run plan, the affinity route): replication spreads a
+              // hot color only while its home is loaded, so the plan counts it on its pin alone.
+              pins: coAccessPins(trace, options.invokers, o.plan).pins,
             }
           : {}),
         ...(o.replication
           ? { replication: { max: 4, ...(o.bound ? {} : { factor: o.hotFactor ?? 1.25 }) } }
           : {}),
       }),
+    // The platform's replication threshold is PALETTE_BOUND, or 1.25 when unbounded.
+    ...(o.hotFactor === undefined || o.hotFactor === 1.25
+      ? {
+          platform: {
+            replication: o.replication ?? false,
+            ...(o.plan !== undefined
+              ? {
+                  pins: (trace: Trace, invokers: number) =>
+                    coAccessPins(trace, invokers, o.plan!).pins.namespace('guest'),
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

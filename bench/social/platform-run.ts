@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/platform/embedded-couch.js';
 import { startPlatform, type Platform } from '../../src/platform/platform.js';
+import { connectCouch, PinStore } from '../../src/store/index.js';
 import { ClosedLoopDispatcher } from '../lib/closed-loop.js';
 import { Progress } from '../lib/progress.js';
 import { DEFAULT_SIM, summarize, type PolicySpec, type RunResult } from '../lib/social-sim.js';
@@ -82,6 +83,20 @@ export async function seedPosts(couchUrl: string, users: number, postsPerUser: n
   }
 }
 
+/**
+ * Pins a co-access plan for the guest namespace in the run's colors database before its controller
+ * starts (as `npm run plan -- --namespace guest` would), so the controller loads it at start.
+ */
+async function pinPlan(
+  couchUrl: string,
+  prefix: string,
+  assignment: Iterable<readonly [string, number]>,
+): Promise<void> {
+  const couch = await connectCouch({ url: couchUrl, prefix });
+  const store = new PinStore({ set: () => undefined, delete: () => false }, couch, { controllerId: 'bench' });
+  await store.writePlan('guest', assignment, { source: 'bench:social' });
+}
+
 async function createTimelineAction(platform: Platform, auth: string): Promise<void> {
   const code = readFileSync(new URL('../../actions/timeline.js', import.meta.url), 'utf8');
   const reply = await fetch(`${platform.apiHost}/api/v1/namespaces/_/actions/timeline?overwrite=true`, {
@@ -100,6 +115,8 @@ export async function runOnPlatform(
   couchUrl: string,
 ): Promise<RunResult> {
   const prefix = `b${randomBytes(4).toString('hex')}_`;
+  const pins = spec.platform?.pins?.(trace, options.invokers);
+  if (pins) await pinPlan(couchUrl, prefix, pins);
   const platform = await startPlatform({
     projectKafka: options.kafka,
     overrides: {
@@ -108,7 +125,7 @@ export async function runOnPlatform(
       policy: spec.policy,
       bound: spec.bound,
       // R21: the paper's rows run without hot-color replication, whatever its product default.
-      replication: 'off',
+      replication: spec.platform?.replication ? 'on' : 'off',
       couchdbUrl: couchUrl,
       dbPrefix: prefix,
       kafkaTopicPrefix: prefix,
@@ -191,7 +208,17 @@ export async function runOnPlatform(
     const seconds = (Date.now() - began) / 1000;
     progress.finish(`${(trace.requests.length / seconds).toFixed(0)} req/s`);
     const offHome = (await platform.metrics.offHome.get()).values.reduce((sum, v) => sum + v.value, 0);
-    return summarize(spec.label, 'platform', hits, postReads, loads, offHome, containers.size, seconds);
+    const placedBy = (await platform.metrics.placedBy.get()).values;
+    const placed = (reason: string) =>
+      placedBy.filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
+    // A plan that never placed anything was not followed: the row would be consistent hashing's.
+    if (pins && placed('planned') === 0)
+      throw new Error(`${spec.label}: the controller placed nothing by the plan`);
+    return {
+      ...summarize(spec.label, 'platform', hits, postReads, loads, offHome, containers.size, seconds),
+      planned: placed('planned'),
+      replica: placed('replica'),
+    };
   } finally {
     await platform.stop();
   }
