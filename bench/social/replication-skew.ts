@@ -94,9 +94,10 @@ async function main(): Promise<void> {
         const on = simulate(trace, family.on, options);
         cells.push(cell(off), cell(on));
         const lost = 100 * (off.hitRatio - on.hitRatio);
-        if (lost > worst.points)
-          ((worst.points = lost),
-            (worst.where = `${family.name}, Zipf ${zipfExponent}, ${invokers} invokers`));
+        if (lost > worst.points) {
+          worst.points = lost;
+          worst.where = `${family.name}, Zipf ${zipfExponent}, ${invokers} invokers`;
+        }
         process.stderr.write(`Zipf ${zipfExponent} @${invokers} ${family.name} done\n`);
       }
       rows.push(`| ${zipfExponent} | ${invokers} | ${cells.join(' | ')} |`);
