@@ -195,36 +195,42 @@ async function runAgreement(
   return { invokers, requests: small.requests.length, rows };
 }
 
-async function runPlatformRow(couchUrl: string): Promise<{
+interface PlatformRow {
   invokers: number;
   requests: number;
   pooled: number;
   ceiling: number;
   results: RunResult[];
   simulated: RunResult[];
-}> {
+}
+
+/** Each policy's run is saved (merged into platform.json) as soon as it ends: a long run that fails keeps the rest. */
+async function runPlatformRow(couchUrl: string, save: (row: PlatformRow) => void): Promise<void> {
   const invokers = Number(args['platform-invokers']);
   const count = Number(args['platform-requests'] ?? requests);
   const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
-  const results: RunResult[] = [];
-  const { runOnPlatform } = await platformModule();
-  for (const spec of platformSpecs) {
-    results.push(
-      await runOnPlatform(
-        part,
-        spec,
-        { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
-        couchUrl,
-      ),
-    );
-  }
   const { concurrency, window } = loopFor(invokers);
   const pooled = pooledHitRatio(
     issueOrder(part, concurrency, window, DEFAULT_SIM.seed),
     cacheSize * invokers,
   );
-  const simulated = platformSpecs.map((spec) => simulate(part, spec, simOptions(invokers)));
-  return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results, simulated };
+  const { runOnPlatform } = await platformModule();
+  for (const spec of platformSpecs) {
+    const result = await runOnPlatform(
+      part,
+      spec,
+      { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
+      couchUrl,
+    );
+    save({
+      invokers,
+      requests: part.requests.length,
+      pooled,
+      ceiling: part.ceiling,
+      results: [result],
+      simulated: [simulate(part, spec, simOptions(invokers))],
+    });
+  }
 }
 
 const readJson = <T>(file: string): T | undefined =>
@@ -233,7 +239,7 @@ const writeJson = (file: string, value: unknown) =>
   writeFileSync(join(outDir, file), `${JSON.stringify(value, null, 1)}\n`);
 
 function report(sim: SimRow[]): void {
-  const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
+  const platform = readJson<PlatformRow>('platform.json');
   const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
   const lines: string[] = [
     '# Social-network cache experiment (Palette, EuroSys 2023)',
@@ -465,7 +471,7 @@ function refreshSimulated(): void {
     }));
     writeJson('agreement.json', { ...agreement, rows });
   }
-  const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
+  const platform = readJson<PlatformRow>('platform.json');
   if (platform) {
     const part = partOf(platform.requests);
     const simulated = platform.results.map((r) =>
@@ -489,7 +495,9 @@ async function main(): Promise<void> {
       if (args.agree)
         writeJson('agreement.json', mergeRows(readJson('agreement.json'), await runAgreement(couch.url)));
       if (args.platform)
-        writeJson('platform.json', mergeResults(readJson('platform.json'), await runPlatformRow(couch.url)));
+        await runPlatformRow(couch.url, (row) =>
+          writeJson('platform.json', mergeResults(readJson('platform.json'), row)),
+        );
     } finally {
       await couch.stop();
     }
