@@ -6,6 +6,7 @@
  *   npm run bench:social                         simulation sweep, every policy, invokers 1..24
  *   npm run bench:social -- --agree              + simulation vs platform at 4 invokers (small trace)
  *   npm run bench:social -- --platform           + the 24-invoker row of every policy on the platform
+ *   npm run bench:social -- --report-only        tables and plots again from the stored JSON (no simulation)
  *   options: --graph FILE|sbm|ba (sbm, ba: a generated 10,000-user graph, bench/social/graphs.ts)
  *            --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
  *            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
@@ -42,6 +43,7 @@ const usage = `npm run bench:social -- [options]
   (none)        simulation sweep, every policy, invokers 1..24
   --agree       + simulation vs platform at 4 invokers (small trace)
   --platform    + the 24-invoker row of every policy on the platform
+  --report-only tables and plots again from the stored JSON (no simulation)
   options: --graph FILE|sbm|ba  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
            --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR`;
@@ -69,6 +71,7 @@ const args = commandLine({
     kafka: { type: 'boolean', default: false },
     out: { type: 'string', default: 'results/social' },
     frontier: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -134,7 +137,8 @@ const method = [
   `bounded-loads = consistent-hash within PALETTE_BOUND=1.25; the other hashing policies run unbounded (PALETTE_BOUND=0).`,
   `Paper-reproduction rows run with replication off. Issue 17's rows (simulation): co-access = the planner's plan of the friendship graph`,
   `(capacity factor 1.1, each user's rate counted from the trace) pinned over consistent-hash; + replication = PALETTE_REPLICATION=on`,
-  `(hot above 1.25 x the mean invoker's rate, at most 4 homes; the co-access plan then spreads a hot color's rate over its homes).`,
+  `(hot above 1.25 x the mean invoker's rate, at most 4 homes, used only while the first home is over the bounded-loads bound, floor 2;`,
+  `the co-access plan is the one npm run plan pins). Platform rows of issue 17 pin the same plan for the guest namespace before the controller starts.`,
   `x random = hit ratio / random's in the same run; edge locality = share of friendships whose users share a home invoker.`,
 ];
 
@@ -484,8 +488,10 @@ function refreshSimulated(): void {
 async function main(): Promise<void> {
   process.stderr.write(`${method.join('\n')}\n`);
   const began = Date.now();
-  const sim = runSimulation();
-  writeJson('simulation.json', sim);
+  // --report-only: the tables and plots again from the stored simulation (after a platform run elsewhere).
+  const stored = args['report-only'] ? readJson<SimRow[]>('simulation.json') : undefined;
+  const sim = stored ?? runSimulation();
+  if (!stored) writeJson('simulation.json', sim);
   if (args.frontier) writeJson('frontier.json', runFrontier());
   if (args.agree || args.platform) {
     const { benchCouch, seedPosts } = await platformModule();
