@@ -6,7 +6,9 @@
  *   npm run bench:social                         simulation sweep, every policy, invokers 1..24
  *   npm run bench:social -- --agree              + simulation vs platform at 4 invokers (small trace)
  *   npm run bench:social -- --platform           + the 24-invoker row of every policy on the platform
- *   options: --graph FILE  --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
+ *   npm run bench:social -- --report-only        tables and plots again from the stored JSON (no simulation)
+ *   options: --graph FILE|sbm|ba (sbm, ba: a generated 10,000-user graph, bench/social/graphs.ts)
+ *            --requests N  --zipf S  --cache N  --seed N  --invokers 1,2,4
  *            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
  *            --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR
  *
@@ -30,6 +32,7 @@ import {
 import { frontierSpecs, LOCALITY_SPECS, type FrontierPoint } from './lib/social-locality.js';
 import { generateGraph, generateTrace, loadGraph, tracePrefix, type Trace } from './lib/social-trace.js';
 import { lineChart } from './lib/svg.js';
+import { generatedGraph } from './social/graphs.js';
 import { commandLine } from '../src/platform/cli.js';
 import { runMain } from '../src/platform/start-errors.js';
 
@@ -40,7 +43,8 @@ const usage = `npm run bench:social -- [options]
   (none)        simulation sweep, every policy, invokers 1..24
   --agree       + simulation vs platform at 4 invokers (small trace)
   --platform    + the 24-invoker row of every policy on the platform
-  options: --graph FILE  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
+  --report-only tables and plots again from the stored JSON (no simulation)
+  options: --graph FILE|sbm|ba  --requests N  --zipf S  --cache N  --posts N  --seed N  --invokers 1,2,4
            --platform-requests N  --platform-invokers N  --agree-requests N  --agree-invokers N
            --policies a,b  --window-factor K  --release-lag L  --kafka  --out DIR`;
 
@@ -67,6 +71,7 @@ const args = commandLine({
     kafka: { type: 'boolean', default: false },
     out: { type: 'string', default: 'results/social' },
     frontier: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -87,11 +92,18 @@ const ALL_SPECS = [...POLICY_SPECS, ...LOCALITY_SPECS];
 const wanted = (s: PolicySpec) => !args.policies || args.policies.split(',').includes(s.label);
 const specs = POLICY_SPECS.filter(wanted);
 const simSpecs = ALL_SPECS.filter(wanted);
+/** On the platform: the paper's policies and issue 17's rows that the platform can run (spec.platform). */
+const platformSpecs = simSpecs.filter((s) => POLICY_SPECS.includes(s) || s.platform);
 const outDir = args.out!;
 mkdirSync(outDir, { recursive: true });
 
 const graphPath = args.graph ?? (existsSync(REED98) ? REED98 : undefined);
-const graph = graphPath ? loadGraph(graphPath) : generateGraph();
+const graph =
+  graphPath === 'sbm' || graphPath === 'ba'
+    ? generatedGraph(graphPath)
+    : graphPath
+      ? loadGraph(graphPath)
+      : generateGraph();
 const trace = generateTrace(graph, {
   requests,
   zipfExponent: Number(args.zipf),
@@ -125,7 +137,8 @@ const method = [
   `bounded-loads = consistent-hash within PALETTE_BOUND=1.25; the other hashing policies run unbounded (PALETTE_BOUND=0).`,
   `Paper-reproduction rows run with replication off. Issue 17's rows (simulation): co-access = the planner's plan of the friendship graph`,
   `(capacity factor 1.1, each user's rate counted from the trace) pinned over consistent-hash; + replication = PALETTE_REPLICATION=on`,
-  `(hot above 1.25 x the mean invoker's rate, at most 4 homes; the co-access plan then spreads a hot color's rate over its homes).`,
+  `(hot above 1.25 x the mean invoker's rate, at most 4 homes, used only while the first home is over the bounded-loads bound, floor 2;`,
+  `the co-access plan is the one npm run plan pins). Platform rows of issue 17 pin the same plan for the guest namespace before the controller starts.`,
   `x random = hit ratio / random's in the same run; edge locality = share of friendships whose users share a home invoker.`,
 ];
 
@@ -186,36 +199,42 @@ async function runAgreement(
   return { invokers, requests: small.requests.length, rows };
 }
 
-async function runPlatformRow(couchUrl: string): Promise<{
+interface PlatformRow {
   invokers: number;
   requests: number;
   pooled: number;
   ceiling: number;
   results: RunResult[];
   simulated: RunResult[];
-}> {
+}
+
+/** Each policy's run is saved (merged into platform.json) as soon as it ends: a long run that fails keeps the rest. */
+async function runPlatformRow(couchUrl: string, save: (row: PlatformRow) => void): Promise<void> {
   const invokers = Number(args['platform-invokers']);
   const count = Number(args['platform-requests'] ?? requests);
   const part: Trace = count < trace.requests.length ? tracePrefix(trace, count) : trace;
-  const results: RunResult[] = [];
-  const { runOnPlatform } = await platformModule();
-  for (const spec of specs) {
-    results.push(
-      await runOnPlatform(
-        part,
-        spec,
-        { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
-        couchUrl,
-      ),
-    );
-  }
   const { concurrency, window } = loopFor(invokers);
   const pooled = pooledHitRatio(
     issueOrder(part, concurrency, window, DEFAULT_SIM.seed),
     cacheSize * invokers,
   );
-  const simulated = specs.map((spec) => simulate(part, spec, simOptions(invokers)));
-  return { invokers, requests: part.requests.length, pooled, ceiling: part.ceiling, results, simulated };
+  const { runOnPlatform } = await platformModule();
+  for (const spec of platformSpecs) {
+    const result = await runOnPlatform(
+      part,
+      spec,
+      { invokers, cacheSize, kafka: args.kafka!, ...loopFor(invokers) },
+      couchUrl,
+    );
+    save({
+      invokers,
+      requests: part.requests.length,
+      pooled,
+      ceiling: part.ceiling,
+      results: [result],
+      simulated: [simulate(part, spec, simOptions(invokers))],
+    });
+  }
 }
 
 const readJson = <T>(file: string): T | undefined =>
@@ -224,7 +243,7 @@ const writeJson = (file: string, value: unknown) =>
   writeFileSync(join(outDir, file), `${JSON.stringify(value, null, 1)}\n`);
 
 function report(sim: SimRow[]): void {
-  const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
+  const platform = readJson<PlatformRow>('platform.json');
   const agreement = readJson<Awaited<ReturnType<typeof runAgreement>>>('agreement.json');
   const lines: string[] = [
     '# Social-network cache experiment (Palette, EuroSys 2023)',
@@ -244,17 +263,24 @@ function report(sim: SimRow[]): void {
       '',
       `In-process bus, invokers in this process, actions in warm child processes, posts in CouchDB (pouchdb-server). Containers = distinct containers that answered.`,
       '',
-      '| policy | hit ratio | max/mean load | off-home | containers | seconds | simulation of the same requests: hit ratio, max/mean, off-home |',
-      '|---|---|---|---|---|---|---|',
+      'x random divides by random of the same run (R21); by plan / replica = activations the controller placed by the co-access pin / on a replica home (palette_activations_placed_by_total).',
+      '',
+      '| policy | hit ratio | max/mean load | off-home | containers | seconds | x random | % of pooled ideal | by plan / replica | simulation of the same requests: hit ratio, max/mean, off-home |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...platform.results.map((r) => {
         const s = platform.simulated?.find((x) => x.label === r.label);
+        const times = random && random.hitRatio > 0 ? `${(r.hitRatio / random.hitRatio).toFixed(1)}x` : '';
+        const by =
+          r.planned !== undefined
+            ? `${pct(r.planned / r.requests)} / ${pct((r.replica ?? 0) / r.requests)}`
+            : '';
         return row(
           r,
-          ` ${r.seconds?.toFixed(0)} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`,
+          ` ${r.seconds?.toFixed(0)} | ${times} | ${(100 * (r.hitRatio / platform.pooled)).toFixed(0)}% | ${by} | ${s ? `${pct(s.hitRatio)}, ${s.maxMeanLoad.toFixed(2)}, ${pct(s.offHomeShare)}` : ''} |`,
         );
       }),
-      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | |`,
-      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | |`,
+      `| pooled ideal (one LRU of ${cacheSize * platform.invokers}) | ${pct(platform.pooled)} | | | | | | | | |`,
+      `| compulsory-miss ceiling | ${pct(platform.ceiling)} | | | | | | | | |`,
       '',
     );
     if (random) {
@@ -449,7 +475,7 @@ function refreshSimulated(): void {
     }));
     writeJson('agreement.json', { ...agreement, rows });
   }
-  const platform = readJson<Awaited<ReturnType<typeof runPlatformRow>>>('platform.json');
+  const platform = readJson<PlatformRow>('platform.json');
   if (platform) {
     const part = partOf(platform.requests);
     const simulated = platform.results.map((r) =>
@@ -462,8 +488,10 @@ function refreshSimulated(): void {
 async function main(): Promise<void> {
   process.stderr.write(`${method.join('\n')}\n`);
   const began = Date.now();
-  const sim = runSimulation();
-  writeJson('simulation.json', sim);
+  // --report-only: the tables and plots again from the stored simulation (after a platform run elsewhere).
+  const stored = args['report-only'] ? readJson<SimRow[]>('simulation.json') : undefined;
+  const sim = stored ?? runSimulation();
+  if (!stored) writeJson('simulation.json', sim);
   if (args.frontier) writeJson('frontier.json', runFrontier());
   if (args.agree || args.platform) {
     const { benchCouch, seedPosts } = await platformModule();
@@ -473,7 +501,9 @@ async function main(): Promise<void> {
       if (args.agree)
         writeJson('agreement.json', mergeRows(readJson('agreement.json'), await runAgreement(couch.url)));
       if (args.platform)
-        writeJson('platform.json', mergeResults(readJson('platform.json'), await runPlatformRow(couch.url)));
+        await runPlatformRow(couch.url, (row) =>
+          writeJson('platform.json', mergeResults(readJson('platform.json'), row)),
+        );
     } finally {
       await couch.stop();
     }

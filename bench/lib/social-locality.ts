@@ -6,7 +6,7 @@
  */
 import { createPolicy, PinTable } from '../../src/balancer/index.js';
 import type { Policy } from '../../src/balancer/types.js';
-import { GraphBuilder, plan, planReplicated, type PlanSummary } from '../../src/planner/index.js';
+import { GraphBuilder, plan, type PlanSummary } from '../../src/planner/index.js';
 import { mulberry32 } from './random.js';
 import type { PolicySpec, SimOptions } from './social-sim.js';
 import type { Trace } from './social-trace.js';
@@ -30,31 +30,19 @@ export function planningGraph(trace: Trace) {
 
 const plansByTrace = new WeakMap<Trace, Map<string, { pins: PinTable; summary: PlanSummary }>>();
 /**
- * The plan's pins. With `hotFactor`, the plan is replication-aware (planReplicated): hot colors
- * pinned to their first home, their load spread over their homes (consistent hashing's order).
+ * The plan's pins, as the product makes them (npm run plan, the affinity route): planned by rate,
+ * each color on one invoker. (planReplicated, which counts a hot color's rate over its homes, fits
+ * a replication that always spreads; load-dependent replication keeps a hot color home until that
+ * home is loaded, so the plain plan is the one to follow.)
  */
-export function coAccessPins(trace: Trace, invokers: number, capacityFactor: number, hotFactor?: number) {
+export function coAccessPins(trace: Trace, invokers: number, capacityFactor: number) {
   let plans = plansByTrace.get(trace);
   if (!plans) plansByTrace.set(trace, (plans = new Map()));
-  const key = `${invokers}/${capacityFactor}/${hotFactor}`;
+  const key = `${invokers}/${capacityFactor}`;
   let found = plans.get(key);
   if (!found) {
     const ids = Array.from({ length: invokers }, (_, i) => i);
-    const options = { capacityFactor, seed: 1, passes: 8 };
-    const hashing = createPolicy('consistent-hash');
-    hashing.setMembers(ids);
-    const { assignment, summary } =
-      hotFactor === undefined
-        ? plan(planningGraph(trace), ids, options)
-        : planReplicated(planningGraph(trace), ids, {
-            ...options,
-            hotFactor,
-            max: 4,
-            homesOf: (color, k) =>
-              [
-                ...hashing.order({ color, namespace: 'guest', action: 'guest/timeline', memoryMB: 256 }),
-              ].slice(0, k),
-          });
+    const { assignment, summary } = plan(planningGraph(trace), ids, { capacityFactor, seed: 1, passes: 8 });
     const pins = new PinTable();
     for (const [color, invoker] of assignment) pins.set('guest', color, invoker);
     plans.set(key, (found = { pins, summary }));
@@ -84,18 +72,29 @@ export function localitySpec(label: string, o: LocalityOptions): PolicySpec {
         random: mulberry32(options.seed),
         ...(o.plan !== undefined
           ? {
-              pins: coAccessPins(
-                trace,
-                options.invokers,
-                o.plan,
-                o.replication ? o.bound || (o.hotFactor ?? 1.25) : undefined,
-              ).pins,
+              // The plan the product pins (npm run plan, the affinity route): replication spreads a
+              // hot color only while its home is loaded, so the plan counts it on its pin alone.
+              pins: coAccessPins(trace, options.invokers, o.plan).pins,
             }
           : {}),
         ...(o.replication
           ? { replication: { max: 4, ...(o.bound ? {} : { factor: o.hotFactor ?? 1.25 }) } }
           : {}),
       }),
+    // The platform's replication threshold is PALETTE_BOUND, or 1.25 when unbounded.
+    ...(o.hotFactor === undefined || o.hotFactor === 1.25
+      ? {
+          platform: {
+            replication: o.replication ?? false,
+            ...(o.plan !== undefined
+              ? {
+                  pins: (trace: Trace, invokers: number) =>
+                    coAccessPins(trace, invokers, o.plan!).pins.namespace('guest'),
+                }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -50,6 +50,15 @@ export interface PolicySpec {
    * (bench/lib/social-locality.ts). Given the trace, so a plan can count its rates.
    */
   readonly make?: (trace: Trace, options: SimOptions) => Policy;
+  /**
+   * The same run on the platform (bench/social/platform-run.ts): PALETTE_REPLICATION, and the
+   * co-access plan to pin for the guest namespace before the controller starts. Absent: the
+   * paper's rows (replication off, no pins).
+   */
+  readonly platform?: {
+    readonly replication: boolean;
+    readonly pins?: (trace: Trace, invokers: number) => Iterable<readonly [string, number]>;
+  };
 }
 
 export const POLICY_SPECS: readonly PolicySpec[] = [
@@ -120,6 +129,9 @@ export interface RunResult {
   readonly edgeLocality?: number;
   readonly source: 'simulation' | 'platform';
   readonly seconds?: number;
+  /** Platform: activations placed by the co-access plan's pin, and by replication (palette_activations_placed_by_total). */
+  readonly planned?: number;
+  readonly replica?: number;
 }
 
 export function summarize(

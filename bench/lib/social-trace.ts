@@ -83,7 +83,7 @@ export function loadGraph(path: string): Graph {
   return graphFromEdges(readFileSync(path, 'utf8'), path);
 }
 
-function buildGraph(users: number, pairs: readonly [number, number][], source: string): Graph {
+export function buildGraph(users: number, pairs: readonly [number, number][], source: string): Graph {
   const sets = Array.from({ length: users }, () => new Set<number>());
   for (const [a, b] of pairs) {
     if (a === b) continue;

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../src/platform/embedded-couch.js';
 import { startPlatform, type Platform } from '../../src/platform/platform.js';
+import { connectCouch, PinStore } from '../../src/store/index.js';
 import { ClosedLoopDispatcher } from '../lib/closed-loop.js';
 import { Progress } from '../lib/progress.js';
 import { DEFAULT_SIM, summarize, type PolicySpec, type RunResult } from '../lib/social-sim.js';
@@ -27,6 +28,8 @@ export interface PlatformRunOptions {
 }
 
 const POSTS_DB = 'bench_posts';
+/** The invoker's answer when it could not start a container (src/invoker/activation-result.ts). */
+const PROVISION_ERROR = 'Failed to provision resources to run the action.';
 
 interface TimelineResult {
   hits: number;
@@ -82,6 +85,20 @@ export async function seedPosts(couchUrl: string, users: number, postsPerUser: n
   }
 }
 
+/**
+ * Pins a co-access plan for the guest namespace in the run's colors database before its controller
+ * starts (as `npm run plan -- --namespace guest` would), so the controller loads it at start.
+ */
+async function pinPlan(
+  couchUrl: string,
+  prefix: string,
+  assignment: Iterable<readonly [string, number]>,
+): Promise<void> {
+  const couch = await connectCouch({ url: couchUrl, prefix });
+  const store = new PinStore({ set: () => undefined, delete: () => false }, couch, { controllerId: 'bench' });
+  await store.writePlan('guest', assignment, { source: 'bench:social' });
+}
+
 async function createTimelineAction(platform: Platform, auth: string): Promise<void> {
   const code = readFileSync(new URL('../../actions/timeline.js', import.meta.url), 'utf8');
   const reply = await fetch(`${platform.apiHost}/api/v1/namespaces/_/actions/timeline?overwrite=true`, {
@@ -93,6 +110,29 @@ async function createTimelineAction(platform: Platform, auth: string): Promise<v
     throw new Error(`creating the timeline action: HTTP ${reply.status} ${await reply.text()}`);
 }
 
+/** Socket errors where the request never reached the API (a kept-alive socket the server had just closed). */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/**
+ * POSTs one invoke; on a reset kept-alive socket (common on a loaded machine) tries again, twice at
+ * most. Any other failure names its cause.
+ */
+async function postRetryingReset(url: string, auth: string, body: string, index: number): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body,
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (attempt < 2 && cause?.code && RESET_CODES.has(cause.code)) continue;
+      throw new Error(`request ${index}: ${String(error)} (${cause?.code ?? cause?.message ?? 'no cause'})`);
+    }
+  }
+}
+
 export async function runOnPlatform(
   trace: Trace,
   spec: PolicySpec,
@@ -100,6 +140,8 @@ export async function runOnPlatform(
   couchUrl: string,
 ): Promise<RunResult> {
   const prefix = `b${randomBytes(4).toString('hex')}_`;
+  const pins = spec.platform?.pins?.(trace, options.invokers);
+  if (pins) await pinPlan(couchUrl, prefix, pins);
   const platform = await startPlatform({
     projectKafka: options.kafka,
     overrides: {
@@ -108,7 +150,7 @@ export async function runOnPlatform(
       policy: spec.policy,
       bound: spec.bound,
       // R21: the paper's rows run without hot-color replication, whatever its product default.
-      replication: 'off',
+      replication: spec.platform?.replication ? 'on' : 'off',
       couchdbUrl: couchUrl,
       dbPrefix: prefix,
       kafkaTopicPrefix: prefix,
@@ -131,6 +173,7 @@ export async function runOnPlatform(
     let hits = 0;
     let postReads = 0;
     const containers = new Set<string>();
+    let provisionRetries = 0;
     const progress = new Progress(`  platform ${spec.label} @${options.invokers}`, trace.requests.length);
     const dispatcher = new ClosedLoopDispatcher(trace.requests, options.concurrency, options.window);
     const began = Date.now();
@@ -146,12 +189,16 @@ export async function runOnPlatform(
         db: POSTS_DB,
         __palette_color: request.color,
       };
-      const reply = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-      });
-      const body = (await reply.json()) as TimelineResult;
+      let reply = await postRetryingReset(url, auth, JSON.stringify(params), request.index);
+      let body = (await reply.json()) as TimelineResult;
+      // A container that did not start in time (a loaded machine) is a whisk error: nothing ran, so
+      // the client asks again, as a caller of OpenWhisk would; counted and reported.
+      for (let again = 0; again < 3 && reply.status >= 500 && body.error === PROVISION_ERROR; again++) {
+        provisionRetries++;
+        await new Promise((r) => setTimeout(r, 1000));
+        reply = await postRetryingReset(url, auth, JSON.stringify(params), request.index);
+        body = (await reply.json()) as TimelineResult;
+      }
       if (reply.status !== 200 || body.error || body.missing?.length) {
         throw new Error(`request ${request.index}: HTTP ${reply.status} ${JSON.stringify(body)}`);
       }
@@ -189,9 +236,21 @@ export async function runOnPlatform(
       pump();
     });
     const seconds = (Date.now() - began) / 1000;
-    progress.finish(`${(trace.requests.length / seconds).toFixed(0)} req/s`);
+    progress.finish(
+      `${(trace.requests.length / seconds).toFixed(0)} req/s${provisionRetries ? `, ${provisionRetries} requests asked again after a failed container start` : ''}`,
+    );
     const offHome = (await platform.metrics.offHome.get()).values.reduce((sum, v) => sum + v.value, 0);
-    return summarize(spec.label, 'platform', hits, postReads, loads, offHome, containers.size, seconds);
+    const placedBy = (await platform.metrics.placedBy.get()).values;
+    const placed = (reason: string) =>
+      placedBy.filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
+    // A plan that never placed anything was not followed: the row would be consistent hashing's.
+    if (pins && placed('planned') === 0)
+      throw new Error(`${spec.label}: the controller placed nothing by the plan`);
+    return {
+      ...summarize(spec.label, 'platform', hits, postReads, loads, offHome, containers.size, seconds),
+      planned: placed('planned'),
+      replica: placed('replica'),
+    };
   } finally {
     await platform.stop();
   }

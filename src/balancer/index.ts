@@ -75,6 +75,7 @@ export function createPolicy(name: PolicyName, options: PolicyOptions = {}): Pol
   if (options.replication && hashingPolicies.includes(name)) {
     policy = new ReplicatedPolicy(policy, {
       factor: options.boundFactor || undefined,
+      floor: options.boundFloor,
       ...options.replication,
     });
   }

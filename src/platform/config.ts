@@ -29,11 +29,11 @@ const configSchema = z.object({
   bound: z.coerce.number().min(0).default(1.25),
   boundFloor: intFrom(0).default(2),
   /**
-   * Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes.
-   * Off by default: "hot" is a share of requests, not a load, so with few colors an idle color is hot
-   * and its requests rotate over its homes (README, Co-access placement).
+   * Hot-color replication (R21): a color above PALETTE_BOUND x the mean invoker's rate gets k homes,
+   * used only while its first home is over the bounded-loads bound. On by default: measured, it
+   * never costs hit ratio at low skew (results/social/replication-skew.md).
    */
-  replication: z.enum(['off', 'on']).default('off'),
+  replication: z.enum(['off', 'on']).default('on'),
   replicationMax: intFrom(1).default(4),
   kafkaBrokers: z
     .string()

@@ -1,6 +1,6 @@
 /**
  * Hot-color replication (DECISIONS R8, R21): a color carrying more than an invoker's fair share
- * gets k homes, and each of its requests goes to the least loaded of them.
+ * gets k homes, and while its first home is loaded its requests go to the least loaded of them.
  *
  * - Rate: requests per color counted over the decisions this policy makes, halved every
  *   `window` colored decisions (an exponentially decaying count, so no clock: replicas and the
@@ -8,13 +8,23 @@
  *   are forgotten at the halving, so memory follows the colors of the last few windows.
  * - Hot: share x members > factor, i.e. the color's rate exceeds factor x the mean invoker's
  *   rate. Then k = min(max, members, ceil(share x members / factor)): k grows with the rate.
+ * - Loaded: a rate is a share of the requests, not a load: when few colors carry the traffic, a
+ *   color that calls once a second is "hot". So a hot color leaves its first home only while that
+ *   home is loaded: it would go over the bounded-loads bound by taking the request, i.e. it holds
+ *   at least max(floor, ceil(factor x mean in-flight)) activations (the mean over healthy invokers,
+ *   the new one included). The floor is PALETTE_BOUND_FLOOR but never below 2: a sequential
+ *   color's previous call may still hold its slot (the invoker answers a blocking call before its
+ *   completion frees the slot), and that alone must never count as load.
  * - Homes: the first k entries of the wrapped policy's `order` (a pinned color's pin first), cached
  *   per color until the members change or the next halving.
- * - Choice: the healthy home with room and the fewest in-flight activations (ties: the color's
- *   homes in turn, from a per-color counter); none
- *   has room: the wrapped policy decides as usual. A color that is not hot: the wrapped policy.
+ * - Choice: not hot, or its first home not loaded: the wrapped policy decides (the home, as
+ *   without replication). Hot and loaded: the healthy home with room and the fewest in-flight
+ *   activations, ties to the earlier home, so a color moves only to a home strictly less loaded
+ *   (reason `replica`); none has room, or the first home is still the least loaded: the wrapped
+ *   policy decides. A lone sequential color therefore never moves, at any rate.
  */
 import { canTakeRequest } from '../common.js';
+import { loadBound } from './bounded-loads.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
 
 export interface ReplicationOptions {
@@ -26,20 +36,27 @@ export interface ReplicationOptions {
   readonly window?: number;
   /** Counted decisions before any color counts as hot; default 200. */
   readonly warmUp?: number;
+  /**
+   * In-flight activations the first home may always hold before a hot color leaves it
+   * (PALETTE_BOUND_FLOOR); raised to 2 when lower. Default 2.
+   */
+  readonly floor?: number;
 }
+
+/** The least the load condition's floor may be: one call of the color's own plus the lagging one. */
+export const MIN_REPLICATION_FLOOR = 2;
 
 export class ReplicatedPolicy implements Policy {
   readonly name: string;
   private readonly counts = new Map<string, number>();
   private readonly homes = new Map<string, readonly number[]>();
-  /** Per hot color, whose turn a tie is (cleared with the homes). */
-  private readonly turns = new Map<string, number>();
   private total = 0;
   private sinceHalving = 0;
   private members = 0;
   private readonly factor: number;
   private readonly window: number;
   private readonly warmUp: number;
+  private readonly floor: number;
 
   constructor(
     readonly inner: Policy,
@@ -51,6 +68,7 @@ export class ReplicatedPolicy implements Policy {
     if (!(this.factor >= 1)) throw new RangeError(`replication factor must be >= 1, got ${this.factor}`);
     this.window = options.window ?? 4096;
     this.warmUp = options.warmUp ?? 200;
+    this.floor = Math.max(MIN_REPLICATION_FLOOR, options.floor ?? MIN_REPLICATION_FLOOR);
     this.name = inner.name;
   }
 
@@ -58,7 +76,6 @@ export class ReplicatedPolicy implements Policy {
     this.inner.setMembers(ids);
     this.members = new Set(ids).size;
     this.homes.clear();
-    this.turns.clear();
   }
 
   /** How many homes the color has now (1 = not hot). */
@@ -83,19 +100,33 @@ export class ReplicatedPolicy implements Policy {
     const k = this.replicas(request);
     if (k < 2) return this.inner.choose(request, invokers);
     const homes = this.homesOf(request, k);
-    // Ties (common: a closed-loop color has no request of its own in flight) rotate over the
-    // homes, so the color's requests spread over them instead of piling on the first.
-    const key = keyOf(request);
-    const turn = this.turns.get(key) ?? 0;
-    this.turns.set(key, turn + 1);
+    const first = invokers.find((v) => v.id === homes[0]);
+    if (first && !this.loaded(first, request, invokers)) return this.inner.choose(request, invokers);
+    // Strictly fewer in flight to win: ties stay with the earlier home, the first above all.
     let best: InvokerView | undefined;
-    for (let i = 0; i < homes.length; i++) {
-      const id = homes[(turn + i) % homes.length]!;
-      const view = invokers.find((v) => v.id === id);
+    for (const id of homes) {
+      const view = id === first?.id ? first : invokers.find((v) => v.id === id);
       if (view && canTakeRequest(view, request) && (!best || view.inFlight < best.inFlight)) best = view;
     }
-    if (!best) return this.inner.choose(request, invokers);
+    if (!best || best === first) return this.inner.choose(request, invokers);
     return { invoker: best.id, home: homes[0]!, forced: false, spilled: false, reason: 'replica' };
+  }
+
+  /**
+   * Whether the first home is loaded: it cannot take the request, or it would go over
+   * max(floor, ceil(factor x mean)) in-flight activations by taking it (bounded loads' bound).
+   */
+  private loaded(home: InvokerView, request: PlacementRequest, invokers: readonly InvokerView[]): boolean {
+    if (!canTakeRequest(home, request)) return true;
+    if (home.inFlight + 1 <= this.floor) return false;
+    let healthy = 0;
+    let total = 0;
+    for (const view of invokers) {
+      if (view.status !== 'healthy') continue;
+      healthy++;
+      total += view.inFlight;
+    }
+    return home.inFlight + 1 > loadBound(this.factor, total, healthy, this.floor);
   }
 
   order(request: PlacementRequest): Iterable<number> {
@@ -128,7 +159,6 @@ export class ReplicatedPolicy implements Policy {
       else this.counts.set(color, count / 2);
     }
     this.homes.clear();
-    this.turns.clear();
   }
 }
 
