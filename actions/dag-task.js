@@ -1,4 +1,4 @@
-/* global fetch, Buffer, URL */
+/* global fetch, Buffer, URL, setTimeout */
 /* eslint-disable @typescript-eslint/no-require-imports -- OpenWhisk Node.js actions are CommonJS */
 /**
  * dag-task: one task of a data-parallel DAG (Palette's Dask/NumS experiments). It reads its inputs
