@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   const method = [
     `Task Bench patterns, width ${s.width}, steps ${s.steps} (tree: a binary reduction of ${s.width} leaves; dom: Task Bench's diamond cut at ${s.steps} steps; nearest: radix ${s.radix}), ` +
       `${mib(s.size)} MiB per output, ${s.computeMs} ms of compute per task (a wall-clock wait, not a busy loop).`,
-    `${s.invokers} invokers on the real platform (${args.kafka ? 'Kafka, one OS process per invoker' : 'in-process bus'}; actions in warm child processes; the platform's own CouchDB on loopback).`,
+    `${s.invokers} invokers on the real platform (${args.kafka || process.env.KAFKA_BROKERS ? 'Kafka, one OS process per invoker' : 'in-process bus'}; actions in warm child processes; the platform's own CouchDB on loopback).`,
     `Link rate ${mib(s.rate)} MiB/s per direction${args['rate-mib'] === undefined ? ` = output size x width / compute: one output at the fair share (${s.width} transfers at once) takes about the compute time, the authors' transfer-to-compute ratio` : ''}; round trip +${s.rttMs} ms.`,
     `chain / virtual: colored (chain coloring; virtual workers V = ${2 * s.invokers}), placed by consistent-hash within bound 1.25; random / round-robin: uncolored, PALETTE_BASELINE=random / round-robin.`,
     `random-local: random placement with every input already in every invoker's local store (one folder on this host for all tasks), only the DAG's sinks written remotely: the locality ceiling is T_random - T_random_local.`,
