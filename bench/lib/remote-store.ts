@@ -120,8 +120,11 @@ export async function startRemoteStore(options: RemoteStoreOptions): Promise<Rem
     try {
       await setUp(names, addresses, settings.rateBytesPerSecond);
     } catch (error) {
-      if (options.network === 'netns') throw error;
-      fallbackReason = (error as Error).message;
+      // Only a refused `ip netns add` (not root) means "no namespaces here" (R5); anything else
+      // (the range taken by a live run, tc missing) is a fault to report, not to hide.
+      const message = (error as Error).message;
+      if (options.network === 'netns' || !message.startsWith('ip netns add ')) throw error;
+      fallbackReason = message;
     }
     if (fallbackReason === undefined) {
       let child: ChildProcess | undefined;

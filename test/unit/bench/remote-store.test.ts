@@ -106,6 +106,17 @@ describe(`remote store behind the emulated link (${canAddNamespaces ? 'netns: ru
       expect(
         execFileSync('tc', ['qdisc', 'show', 'dev', store.names!.hostInterface], { encoding: 'utf8' }),
       ).toMatch(/tbf/);
+      // A second run on the same range is refused, not built beside the first.
+      await expect(
+        startRemoteStore({
+          network: 'auto',
+          rateBytesPerSecond: rate,
+          rttMs: 4,
+          addresses: TEST_ADDRESSES,
+          tag: 'v',
+        }),
+      ).rejects.toThrow(/198\.18\.0\.5 is already in use/);
+      expect(namespaces()).not.toContain(namesFor(process.pid, 'v').namespace);
     } else {
       expect(store.fallbackReason).toMatch(/netns add/);
     }
