@@ -1,8 +1,9 @@
 /**
  * Verifies the emulated link before the run (R5): one 32 MiB download and one 32 MiB upload
- * through the link to the probe server, and the round trip the relay adds (median of 25 small
- * exchanges through it, less the median of 25 on the same path without it, so HTTP's own time on
- * a loaded machine is not counted as delay), each compared with its setting (within 10%). `judgeLink` is pure; the measurements talk to the probe.
+ * through the link to the probe server, and the round trip the emulation adds (median of 25 small
+ * exchanges through the delaying relay, less the median of 25 through a relay on the same path
+ * that adds nothing, so HTTP's and the relay hop's own time on a loaded machine are not counted
+ * as delay), each compared with its setting (within 10%). `judgeLink` is pure; the measurements talk to the probe.
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -12,9 +13,9 @@ import { median } from './stats.js';
 export interface LinkMeasurement {
   readonly downBytesPerSecond: number;
   readonly upBytesPerSecond: number;
-  /** The round trip the relay adds: median through the relay less median of the direct path. */
+  /** The round trip the emulation adds: median through the delaying relay less median through a plain one. */
   readonly rttMs: number;
-  /** Medians through the relay and on the direct path (the same link without the delay). */
+  /** Medians through the delaying relay and through a plain relay on the same path. */
   readonly rttRelayMs: number;
   readonly rttDirectMs: number;
   /** Bytes of each transfer. */
@@ -50,7 +51,7 @@ export function describeMeasurement(measured: LinkMeasurement, settings: LinkSet
     `measured: download ${mib(measured.downBytesPerSecond)} MiB/s, upload ${mib(measured.upBytesPerSecond)} MiB/s ` +
     `(one ${mib(measured.transferBytes)} MiB transfer each; setting ${mib(settings.rateBytesPerSecond)} MiB/s per direction), ` +
     `added round trip ${measured.rttMs.toFixed(2)} ms (setting ${settings.rttMs} ms; medians of 25: ` +
-    `${measured.rttRelayMs.toFixed(2)} ms through the relay, ${measured.rttDirectMs.toFixed(2)} ms without it)`
+    `${measured.rttRelayMs.toFixed(2)} ms through the delaying relay, ${measured.rttDirectMs.toFixed(2)} ms through a plain one)`
   );
 }
 

@@ -235,17 +235,19 @@ export async function setUp(
   addresses: LinkAddresses,
   rateBytesPerSecond: number,
 ): Promise<void> {
-  // Two live runs on one range would route to whichever veth came first: refuse the second.
-  const holder = (await runIp('ip', ['-o', 'addr', 'show']).catch(() => ''))
-    .split('\n')
-    .find((line) => line.includes(` ${addresses.host}/`));
-  if (holder !== undefined)
-    throw new Error(
-      `${addresses.host} is already in use by ${holder.split(/\s+/)[1]} (another bench:dag run?): wait for it to finish`,
-    );
+  const [addNamespace, ...rest] = setupCommands(names, addresses, rateBytesPerSecond);
+  // First, so that a refusal (not root) is what the caller sees and can fall back on.
+  await runIp(addNamespace!.command, addNamespace!.args);
   try {
-    for (const { command, args } of setupCommands(names, addresses, rateBytesPerSecond))
-      await runIp(command, args);
+    // Two live runs on one range would route to whichever veth came first: refuse the second.
+    const holder = (await runIp('ip', ['-o', 'addr', 'show']).catch(() => ''))
+      .split('\n')
+      .find((line) => line.includes(` ${addresses.host}/`));
+    if (holder !== undefined)
+      throw new Error(
+        `${addresses.host} is already in use by ${holder.split(/\s+/)[1]} (another bench:dag run?): wait for it to finish`,
+      );
+    for (const { command, args } of rest) await runIp(command, args);
   } catch (error) {
     await teardown(names);
     throw error;

@@ -2,9 +2,10 @@
  * The DAG benchmark's remote object store, run as its own process by bench/lib/remote-store.ts:
  * inside the emulated network's namespace (`ip netns exec`), or on loopback for the token-bucket
  * fallback. It starts a pouchdb-server (the store) and a probe server (raw bytes, to measure the
- * link), both on this namespace's loopback, and a delaying relay in front of each on
- * `--listen-host`; the probe also listens there directly (no relay), for the path's own round trip. Then it reports `{ ready, storePort, probePort, directProbePort }` over IPC. It exits when its
- * parent's IPC channel closes or on SIGTERM, stopping the pouchdb-server with it.
+ * link), both on this namespace's loopback, a delaying relay in front of each on `--listen-host`,
+ * and one more relay to the probe that adds nothing (the path's own round trip). Then it reports
+ * `{ ready, storePort, probePort, directProbePort }` over IPC. It exits when its parent's IPC
+ * channel closes or on SIGTERM, stopping the pouchdb-server with it.
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +34,7 @@ const args = commandLine({
 const ZEROS = Buffer.alloc(64 * 1024);
 
 /** GET /bytes/N answers N bytes; PUT /sink reads the body and answers its length; GET / answers ok. */
-function startProbe(host: string): Promise<{ port: number; close: () => Promise<void> }> {
+function startProbe(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const bytes = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && bytes) {
@@ -59,7 +60,7 @@ function startProbe(host: string): Promise<{ port: number; close: () => Promise<
   });
   server.keepAliveTimeout = 60_000;
   return new Promise((resolve) =>
-    server.listen(0, host, () => {
+    server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       resolve({
         port: typeof address === 'object' && address ? address.port : 0,
@@ -87,9 +88,16 @@ runMain('remote-store-main', async () => {
   const down = direction();
 
   const couch = await startEmbeddedCouch();
-  const probe = await startProbe('127.0.0.1');
-  // The same probe without the relay, on the link's address: the round trip the path itself takes.
-  const directProbe = await startProbe(listenHost);
+  const probe = await startProbe();
+  // The same path through a relay that adds no delay (and no rate): the round trip without the
+  // emulated delay, relay hop included, so that the difference is the delay alone.
+  const directProbe = await startRelay({
+    listenHost,
+    targetHost: '127.0.0.1',
+    targetPort: probe.port,
+    up: { delayMs: 0 },
+    down: { delayMs: 0 },
+  });
   const storeRelay = await startRelay({
     listenHost,
     targetHost: '127.0.0.1',

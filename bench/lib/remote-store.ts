@@ -46,7 +46,7 @@ export interface RemoteStore {
   readonly url: string;
   /** The probe server behind the same link (GET /bytes/N, PUT /sink). */
   readonly probeUrl: string;
-  /** The probe on the same path without the relay's delay (and, on loopback, without its rate). */
+  /** The probe on the same path through a relay that adds no delay and no rate. */
   readonly directProbeUrl: string;
   readonly settings: LinkSettings;
   /** Why netns was not used (the `ip netns add` error), when it was not. */
@@ -117,6 +117,8 @@ export async function startRemoteStore(options: RemoteStoreOptions): Promise<Rem
     await removeStale();
     const names = namesFor(process.pid, options.tag);
     const addresses = options.addresses ?? DEFAULT_ADDRESSES;
+    // Our own names too: a killed run whose pid this process now has left them behind.
+    await teardown(names);
     try {
       await setUp(names, addresses, settings.rateBytesPerSecond);
     } catch (error) {
