@@ -39,7 +39,22 @@ function couchRequest(base, urlPath, init = {}) {
     url.username = '';
     url.password = '';
   }
-  return fetch(url, { ...init, headers });
+  return fetchRetrying(url, { ...init, headers });
+}
+
+/**
+ * fetch, retried twice on a network error: a kept-alive connection the store closes just as a
+ * request goes out fails with "fetch failed" (the emulated delay widens that window). Every
+ * request here is safe to repeat: reads, and a PUT that answers 409 if it had been applied.
+ */
+async function fetchRetrying(url, init) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 2 || !(error instanceof TypeError)) throw error;
+    }
+  }
 }
 
 function localPath(dir, key) {
