@@ -1,4 +1,4 @@
-/* global fetch, Buffer, URL */
+/* global fetch, Buffer, URL, setTimeout */
 /* eslint-disable @typescript-eslint/no-require-imports -- OpenWhisk Node.js actions are CommonJS */
 /**
  * dag-task: one task of a data-parallel DAG (Palette's Dask/NumS experiments). It reads its inputs
@@ -15,10 +15,13 @@
  *   the caller can count it and recompute the producer with `remote: true`; never a silent gap.
  *
  * Parameters: key (the output's key), inputs (keys, default []), size (output bytes, default
- * 1024), remote (default true), remoteOnly (default false), computeMs (busy time, default 0),
- * db (default `palette_dag`), couchUrl (default PALETTE_COUCHDB_URL).
+ * 1024), remote (default true), remoteOnly (default false), computeMs (the task's compute, a
+ * wall-clock wait, default 0), db (default `palette_dag`), couchUrl (default PALETTE_COUCHDB_URL),
+ * localDir (default PALETTE_LOCAL_STORE: the local store; the benchmark's ceiling run passes one
+ * folder for all invokers, standing for every input pre-copied to every invoker's store).
  * Result: { key, invoker, container, inputs: [{key, source: "local"|"remote", bytes}],
- *           bytesReadLocal, bytesReadRemote, bytesWrittenLocal, bytesWrittenRemote, digest },
+ *           bytesReadLocal, bytesReadRemote, bytesWrittenLocal, bytesWrittenRemote, digest,
+ *           fetchMs, computeMs, writeMs },
  *         or { error: { message, missing: [keys], key, invoker } } when inputs are in neither store.
  */
 const fs = require('node:fs/promises');
@@ -36,16 +39,30 @@ function couchRequest(base, urlPath, init = {}) {
     url.username = '';
     url.password = '';
   }
-  return fetch(url, { ...init, headers });
+  return fetchRetrying(url, { ...init, headers });
 }
 
-function localPath(key) {
-  const dir = process.env.PALETTE_LOCAL_STORE;
+/**
+ * fetch, retried twice on a network error: a kept-alive connection the store closes just as a
+ * request goes out fails with "fetch failed" (the emulated delay widens that window). Every
+ * request here is safe to repeat: reads, and a PUT that answers 409 if it had been applied.
+ */
+async function fetchRetrying(url, init) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= 2 || !(error instanceof TypeError)) throw error;
+    }
+  }
+}
+
+function localPath(dir, key) {
   return dir ? path.join(dir, encodeURIComponent(key)) : undefined;
 }
 
-async function readLocal(key) {
-  const file = localPath(key);
+async function readLocal(dir, key) {
+  const file = localPath(dir, key);
   if (!file) return undefined;
   try {
     return await fs.readFile(file);
@@ -55,8 +72,8 @@ async function readLocal(key) {
   }
 }
 
-async function writeLocal(key, data) {
-  const file = localPath(key);
+async function writeLocal(dir, key, data) {
+  const file = localPath(dir, key);
   if (!file) return 0;
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
@@ -120,6 +137,7 @@ async function main(params) {
   const size = Math.max(0, Number(params.size ?? 1024));
   const couchUrl = params.couchUrl || process.env.PALETTE_COUCHDB_URL;
   const db = params.db || 'palette_dag';
+  const localDir = params.localDir || process.env.PALETTE_LOCAL_STORE;
   if (!couchUrl)
     return { error: 'dag-task needs couchUrl (or PALETTE_COUCHDB_URL) to reach the remote store' };
 
@@ -128,8 +146,9 @@ async function main(params) {
   const missing = [];
   let bytesReadLocal = 0;
   let bytesReadRemote = 0;
+  const fetchBegan = Date.now();
   for (const inputKey of inputKeys) {
-    let bytes = await readLocal(inputKey);
+    let bytes = await readLocal(localDir, inputKey);
     let source = 'local';
     if (bytes === undefined) {
       bytes = await readRemote(couchUrl, db, inputKey);
@@ -155,12 +174,18 @@ async function main(params) {
     };
   }
 
-  const busyUntil = Date.now() + Number(params.computeMs ?? 0);
-  while (Date.now() < busyUntil);
+  const fetchMs = Date.now() - fetchBegan;
 
+  // Compute is a wall-clock wait (R9): on a shared 2-core machine a busy loop would measure
+  // how many invokers share a core, not the placement.
+  const computeBegan = Date.now();
+  const computeMs = Math.max(0, Number(params.computeMs ?? 0));
+  if (computeMs > 0) await new Promise((resolve) => setTimeout(resolve, computeMs));
   const output = produce(key, data, size);
+  const writeBegan = Date.now();
   const bytesWrittenRemote = params.remote === false ? 0 : await writeRemote(couchUrl, db, key, output);
-  const bytesWrittenLocal = params.remoteOnly ? 0 : await writeLocal(key, output);
+  const bytesWrittenLocal = params.remoteOnly ? 0 : await writeLocal(localDir, key, output);
+  const writeMs = Date.now() - writeBegan;
   return {
     key,
     invoker: process.env.PALETTE_INVOKER_ID ?? null,
@@ -171,6 +196,9 @@ async function main(params) {
     bytesWrittenLocal,
     bytesWrittenRemote,
     digest: crypto.createHash('sha256').update(output).digest('hex'),
+    fetchMs,
+    computeMs: writeBegan - computeBegan,
+    writeMs,
   };
 }
 

@@ -8,11 +8,25 @@
  * - tree: a binary reduction: step t has ceil(width / 2^t) points, point i reads 2i and 2i+1;
  *   the graph ends when one point is left (steps is ignored beyond that);
  * - all-to-all: every point of step t-1.
+ * - dom (Task Bench's `dom`, a diamond): step t has min(width, t+1, steps-t) points starting at
+ *   point max(0, t + width - steps); point i reads points i-1 and i of step t-1 where they exist;
+ * - no-comm (Task Bench's `no_comm`): point i reads only point i (independent chains);
+ * - nearest (Task Bench's `nearest` with radix r, default 5): points i - floor(r/2) ..
+ *   i + floor((r-1)/2), clipped at the edges (r = 3 would equal stencil, hence 5).
+ *   Points are identified by their index i in [0, width) across steps, as in Task Bench.
  *
  * The colorings (chain coloring, virtual workers) live in src/dag/indexed.ts and are re-exported.
  */
-export type Pattern = 'stencil' | 'fft' | 'tree' | 'all-to-all';
-export const PATTERNS: readonly Pattern[] = ['stencil', 'fft', 'tree', 'all-to-all'];
+export type Pattern = 'stencil' | 'fft' | 'tree' | 'all-to-all' | 'dom' | 'no-comm' | 'nearest';
+export const PATTERNS: readonly Pattern[] = [
+  'stencil',
+  'fft',
+  'tree',
+  'all-to-all',
+  'dom',
+  'no-comm',
+  'nearest',
+];
 
 export interface Task {
   /** Index in `Dag.tasks`; tasks are listed in a topological order (by step). */
@@ -29,39 +43,75 @@ export interface Dag {
   readonly tasks: readonly Task[];
 }
 
-export function buildDag(pattern: Pattern, width: number, steps: number): Dag {
+export interface PatternOptions {
+  /** `nearest`: how many points of the previous step a point reads (Task Bench's -radix); default 5. */
+  readonly radix?: number;
+}
+
+/** The points of step t: the first point's index and how many there are. */
+function stepSpan(
+  pattern: Pattern,
+  width: number,
+  steps: number,
+  t: number,
+): { first: number; count: number } {
+  if (pattern === 'tree') return { first: 0, count: Math.ceil(width / 2 ** t) };
+  if (pattern === 'dom')
+    return { first: Math.max(0, t + width - steps), count: Math.min(width, t + 1, steps - t) };
+  return { first: 0, count: width };
+}
+
+/** The points of step t-1 that point i of step t reads (before clipping to the points that exist). */
+function sources(pattern: Pattern, width: number, t: number, i: number, radix: number): number[] {
+  switch (pattern) {
+    case 'stencil':
+      return [i - 1, i, i + 1];
+    case 'fft': {
+      if (width === 1) return [i];
+      const log = Math.log2(width);
+      return [...new Set([i, i ^ (1 << ((t - 1) % log))])];
+    }
+    case 'tree':
+      return [2 * i, 2 * i + 1];
+    case 'all-to-all':
+      return Array.from({ length: width }, (_, j) => j);
+    case 'dom':
+      return [i - 1, i];
+    case 'no-comm':
+      return [i];
+    case 'nearest': {
+      const from = i - Math.floor(radix / 2);
+      return Array.from({ length: radix }, (_, k) => from + k);
+    }
+  }
+}
+
+export function buildDag(pattern: Pattern, width: number, steps: number, options: PatternOptions = {}): Dag {
+  if (!PATTERNS.includes(pattern))
+    throw new RangeError(`unknown pattern ${String(pattern)}; one of ${PATTERNS.join(', ')}`);
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be >= 1, got ${width}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be >= 1, got ${steps}`);
   if (pattern === 'fft' && (width & (width - 1)) !== 0)
     throw new RangeError(`fft needs a power-of-two width, got ${width}`);
+  const radix = options.radix ?? 5;
+  if (!Number.isInteger(radix) || radix < 1) throw new RangeError(`radix must be >= 1, got ${radix}`);
   const tasks: Task[] = [];
-  let previous: number[] = [];
+  // Task id of each point of the previous step, by point index.
+  let previous = new Map<number, number>();
   const stages = pattern === 'tree' ? Math.ceil(Math.log2(width)) + 1 : steps;
-  const log = Math.max(1, Math.log2(width));
   for (let t = 0; t < stages; t++) {
-    const points = pattern === 'tree' ? Math.ceil(width / 2 ** t) : width;
-    const current: number[] = [];
-    for (let i = 0; i < points; i++) {
-      let deps: number[] = [];
-      if (t > 0) {
-        switch (pattern) {
-          case 'stencil':
-            deps = [i - 1, i, i + 1].filter((j) => j >= 0 && j < width);
-            break;
-          case 'fft':
-            deps = width === 1 ? [i] : [...new Set([i, i ^ (1 << ((t - 1) % log))])];
-            break;
-          case 'tree':
-            deps = [2 * i, 2 * i + 1].filter((j) => j < previous.length);
-            break;
-          case 'all-to-all':
-            deps = previous.map((_, j) => j);
-            break;
-        }
-      }
+    const { first, count } = stepSpan(pattern, width, stages, t);
+    const current = new Map<number, number>();
+    for (let i = first; i < first + count; i++) {
+      const inputs =
+        t === 0
+          ? []
+          : sources(pattern, width, t, i, radix)
+              .filter((j) => previous.has(j))
+              .map((j) => previous.get(j)!);
       const id = tasks.length;
-      tasks.push({ id, step: t, point: i, inputs: deps.map((j) => previous[j]!) });
-      current.push(id);
+      tasks.push({ id, step: t, point: i, inputs });
+      current.set(i, id);
     }
     previous = current;
   }

@@ -30,12 +30,19 @@ function loadAction(): { main: (params: Record<string, unknown>) => Promise<DagT
 const dagTask = loadAction();
 
 const attachments = new Map<string, Buffer>();
+let dropNextRequests = 0;
 let server: Server;
 let couchUrl: string;
 const stores: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (dropNextRequests > 0) {
+      // A connection the store closes as the request arrives: the client sees "fetch failed".
+      dropNextRequests--;
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -114,5 +121,16 @@ describe('dag-task stores', () => {
     // Recomputing the producer with the remote write lets the consumer run anywhere.
     await on(a, { key: 'm1' });
     expect(await on(b, { key: 'm3', inputs: ['m1', 'm2'] })).toMatchObject({ bytesReadRemote: 8192 });
+  });
+
+  it('repeats a request whose connection dropped (twice at most), and then gives up', async () => {
+    const [a, b] = [newStore(), newStore()];
+    dropNextRequests = 2;
+    expect(await on(a, { key: 'd1' })).toMatchObject({ bytesWrittenRemote: 4096 });
+    dropNextRequests = 2;
+    expect(await on(b, { key: 'd2', inputs: ['d1'] })).toMatchObject({ bytesReadRemote: 4096 });
+    dropNextRequests = 3;
+    await expect(on(b, { key: 'd3', inputs: ['d1'] })).rejects.toThrow(/fetch failed/);
+    dropNextRequests = 0;
   });
 });

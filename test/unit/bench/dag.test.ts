@@ -33,7 +33,9 @@ describe('chain coloring', () => {
   it('every task with inputs has at least one input of its own color (any pattern, width, steps)', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<Pattern>(...PATTERNS),
+        // Not dom: a point the widening diamond adds reads only chains that go on elsewhere
+        // (test/unit/bench/dag-patterns.test.ts bounds how many such points there are).
+        fc.constantFrom<Pattern>(...PATTERNS.filter((p) => p !== 'dom')),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 1, max: 10 }),
         (pattern, logWidth, steps) => {
