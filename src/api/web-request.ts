@@ -9,6 +9,7 @@
 import { COLOR_KEY, validateColor } from '../balancer/color.js';
 import type { ActionDocument, Identity } from '../protocol/index.js';
 import { ApiError, badRequest, messages } from './errors.js';
+import { DepthGuard, maxJsonDepth } from './json-depth.js';
 
 export type WebExtension = '.http' | '.json' | '.html' | '.svg' | '.text';
 
@@ -111,6 +112,12 @@ export function decodeBody(bytes: Buffer, contentType: string | undefined, rawHt
   if (!rawHttp && isJsonFamily(mediaType)) {
     const text = bytes.toString('utf8');
     if (text.trim() === '') return undefined;
+    // As every other JSON body (body.ts): what follows the parse recurses, so a 4,000-deep array
+    // overflowed the stack into a 500 (found by the request fuzzer).
+    const depth = new DepthGuard(maxJsonDepth);
+    depth.feed(bytes);
+    if (depth.tooDeep)
+      throw badRequest(messages.malformedDetail(`nesting deeper than ${maxJsonDepth} levels`));
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -148,6 +148,24 @@ describe('routing and identity', () => {
     expect(res.status).toBe(413);
     expect(api.core.requests).toHaveLength(0);
   });
+
+  it('400 for a JSON body nested deeper than 512 levels (it was a stack overflow, a 500); nothing invoked', async () => {
+    for (const method of ['POST', 'DELETE'] as const) {
+      const res = await api.call(method, `${web}/guest/default/hello.json/x.http`, {
+        raw: Buffer.from(`${'['.repeat(4114)}${']'.repeat(4114)}`),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: expect.stringContaining('nesting deeper than 512') });
+    }
+    expect(api.core.requests).toHaveLength(0);
+    // At the bound it is still an action's input.
+    const res = await api.call('POST', `${web}/guest/default/hello.json`, {
+      raw: Buffer.from(`{"a":${'['.repeat(500)}${']'.repeat(500)}}`),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+  });
 });
 
 describe('extensions and content types', () => {
