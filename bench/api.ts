@@ -25,7 +25,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { startPlatform } from '../src/platform/platform.js';
 import { activationMessage, newActivationId, newTransactionId } from '../src/protocol/index.js';
@@ -39,6 +38,7 @@ import {
   type ClientSample,
 } from './lib/api-stages.js';
 import { commandLine } from '../src/platform/cli.js';
+import { putHelloAction } from './lib/hello-action.js';
 
 // --help and one-line refusals (R26); settings come from the environment.
 commandLine({
@@ -183,17 +183,7 @@ async function main(): Promise<void> {
     await platform.waitForHealthyInvokers(4, 120_000);
     const auth = `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
     const api = `${platform.apiHost}/api/v1/namespaces/_/actions`;
-    const put = await fetch(`${api}/hello?overwrite=true`, {
-      method: 'PUT',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        exec: {
-          kind: 'nodejs:20',
-          code: readFileSync(new URL('../actions/hello.js', import.meta.url), 'utf8'),
-        },
-      }),
-    });
-    if (put.status !== 200) throw new Error(`create action: ${put.status} ${await put.text()}`);
+    await putHelloAction(platform.apiHost, platform.authKey);
     const brokers = platform.config.kafkaBrokers!;
     const body = JSON.stringify({ __palette_color: 'bench-color', name: 'World' });
 

@@ -28,6 +28,7 @@ import { freePort } from '../src/platform/embedded-couch.js';
 import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafka-broker.js';
 import { wellKnownAuth } from '../src/store/index.js';
 import { percentile, sortNumbers } from './lib/stats.js';
+import { putHelloAction } from './lib/hello-action.js';
 
 const usage = `npm run bench:soak -- [options]
   Mixed blocking/non-blocking colored load against the platform as \`npm start\` runs it; prints
@@ -212,17 +213,7 @@ async function main(): Promise<void> {
     const apiHost = `http://127.0.0.1:${port}`;
     const auth = `Basic ${Buffer.from(wellKnownAuth.guest).toString('base64')}`;
     const api = `${apiHost}/api/v1/namespaces/_/actions`;
-    const put = await fetch(`${api}/hello?overwrite=true`, {
-      method: 'PUT',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        exec: {
-          kind: 'nodejs:20',
-          code: readFileSync(new URL('../actions/hello.js', import.meta.url), 'utf8'),
-        },
-      }),
-    });
-    if (put.status !== 200) throw new Error(`create action: ${put.status} ${await put.text()}`);
+    await putHelloAction(apiHost, wellKnownAuth.guest);
 
     console.log('## bench:soak');
     console.log('');

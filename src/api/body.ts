@@ -28,13 +28,21 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   }
 }
 
-/** The body's bytes (empty when none), 413 above `limitBytes`: for bodies that are not JSON (web actions). */
-export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/** A body read as bytes, with the nesting check made while it arrived (for when it is JSON). */
+export interface BodyBytes {
+  /** Empty when there is none. */
+  readonly bytes: Buffer;
+  /** Nested deeper than maxJsonDepth, were it parsed as JSON. */
+  readonly tooDeep: boolean;
+}
+
+/** The body's bytes, 413 above `limitBytes`: for bodies that may not be JSON (web actions). */
+export async function readBodyBytes(req: IncomingMessage, limitBytes: number): Promise<BodyBytes> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes)
     throw tooLarge(req, Number(declared), limitBytes);
-  const { chunks, size } = await readChunks(req, limitBytes);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  const { chunks, size, depth } = await readChunks(req, limitBytes);
+  return { bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), tooDeep: depth.tooDeep };
 }
 
 /**

@@ -9,7 +9,8 @@
 import { COLOR_KEY, validateColor } from '../balancer/color.js';
 import type { ActionDocument, Identity } from '../protocol/index.js';
 import { ApiError, badRequest, messages } from './errors.js';
-import { DepthGuard, maxJsonDepth } from './json-depth.js';
+import type { BodyBytes } from './body.js';
+import { maxJsonDepth } from './json-depth.js';
 
 export type WebExtension = '.http' | '.json' | '.html' | '.svg' | '.text';
 
@@ -106,18 +107,19 @@ export function mediaTypeOf(contentType: string | undefined): string {
 }
 
 /** The body as OpenWhisk's extractEntityAndProcessRequest gives it to the action; undefined when empty. */
-export function decodeBody(bytes: Buffer, contentType: string | undefined, rawHttp: boolean): unknown {
+export function decodeBody(
+  { bytes, tooDeep }: BodyBytes,
+  contentType: string | undefined,
+  rawHttp: boolean,
+): unknown {
   if (bytes.length === 0) return undefined;
   const mediaType = mediaTypeOf(contentType);
   if (!rawHttp && isJsonFamily(mediaType)) {
     const text = bytes.toString('utf8');
     if (text.trim() === '') return undefined;
     // As every other JSON body (body.ts): what follows the parse recurses, so a 4,000-deep array
-    // overflowed the stack into a 500 (found by the request fuzzer).
-    const depth = new DepthGuard(maxJsonDepth);
-    depth.feed(bytes);
-    if (depth.tooDeep)
-      throw badRequest(messages.malformedDetail(`nesting deeper than ${maxJsonDepth} levels`));
+    // overflowed the stack into a 500 (found by the request fuzzer). Checked while it was read.
+    if (tooDeep) throw badRequest(messages.malformedDetail(`nesting deeper than ${maxJsonDepth} levels`));
     try {
       return JSON.parse(text) as unknown;
     } catch {

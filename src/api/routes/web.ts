@@ -144,7 +144,7 @@ export function webRoutes(deps: WebRoutesDeps): Router {
     // WebActions.verifyWebAction: the owner's entitlement (throttles) once the action is confirmed.
     deps.admit(owner);
     const { extension } = splitExtension(segment);
-    const bytes = await readBodyBytes(req, invokePayloadLimit);
+    const body = await readBodyBytes(req, invokePayloadLimit);
 
     const cors = delegatesCors(action);
     if (cors) for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
@@ -165,7 +165,7 @@ export function webRoutes(deps: WebRoutesDeps): Router {
       headers: headersOf(req),
       path: restOfPath(req),
       query: queryOf(req),
-      body: decodeBody(bytes, req.headers['content-type'], rawHttp),
+      body: decodeBody(body, req.headers['content-type'], rawHttp),
       rawHttp,
       ...(caller ? { caller } : {}),
     };

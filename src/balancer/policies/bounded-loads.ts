@@ -26,6 +26,21 @@ export function loadBound(factor: number, totalInFlight: number, healthyInvokers
   return Math.max(floor, Math.ceil((factor * (totalInFlight + 1)) / healthyInvokers));
 }
 
+/**
+ * `loadBound` over the healthy invokers of a view (one pass, no allocation: it runs per decision);
+ * Infinity when none is healthy (nothing to balance against).
+ */
+export function loadBoundOf(factor: number, invokers: readonly InvokerView[], floor = 0): number {
+  let healthy = 0;
+  let total = 0;
+  for (const view of invokers) {
+    if (view.status !== 'healthy') continue;
+    healthy++;
+    total += view.inFlight;
+  }
+  return healthy === 0 ? Infinity : loadBound(factor, total, healthy, floor);
+}
+
 export class BoundedLoadsPolicy implements Policy {
   readonly name: string;
   /** The bound of the decision in progress; read by `underBound`, which is allocated once. */
@@ -54,15 +69,8 @@ export class BoundedLoadsPolicy implements Policy {
     if (this.factor === 0) return decideInOrder(this.inner, request, invokers, this.random);
     // First, so that a view not matching the members is refused even when nothing is healthy.
     const home = this.inner.homeView(request, invokers);
-    let healthy = 0;
-    let total = 0;
-    for (const view of invokers) {
-      if (view.status !== 'healthy') continue;
-      healthy++;
-      total += view.inFlight;
-    }
-    if (healthy === 0) return undefined;
-    this.bound = loadBound(this.factor, total, healthy, this.floor);
+    this.bound = loadBoundOf(this.factor, invokers, this.floor);
+    if (this.bound === Infinity) return undefined; // none healthy
     if (home !== undefined && this.underBound(home, request)) {
       return { invoker: home.id, home: home.id, forced: false, spilled: false };
     }

@@ -17,7 +17,7 @@
 import { canTakeRequest, Members } from '../common.js';
 import type { PinLookup } from '../pins.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
-import { loadBound } from './bounded-loads.js';
+import { loadBoundOf } from './bounded-loads.js';
 
 export interface PinnedOptions {
   /** PALETTE_BOUND: 0 = no bound on pinned colors either. */
@@ -71,13 +71,6 @@ export class PinnedPolicy implements Policy {
   private underBound(view: InvokerView, invokers: readonly InvokerView[]): boolean {
     const factor = this.options.boundFactor ?? 0;
     if (factor === 0) return true;
-    let healthy = 0;
-    let total = 0;
-    for (const v of invokers) {
-      if (v.status !== 'healthy') continue;
-      healthy++;
-      total += v.inFlight;
-    }
-    return view.inFlight + 1 <= loadBound(factor, total, healthy, this.options.boundFloor ?? 0);
+    return view.inFlight + 1 <= loadBoundOf(factor, invokers, this.options.boundFloor ?? 0);
   }
 }

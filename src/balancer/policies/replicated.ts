@@ -24,7 +24,7 @@
  *   policy decides. A lone sequential color therefore never moves, at any rate.
  */
 import { canTakeRequest } from '../common.js';
-import { loadBound } from './bounded-loads.js';
+import { loadBoundOf } from './bounded-loads.js';
 import type { Decision, InvokerView, PlacementRequest, Policy } from '../types.js';
 
 export interface ReplicationOptions {
@@ -119,14 +119,7 @@ export class ReplicatedPolicy implements Policy {
   private loaded(home: InvokerView, request: PlacementRequest, invokers: readonly InvokerView[]): boolean {
     if (!canTakeRequest(home, request)) return true;
     if (home.inFlight + 1 <= this.floor) return false;
-    let healthy = 0;
-    let total = 0;
-    for (const view of invokers) {
-      if (view.status !== 'healthy') continue;
-      healthy++;
-      total += view.inFlight;
-    }
-    return home.inFlight + 1 > loadBound(this.factor, total, healthy, this.floor);
+    return home.inFlight + 1 > loadBoundOf(this.factor, invokers, this.floor);
   }
 
   order(request: PlacementRequest): Iterable<number> {
