@@ -6,7 +6,8 @@
  *    with 4 real invoker processes; once they are healthy they are paused (SIGSTOP, well inside the
  *    10 s health window) so the measurement is the API -> controller -> Kafka path alone, then resumed.
  *    C keep-alive HTTP clients each loop `POST /api/v1/namespaces/_/actions/hello?blocking=false`
- *    (basic auth, a small JSON body with a color) until N invokes are accepted (202). The baseline
+ *    (basic auth, a small JSON body with a color) until N invokes are accepted (202); each round
+ *    also does the same for `bench/hello`, the same action in a package. The baseline
  *    is the raw kafkajs producer on the same broker in the same run: C async loops each
  *    `producer.send` one message (acks -1, no compression) of the same size as the ActivationMessage
  *    the controller publishes, until N are acknowledged. Reported: invokes/s, messages/s, ratio.
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     const auth = `Basic ${Buffer.from(platform.authKey).toString('base64')}`;
     const api = `${platform.apiHost}/api/v1/namespaces/_/actions`;
     await putHelloAction(platform.apiHost, platform.authKey);
+    await putHelloAction(platform.apiHost, platform.authKey, 'bench/hello');
     const brokers = platform.config.kafkaBrokers!;
     const body = JSON.stringify({ __palette_color: 'bench-color', name: 'World' });
 
@@ -292,8 +294,8 @@ async function main(): Promise<void> {
     // --- non-blocking throughput: invokers paused ---
     const children = [...platform.invokers.values()].map((i) => i.process!).filter(Boolean);
     const warm = 200;
-    const post = async () => {
-      const reply = await fetch(`${api}/hello?blocking=false`, {
+    const postTo = (name: string) => async () => {
+      const reply = await fetch(`${api}/${name}?blocking=false`, {
         method: 'POST',
         headers: { authorization: auth, 'content-type': 'application/json' },
         body,
@@ -301,28 +303,34 @@ async function main(): Promise<void> {
       await reply.arrayBuffer();
       if (reply.status !== 202) throw new Error(`non-blocking invoke: ${reply.status}`);
     };
+    const post = postTo('hello');
+    const postPackaged = postTo('bench/hello');
     await loop(warm, concurrency, post);
+    await loop(warm, concurrency, postPackaged);
     await loop(warm, concurrency, () => sendRaw(`${prefix}-through`, sample).then(() => undefined));
-    const results: { ours: number; raw: number }[] = [];
+    const results: { ours: number; packaged: number; raw: number }[] = [];
     const perRound = Math.min(invokes, 2_500);
     for (let round = 0; round < Math.max(1, Math.round(invokes / perRound)); round++) {
       for (const c of children) c.kill('SIGSTOP');
       let ours: number;
+      let packaged: number;
       try {
         ours = await loop(perRound, concurrency, post);
+        packaged = await loop(perRound, concurrency, postPackaged);
       } finally {
         for (const c of children) c.kill('SIGCONT');
       }
       const raw = await loop(perRound, concurrency, () =>
         sendRaw(`${prefix}-through`, sample).then(() => undefined),
       );
-      results.push({ ours, raw });
+      results.push({ ours, packaged, raw });
       await new Promise((r) => setTimeout(r, 3_000)); // let pings resume and the invokers drain
     }
     await producer.disconnect();
 
     const med = (xs: number[]) => percentile(sortNumbers(xs), 50);
     const oursRate = med(results.map((r) => r.ours));
+    const packagedRate = med(results.map((r) => r.packaged));
     const rawRate = med(results.map((r) => r.raw));
     const inv = sortNumbers(invokeLatency);
     const add = sortNumbers(added);
@@ -337,6 +345,9 @@ async function main(): Promise<void> {
     console.log('|---|---|');
     console.log(
       `| non-blocking invokes/s through REST API -> Kafka (median round) | ${oursRate.toFixed(0)} |`,
+    );
+    console.log(
+      `| the same, action in a package (\`bench/hello\`, median round) | ${packagedRate.toFixed(0)} |`,
     );
     console.log(`| raw kafkajs messages/s (median round) | ${rawRate.toFixed(0)} |`);
     console.log(`| ratio (target >= 0.5) | ${(oursRate / rawRate).toFixed(2)} |`);
@@ -361,7 +372,9 @@ async function main(): Promise<void> {
     console.log(
       `| HTTP floor: GET /ping from the same client process p50 / p99 (ms) | ${f(percentile(pingRtt, 50))} / ${f(percentile(pingRtt, 99))} |`,
     );
-    console.log(`rounds: ${results.map((r) => `${r.ours.toFixed(0)}/${r.raw.toFixed(0)}`).join(', ')}`);
+    console.log(
+      `rounds (plain/packaged/raw): ${results.map((r) => `${r.ours.toFixed(0)}/${r.packaged.toFixed(0)}/${r.raw.toFixed(0)}`).join(', ')}`,
+    );
   } finally {
     await platform.stop();
   }

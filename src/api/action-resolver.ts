@@ -1,16 +1,15 @@
 /**
  * From a rule's fully qualified action name to the action document a fire invokes, for a caller:
- * the seam where packages plug in. Today's implementation knows only the default package
- * (`ns/action`); a packaged name (`ns/pkg/action`, e.g. `/whisk.system/utils/echo`) is answered by
- * the `packaged` lookup when one is given (the packages work's `resolvePackagedAction`, which
- * checks access, follows bindings and merges `package < binding < action` parameters), else it is
- * not found.
+ * an action in the default package (`ns/action`) is read here; a packaged name (`ns/pkg/action`,
+ * e.g. `/whisk.system/utils/echo`) is answered by the `packaged` lookup (package-access.ts, which
+ * checks access, follows bindings and merges `package < binding < action` parameters). Without
+ * that lookup (unit tests of the fire path alone) a packaged name is not found.
  */
 import type { ActionDocument, Identity } from '../protocol/index.js';
 import type { EntityCache } from './cache.js';
 import { ApiError, messages } from './errors.js';
 import { actionKey } from './invoke.js';
-import type { ActionPort } from './ports.js';
+import type { ActionPort, PackagedActionLookup } from './ports.js';
 import type { EntityRef } from './trigger-rule-doc.js';
 
 export interface ActionResolver {
@@ -20,14 +19,6 @@ export interface ActionResolver {
    */
   resolve(identity: Identity, action: EntityRef): Promise<ActionDocument | undefined>;
 }
-
-/** `ns/pkg` + `name` as the packages work resolves it (throws its own 403/404s). */
-export type PackagedActionLookup = (
-  identity: Identity,
-  namespace: string,
-  pkg: string,
-  name: string,
-) => Promise<ActionDocument | undefined>;
 
 function isTypeMismatch(err: unknown): boolean {
   return err instanceof Error && err.name === 'DocumentTypeMismatchError';

@@ -1,21 +1,14 @@
 /**
  * The sequence component resolver (src/controller/sequence-ports.ts) over the API's ports: an
- * action in the caller's default package, or, when packages are wired in, an action in a package
- * or binding (`/ns/pkg/name`, parameters merged by the packaged lookup). Another namespace's
+ * action in the caller's default package, or an action in a package or binding (`/ns/pkg/name`,
+ * parameters merged by the packaged lookup; without one, as in unit tests of sequences alone, it
+ * is not found). Another namespace's
  * default package is never readable (OpenWhisk's entitlement), so it is `forbidden`.
  */
 import type { ComponentResolver, ResolvedComponent } from '../controller/sequence-ports.js';
-import type { ActionDocument, Identity } from '../protocol/index.js';
+import type { ActionDocument } from '../protocol/index.js';
 import { ApiError } from './errors.js';
-import type { ActionPort } from './ports.js';
-
-/** An action in a package or binding for the caller (access checked, parameters merged). */
-export type PackagedLookup = (
-  identity: Identity,
-  namespace: string,
-  pkg: string,
-  name: string,
-) => Promise<ActionDocument | undefined>;
+import type { ActionPort, PackagedActionLookup } from './ports.js';
 
 /** The id holds a package or another entity, not an action. */
 function isTypeMismatch(err: unknown): boolean {
@@ -34,7 +27,7 @@ async function found(read: () => Promise<ActionDocument | undefined>): Promise<R
   }
 }
 
-export function componentResolver(actions: ActionPort, packaged?: PackagedLookup): ComponentResolver {
+export function componentResolver(actions: ActionPort, packaged?: PackagedActionLookup): ComponentResolver {
   return {
     resolve(fqn, user) {
       if (fqn.pkg !== undefined) {

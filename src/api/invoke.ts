@@ -26,21 +26,13 @@ import { resolveNamespace } from './auth.js';
 import { readJsonBody, invokePayloadLimit } from './body.js';
 import type { EntityCache } from './cache.js';
 import { ApiError, badRequest, messages, notFound, sendJson } from './errors.js';
-import type { ActionPort } from './ports.js';
+import type { ActionPort, PackagedActionLookup } from './ports.js';
 import { boolParam, stringParam } from './query.js';
 
 /** OpenWhisk's whisk.controller.activation.max-wait-for-blocking-activation. */
 export const maxBlockingWaitMs = 60_000;
 
 export const activationIdHeader = 'x-openwhisk-activation-id';
-
-/** Finds an action in a package or binding for the caller (access checked, parameters merged). */
-export type PackagedActionLookup = (
-  identity: Identity,
-  namespace: string,
-  pkg: string,
-  name: string,
-) => Promise<ActionDocument | undefined>;
 
 export interface InvokeDeps {
   core: ControllerCore;

@@ -19,7 +19,7 @@ import {
   type BindingRef,
   type PackageDocument,
 } from './package-doc.js';
-import type { ActionPort, PackagePort } from './ports.js';
+import type { ActionPort, PackagePort, PackagedActionLookup } from './ports.js';
 
 export interface PackageAccessDeps {
   packages: PackagePort;
@@ -165,12 +165,7 @@ export function cachedPackagedLookup(
   deps: PackageAccessDeps,
   cache: EntityCache<ActionDocument>,
 ): {
-  lookup: (
-    identity: Identity,
-    namespace: string,
-    pkg: string,
-    name: string,
-  ) => Promise<ActionDocument | undefined>;
+  lookup: PackagedActionLookup;
   invalidate: () => void;
 } {
   return {

@@ -15,6 +15,18 @@ import type { PackageDocument, PackageSummary } from './package-doc.js';
 import type { Placement } from '../controller/types.js';
 import type { RuleDocument, TriggerDocument } from './trigger-rule-doc.js';
 
+/**
+ * An action in a package or binding as the caller sees it (`ns/pkg` + `name`): access checked,
+ * bindings followed, parameters merged package < binding < action; undefined when there is none.
+ * Throws the API's own 403/404 (package-access.ts implements it).
+ */
+export type PackagedActionLookup = (
+  identity: Identity,
+  namespace: string,
+  pkg: string,
+  name: string,
+) => Promise<ActionDocument | undefined>;
+
 export interface SubjectPort {
   /** The identity owning `uuid:key`, or undefined when no (unblocked) subject has it. */
   identityByKey(uuid: string, key: string): Promise<Identity | undefined>;

@@ -18,7 +18,8 @@ import { invokePayloadLimit, readBodyBytes } from '../body.js';
 import { EntityCache } from '../cache.js';
 import { context } from '../context.js';
 import { ApiError, badRequest, messages, notFound } from '../errors.js';
-import { actionKey, activationIdHeader, maxBlockingWaitMs, type PackagedActionLookup } from '../invoke.js';
+import { actionKey, activationIdHeader, maxBlockingWaitMs } from '../invoke.js';
+import type { PackagedActionLookup } from '../ports.js';
 import type { ActionPort, SubjectPort } from '../ports.js';
 import {
   authorizedToProceed,

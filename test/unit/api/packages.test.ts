@@ -21,9 +21,8 @@ async function expectError(res: globalThis.Response, status: number, message: st
   expect(typeof body.code).toBe('string');
 }
 
-beforeEach(async () => {
-  api = await startTestApi();
-  // `other` owns a published package and a private one, each with an action.
+/** `other` owns a published package and a private one, each with an action. */
+async function seedOther(api: TestApi): Promise<void> {
   const asOther = { auth: otherAuth };
   await api.call('PUT', `${ns}/other/packages/shared`, {
     ...asOther,
@@ -45,6 +44,11 @@ beforeEach(async () => {
     },
   });
   await api.call('PUT', `${ns}/other/actions/private/act`, { ...asOther, body: { exec: code } });
+}
+
+beforeEach(async () => {
+  api = await startTestApi();
+  await seedOther(api);
 });
 afterEach(async () => {
   await api.close();
@@ -295,5 +299,64 @@ describe('actions in packages', () => {
       409,
       'Resource by this name exists but is not in this collection.',
     );
+  });
+});
+
+describe.each([
+  { path: 'fast path', expressOnly: false },
+  { path: 'express route', expressOnly: true },
+])('invoke in a package through the $path', ({ expressOnly }) => {
+  beforeEach(async () => {
+    await api.close();
+    api = await startTestApi({}, expressOnly);
+    await seedOther(api);
+  });
+
+  it('answers and hands the core the same action on both paths', async () => {
+    await api.call('PUT', `${ns}/_/packages/b`, {
+      body: { binding: { namespace: 'other', name: 'shared' } },
+    });
+    const res = await api.call('POST', `${ns}/_/actions/b/act?blocking=false`, {
+      body: { __palette_color: 'c1' },
+    });
+    expect(res.status).toBe(202);
+    const request = api.core.requests.at(-1)!;
+    expect(request.action._id).toBe('other/shared/act');
+    expect(request.action.binding).toBe('guest/b');
+    expect(request.user.namespace.name).toBe('guest');
+    expect(request.payload).toEqual({ __palette_color: 'c1' });
+    // `_` and the caller's own name are the same namespace.
+    expect((await api.call('POST', `${ns}/guest/actions/b/act?blocking=false`)).status).toBe(202);
+    const metrics = await (await api.call('GET', '/metrics')).text();
+    expect(metrics).toMatch(/route="\/api\/v1\/namespaces\/:ns\/actions\/:pkg\/:name",status="202"} 2/);
+  });
+
+  it('refuses as OpenWhisk does, in its error shape', async () => {
+    await expectError(
+      await api.call('POST', `${ns}/other/actions/private/act`),
+      403,
+      "The supplied authentication is not authorized to access 'other/private'.",
+    );
+    await expectError(
+      await api.call('POST', `${ns}/_/actions/nopkg/act`),
+      404,
+      'The requested resource does not exist.',
+    );
+    await expectError(
+      await api.call('POST', `${ns}/_/actions/bad!pkg/act`),
+      400,
+      'The name of the entity contains illegal characters.',
+    );
+    await expectError(
+      await api.call('POST', `${ns}/bad!ns/actions/shared/act`),
+      400,
+      'The name of the entity contains illegal characters.',
+    );
+    await expectError(
+      await api.call('POST', `${ns}/other/actions/shared/act`, { body: 'text' }),
+      400,
+      'The request content was malformed: the payload must be a JSON object or array.',
+    );
+    expect(api.core.requests).toHaveLength(0);
   });
 });
