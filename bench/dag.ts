@@ -276,6 +276,10 @@ async function main(): Promise<void> {
   const sharedLocal = mkdtempSync(join(tmpdir(), 'palette-dag-everywhere-'));
   const results = new Map<string, RunMeasure[]>();
   let network: string[] = [];
+  // What is measured so far is written after every repetition and when a run fails, so a long run
+  // that dies (a dropped store connection at the third hour) keeps its finished repetitions.
+  const progressNote = (note: string) => writeReport(s, dags, results, method, network, note, false);
+  let repsDone = 0;
   try {
     process.stderr.write(`remote store: ${store.kind} at ${store.url}\n`);
     const link = await checkLink(store);
@@ -318,12 +322,20 @@ async function main(): Promise<void> {
               results.set(key, [...(results.get(key) ?? []), measure]);
             }
           }
+          repsDone++;
+          progressNote(`Partial: ${repsDone} repetition(s) of a placement group finished; the run goes on.`);
         }
       } finally {
         await platform.stop();
       }
     }
     progress.finish();
+  } catch (error) {
+    if (results.size > 0)
+      progressNote(
+        `Incomplete: the run failed after ${repsDone} finished repetition(s) of a placement group (${error instanceof Error ? error.message : String(error)}); the figures are what was measured until then.`,
+      );
+    throw error;
   } finally {
     rmSync(sharedLocal, { recursive: true, force: true });
     await store.stop();
@@ -338,12 +350,17 @@ function writeReport(
   results: Map<string, RunMeasure[]>,
   method: string[],
   network: string[],
+  status?: string,
+  print = true,
 ): void {
   const patternResults: PatternResult[] = dags.map((dag) => ({
     pattern: dag.pattern,
     tasks: dag.tasks.length,
+    // A partial report has no figures yet for the placements still to run.
     figures: Object.fromEntries(
-      s.placements.map((p) => [p, summarize(results.get(`${dag.pattern}/${p}`) ?? [])]),
+      s.placements
+        .filter((p) => (results.get(`${dag.pattern}/${p}`) ?? []).length > 0)
+        .map((p) => [p, summarize(results.get(`${dag.pattern}/${p}`)!)]),
     ),
   }));
   const lines = [
@@ -354,6 +371,7 @@ function writeReport(
     ...method,
     ...network,
     '',
+    ...(status ? [`**${status}**`, ''] : []),
     '## Results',
     '',
     'Per pattern and placement (medians). "vs random": run-time change; "% of ceiling": (T_random - T) / (T_random - T_random_local); ' +
@@ -379,7 +397,7 @@ function writeReport(
   writeFileSync(join(s.outDir, 'table.md'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(s.outDir, 'results.json'),
-    `${JSON.stringify({ method, network, settings: s, summary: patternResults, runs: Object.fromEntries(results) }, null, 1)}\n`,
+    `${JSON.stringify({ method, network, ...(status ? { status } : {}), settings: s, summary: patternResults, runs: Object.fromEntries(results) }, null, 1)}\n`,
   );
   const bars = (value: (f: PatternResult['figures'][Placement]) => number) =>
     s.placements.map((p) => ({ name: p, values: patternResults.map((r) => value(r.figures[p])) }));
@@ -413,7 +431,7 @@ function writeReport(
       yFormat: (v) => v.toFixed(0),
     }),
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (print) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 runMain('bench:dag', async () => {
