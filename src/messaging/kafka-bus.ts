@@ -38,6 +38,7 @@ import { kafkaLogLevelFor, pinoLogCreator } from './kafka-log.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { packRequests, type ProduceRequest, type QueuedSend } from './produce-requests.js';
 import { retryTransient } from './retry-transient.js';
+import { installMemberCarryover } from './member-carryover.js';
 import { checkMessageSize, kindOfTopic, maxMessageBytes } from './topic-config.js';
 
 export interface KafkaBusOptions {
@@ -111,6 +112,9 @@ export class KafkaBus implements MessageBus {
       ...(options.idempotent ? {} : { retry: { retries: 5 } }),
     });
     this.admin = new KafkaAdmin(this.kafka, this.logger, options.replicationFactor ?? 1);
+    // A consumer restarted after a broker outage rejoins as the member it was (member-carryover.ts).
+    if (!installMemberCarryover())
+      this.logger.warn('kafkajs internals changed: consumers rejoin as new members after a broker restart');
   }
 
   /** The broker-side name of an OpenWhisk topic or group name. */

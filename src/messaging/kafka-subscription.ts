@@ -5,6 +5,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MessageHandler, Subscription } from './bus.js';
 import { OffsetWindow } from './offset-tracker.js';
+import { forgetMember, rememberMember } from './member-carryover.js';
 
 /**
  * One consumer group member with a sliding window of handlers (OpenWhisk's MessageFeed keeps up to
@@ -34,6 +35,8 @@ export class KafkaSubscription implements Subscription {
   private commitTimer: NodeJS.Timeout | undefined;
   private commits: Promise<void> = Promise.resolve();
   private lastCommitAt = 0;
+  /** The group this subscription joined (from its GROUP_JOIN), for member-carryover.ts. */
+  private groupId: string | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -53,9 +56,11 @@ export class KafkaSubscription implements Subscription {
     const joined = new Promise<void>((resolve) => {
       removeListener = this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
-      this.assigned(payload.memberAssignment[this.topic] ?? []),
-    );
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.groupId = payload.groupId;
+      rememberMember(this, payload.groupId, payload.memberId);
+      this.assigned(payload.memberAssignment[this.topic] ?? []);
+    });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error(
         { err: payload.error, topic: this.topic, restart: payload.restart },
@@ -111,6 +116,7 @@ export class KafkaSubscription implements Subscription {
         await this.commit();
         await this.consumer.disconnect();
       } finally {
+        if (this.groupId !== undefined) forgetMember(this, this.groupId);
         this.onStopped();
       }
     })();

@@ -2,9 +2,13 @@
  * Fault: the Kafka broker stops for a while and comes back (issue 15 item 2). This scenario runs its
  * own broker on its own port (R4), so stopping it disturbs no other suite. While it is down an
  * invoke is answered 503 within the publish bound instead of hanging; once it accepts connections
- * again, service comes back. Outcomes are asserted; times are printed for the README's Faults table.
+ * again, service comes back, and every consumer (the controller's health and completion groups, the
+ * invoker's) rejoins as the member it was, so no group waits out a forgotten member's session
+ * (src/messaging/member-carryover.ts). Outcomes are asserted; times are printed for the README's
+ * Faults table.
  */
 import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectKafka, type ProjectKafkaBroker } from '../../src/platform/kafka-broker.js';
 import { wellKnownAuth } from '../../src/store/index.js';
@@ -27,6 +31,20 @@ describe('broker outage', () => {
   const processes: PaletteProcess[] = [];
   let broker: ProjectKafkaBroker | undefined;
   let base = '';
+  let prefix = '';
+
+  /** Group id -> its members' ids, for every group of this scenario. */
+  const membersOfGroups = async (): Promise<Map<string, string[]>> => {
+    const admin = new Kafka({ brokers: broker!.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const ids = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+      const { groups } = await admin.describeGroups(ids);
+      return new Map(groups.map((g) => [g.groupId, g.members.map((m) => m.memberId).sort()]));
+    } finally {
+      await admin.disconnect();
+    }
+  };
 
   const invoke = async (color: string) => {
     const began = Date.now();
@@ -42,7 +60,8 @@ describe('broker outage', () => {
 
   beforeAll(async () => {
     broker = await startProjectKafka({ port: outagePort, controllerPort: outagePort + 1, reset: true });
-    const env = sharedEnv(uniquePrefix('outage'), broker.brokers.join(','));
+    prefix = uniquePrefix('outage');
+    const env = sharedEnv(prefix, broker.brokers.join(','));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     processes.push(
@@ -70,6 +89,12 @@ describe('broker outage', () => {
   }, 120_000);
 
   it('while the broker is down an invoke fails fast with 503; after it returns service comes back', async () => {
+    const membersBefore = await membersOfGroups();
+    // invoker0, and the controller's health and completed groups of this incarnation.
+    const groups = [...membersBefore.keys()];
+    expect(groups).toContain(`${prefix}invoker0`);
+    expect(groups.some((g) => g.startsWith(`${prefix}healthpalette0.`))).toBe(true);
+    expect(groups.some((g) => g.startsWith(`${prefix}completedpalette0.`))).toBe(true);
     await broker!.stop();
     const down = await invoke('during-outage');
     console.log(
@@ -95,5 +120,11 @@ describe('broker outage', () => {
         `${ok}/20 of the invokes begun 5 s or more after it succeeded`,
     );
     expect(ok).toBeGreaterThanOrEqual(19);
+    // Each group has the same single member as before the outage: its consumer rejoined as itself.
+    const membersAfter = await membersOfGroups();
+    for (const [group, members] of membersBefore) {
+      expect(members, group).toHaveLength(1);
+      expect(membersAfter.get(group), group).toEqual(members);
+    }
   }, 300_000);
 });
