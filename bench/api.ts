@@ -7,7 +7,8 @@
  *    10 s health window) so the measurement is the API -> controller -> Kafka path alone, then resumed.
  *    C keep-alive HTTP clients each loop `POST /api/v1/namespaces/_/actions/hello?blocking=false`
  *    (basic auth, a small JSON body with a color) until N invokes are accepted (202); each round
- *    also does the same for `bench/hello`, the same action in a package. The baseline
+ *    also does the same for `bench/hello`, the same action in a package, in its own pause, the two
+ *    taking turns going first. The baseline
  *    is the raw kafkajs producer on the same broker in the same run: C async loops each
  *    `producer.send` one message (acks -1, no compression) of the same size as the ActivationMessage
  *    the controller publishes, until N are acknowledged. Reported: invokes/s, messages/s, ratio.
@@ -310,21 +311,34 @@ async function main(): Promise<void> {
     await loop(warm, concurrency, () => sendRaw(`${prefix}-through`, sample).then(() => undefined));
     const results: { ours: number; packaged: number; raw: number }[] = [];
     const perRound = Math.min(invokes, 2_500);
-    for (let round = 0; round < Math.max(1, Math.round(invokes / perRound)); round++) {
+    /** One rate with the invokers paused (each in its own pause, well inside the 10 s health window). */
+    const paused = async (one: () => Promise<void>): Promise<number> => {
       for (const c of children) c.kill('SIGSTOP');
-      let ours: number;
-      let packaged: number;
       try {
-        ours = await loop(perRound, concurrency, post);
-        packaged = await loop(perRound, concurrency, postPackaged);
+        return await loop(perRound, concurrency, one);
       } finally {
         for (const c of children) c.kill('SIGCONT');
+      }
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 3_000)); // pings resume, the invokers drain
+    for (let round = 0; round < Math.max(1, Math.round(invokes / perRound)); round++) {
+      // Plain and packaged take turns going first, so neither always meets a warmer or busier process.
+      let ours: number;
+      let packaged: number;
+      if (round % 2 === 0) {
+        ours = await paused(post);
+        await settle();
+        packaged = await paused(postPackaged);
+      } else {
+        packaged = await paused(postPackaged);
+        await settle();
+        ours = await paused(post);
       }
       const raw = await loop(perRound, concurrency, () =>
         sendRaw(`${prefix}-through`, sample).then(() => undefined),
       );
       results.push({ ours, packaged, raw });
-      await new Promise((r) => setTimeout(r, 3_000)); // let pings resume and the invokers drain
+      await settle();
     }
     await producer.disconnect();
 

@@ -323,7 +323,9 @@ async function main(): Promise<void> {
             }
           }
           repsDone++;
-          progressNote(`Partial: ${repsDone} repetition(s) of a placement group finished; the run goes on.`);
+          progressNote(
+            `Partial: written after ${repsDone} finished repetition(s) (${baseline} group, repetition ${rep + 1} of ${s.reps}); the finished run's report replaces it.`,
+          );
         }
       } finally {
         await platform.stop();
@@ -333,7 +335,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (results.size > 0)
       progressNote(
-        `Incomplete: the run failed after ${repsDone} finished repetition(s) of a placement group (${error instanceof Error ? error.message : String(error)}); the figures are what was measured until then.`,
+        `Incomplete: the run failed after ${repsDone} finished repetition(s) over both placement groups (${error instanceof Error ? error.message : String(error)}); the figures are what was measured until then.`,
       );
     throw error;
   } finally {
@@ -404,7 +406,7 @@ function writeReport(
   writeFileSync(
     join(s.outDir, 'run-time.svg'),
     barChart({
-      title: `DAG run time, ${s.invokers} invokers (median of ${s.reps})`,
+      title: `DAG run time, ${s.invokers} invokers (median of ${s.reps}${status ? ', partial' : ''})`,
       yLabel: 'seconds',
       groups: patternResults.map((r) => r.pattern),
       bars: bars((f) => f?.seconds ?? 0),

@@ -5,7 +5,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { MessageHandler, Subscription } from './bus.js';
 import { OffsetWindow } from './offset-tracker.js';
-import { forgetMember, rememberMember } from './member-carryover.js';
+import { crashed, forgetMember, rememberMember } from './member-carryover.js';
 
 /**
  * One consumer group member with a sliding window of handlers (OpenWhisk's MessageFeed keeps up to
@@ -62,6 +62,7 @@ export class KafkaSubscription implements Subscription {
       this.assigned(payload.memberAssignment[this.topic] ?? []);
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) crashed(this, payload.groupId);
       this.logger.error(
         { err: payload.error, topic: this.topic, restart: payload.restart },
         'kafka consumer crashed',

@@ -1,12 +1,14 @@
 /**
- * member-carryover.ts against kafkajs's own ConsumerGroup (the installed version): a group this
- * process joined gives a restarted ConsumerGroup its member id; nothing else changes. Fails if
- * kafkajs's internals no longer have the shape the module relies on.
+ * member-carryover.ts against kafkajs's own ConsumerGroup (the installed version): after a crash, the
+ * ConsumerGroup kafkajs builds for the restart starts with the member id the group last gave this
+ * subscription; nothing else starts with a carried id. Fails if kafkajs's internals no longer have
+ * the shape the module relies on.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   carriedMember,
+  crashed,
   forgetMember,
   installMemberCarryover,
   rememberMember,
@@ -26,26 +28,47 @@ describe('member carryover', () => {
     expect(installMemberCarryover()).toBe(true);
   });
 
-  it('a new ConsumerGroup of a remembered group starts with its member id; others start with none', () => {
+  it('the restart after a crash starts with the member id, once; nothing else does', () => {
     installMemberCarryover();
     const owner = {};
-    expect(newGroup('g-remembered').memberId).toBeNull();
-    rememberMember(owner, 'g-remembered', 'member-1');
-    expect(newGroup('g-remembered').memberId).toBe('member-1');
+    rememberMember(owner, 'g-crash', 'member-1');
+    // Joined but not crashed: a new ConsumerGroup of the group (another consumer) starts as new.
+    expect(newGroup('g-crash').memberId).toBeNull();
+    crashed(owner, 'g-crash');
+    expect(newGroup('g-crash').memberId).toBe('member-1');
+    // Used up: a further ConsumerGroup is new unless another crash arms it again.
+    expect(newGroup('g-crash').memberId).toBeNull();
+    crashed(owner, 'g-crash');
+    expect(newGroup('g-crash').memberId).toBe('member-1');
     expect(newGroup('g-other').memberId).toBeNull();
-    // A later join (a rebalance gave a new id) is what the next restart carries.
-    rememberMember(owner, 'g-remembered', 'member-2');
-    expect(newGroup('g-remembered').memberId).toBe('member-2');
+    // Another subscription's crash does not arm this one's id.
+    crashed({}, 'g-crash');
+    expect(newGroup('g-crash').memberId).toBeNull();
   });
 
-  it('kafkajs clearing the id (UNKNOWN_MEMBER_ID, a leave) clears it: the member joins as new', () => {
+  it('a later join (a rebalance) is what the next restart carries', () => {
     installMemberCarryover();
-    rememberMember({}, 'g-cleared', 'member-1');
-    const group = newGroup('g-cleared');
-    group.memberId = null;
-    expect(group.memberId).toBeNull();
-    group.memberId = 'member-9'; // the coordinator's answer to the new join
-    expect(group.memberId).toBe('member-9');
+    const owner = {};
+    rememberMember(owner, 'g-rejoin', 'member-1');
+    rememberMember(owner, 'g-rejoin', 'member-2');
+    crashed(owner, 'g-rejoin');
+    expect(newGroup('g-rejoin').memberId).toBe('member-2');
+  });
+
+  it('an id kafkajs clears (a LeaveGroup that went through, UNKNOWN_MEMBER_ID) is never offered again', () => {
+    installMemberCarryover();
+    const owner = {};
+    rememberMember(owner, 'g-cleared', 'member-1');
+    crashed(owner, 'g-cleared');
+    const restarted = newGroup('g-cleared');
+    expect(restarted.memberId).toBe('member-1');
+    restarted.memberId = null; // the coordinator no longer knew it
+    expect(restarted.memberId).toBeNull();
+    expect(carriedMember('g-cleared')).toBeUndefined();
+    crashed(owner, 'g-cleared');
+    expect(newGroup('g-cleared').memberId).toBeNull();
+    restarted.memberId = 'member-9'; // its join as a new member
+    expect(restarted.memberId).toBe('member-9');
   });
 
   it('each instance keeps its own id', () => {
@@ -65,10 +88,12 @@ describe('member carryover', () => {
     expect(carriedMember('g-stopped')).toBe('m');
     forgetMember(first, 'g-stopped');
     expect(carriedMember('g-stopped')).toBeUndefined();
+    crashed(first, 'g-stopped');
     expect(newGroup('g-stopped').memberId).toBeNull();
 
     rememberMember(first, 'g-shared', 'm1');
     rememberMember({}, 'g-shared', 'm2');
+    crashed(first, 'g-shared');
     expect(carriedMember('g-shared')).toBeUndefined();
     expect(newGroup('g-shared').memberId).toBeNull();
     rememberMember(first, 'g-shared', 'm3');
