@@ -218,10 +218,12 @@ export function createControllerStack(
     logger,
   });
 
+  // A fire's own placement and record reach the dashboard as a sequence's do.
   const triggerRules = triggerRulePorts(
     stores,
     { colored: config.policy, uncolored: config.baseline },
     logger,
+    activity,
   );
   const app = createApi({
     core: sequences,

@@ -10,6 +10,8 @@ import type { WhiskEntityDoc, WhiskEntityStore } from '../store/trigger-rule-sto
 import type { FireRecordPort, WhiskEntityPort } from '../api/ports.js';
 import type { TriggerRuleDeps } from '../api/trigger-rule-api.js';
 import { entityDocId, type RuleDocument, type TriggerDocument } from '../api/trigger-rule-doc.js';
+import type { Placement } from '../controller/types.js';
+import type { WhiskActivation } from '../protocol/index.js';
 
 export function whiskEntityPort<D extends { _id: string }>(
   store: WhiskEntityStore<WhiskEntityDoc>,
@@ -24,18 +26,27 @@ export function whiskEntityPort<D extends { _id: string }>(
   };
 }
 
+/** Who else hears of a fire's placement and record (the dashboard's last minute). */
+export interface FireRecordListener {
+  placed(placement: Placement): void;
+  result(record: WhiskActivation): void;
+}
+
 export function fireRecordPort(
   stores: { activations: ActivationStore; placements: PlacementStore },
   logger: Logger,
+  listener?: FireRecordListener,
 ): FireRecordPort {
   return {
     async recordActivation(record) {
+      listener?.result(record as WhiskActivation);
       const outcome = await stores.activations.put(record as Parameters<ActivationStore['put']>[0]);
       // A conflict is this record, written before a lost answer: the id is the fire's own.
       if (!storedOrPresent(outcome))
         logger.error({ activationId: record.activationId, outcome }, 'trigger record not stored');
     },
     async recordPlacement(placement) {
+      listener?.placed(placement);
       const outcome = await stores.placements.record(placement);
       if (!storedOrPresent(outcome))
         logger.warn({ activationId: placement.activationId, outcome }, 'trigger placement not stored');
@@ -52,11 +63,12 @@ export function triggerRulePorts(
   },
   policies: TriggerRuleDeps['policies'],
   logger: Logger,
+  listener?: FireRecordListener,
 ): TriggerRuleDeps {
   return {
     triggers: whiskEntityPort<TriggerDocument>(stores.triggers),
     rules: whiskEntityPort<RuleDocument>(stores.rules),
-    records: fireRecordPort(stores, logger),
+    records: fireRecordPort(stores, logger, listener),
     policies,
   };
 }

@@ -160,7 +160,8 @@ export class DashboardActivity {
     const start = Number(activation.start);
     const end = Number(activation.end);
     const duration = typeof activation.duration === 'number' ? activation.duration : end - start;
-    if (Number.isFinite(duration)) entry.duration = duration;
+    // A trigger's record has `end` 0 (OpenWhisk's): it has no duration.
+    if (Number.isFinite(duration) && duration >= 0) entry.duration = duration;
     const warm = warmOf(Array.isArray(activation.annotations) ? activation.annotations : []);
     if (warm === undefined || entry.invoker === undefined) return;
     const counted = entry.warm !== undefined;

@@ -150,6 +150,32 @@ describe('the dashboard on the real platform', () => {
     ]);
   });
 
+  it("lists a trigger's own activation beside the action its rule started", async () => {
+    const guest = restClient(platform);
+    expect((await guest.call('PUT', '/namespaces/_/triggers/dtrig?overwrite=true', {})).status).toBe(200);
+    const rule = await guest.call('PUT', '/namespaces/_/rules/drule?overwrite=true', {
+      trigger: '/_/dtrig',
+      action: '/_/hello',
+    });
+    expect(rule.status).toBe(200);
+    expect(
+      (await guest.call('POST', '/namespaces/_/triggers/dtrig', { __palette_color: 'guest-trig' })).status,
+    ).toBe(202);
+    let s: DashboardSnapshot | undefined;
+    for (let i = 0; i < 100; i++) {
+      s = await snapshot(platform.authKey, '?color=guest-trig');
+      if (s.activations.length === 2 && s.activations.every((a) => a.status !== 'running')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = s!.activations.map((a) => [a.kind, a.action, a.status]);
+    expect(rows).toContainEqual(['trigger', 'guest/dtrig', 'success']);
+    expect(rows).toContainEqual(['action', 'guest/hello', expect.stringMatching(/^(done|success)$/)]);
+    // The trigger has no invoker and no duration of its own (its record's end is 0).
+    const trigger = s!.activations.find((a) => a.kind === 'trigger')!;
+    expect(trigger.invoker).toBeUndefined();
+    expect(trigger.duration).toBeUndefined();
+  });
+
   it('streams the same snapshot as server-sent events', async () => {
     const controller = new AbortController();
     const res = await fetch(
