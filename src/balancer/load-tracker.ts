@@ -103,12 +103,23 @@ export class LoadTracker {
     entry.inFlight += 1;
   }
 
-  /** Gives back what `acquire` took; never goes below zero. */
-  release(id: number, memoryMB: number): void {
+  /**
+   * The activation's result has arrived: it is only finishing (the invoker collects its logs before
+   * the completion). It stops counting in `inFlight`, which the balance rules read, so a sequence's
+   * next step, placed on that result, does not find its own previous step loading the home; its
+   * memory stays held until `release`, as OpenWhisk holds the slot until the completion.
+   */
+  finishing(id: number): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.inFlight = Math.max(0, entry.inFlight - 1);
+  }
+
+  /** Gives back what `acquire` took (`finished`: `finishing` already took the count); never below zero. */
+  release(id: number, memoryMB: number, finished = false): void {
     const entry = this.entries.get(id);
     if (!entry) return;
     entry.inFlightMB = Math.max(0, entry.inFlightMB - memoryMB);
-    entry.inFlight = Math.max(0, entry.inFlight - 1);
+    if (!finished) entry.inFlight = Math.max(0, entry.inFlight - 1);
   }
 
   /** The live view: exactly the members, ascending by id; the same array until the invoker set changes. */

@@ -104,6 +104,8 @@ export interface StateDeps {
 
 export class ControllerState {
   private readonly book = new InFlightBook();
+  /** In-flight activations whose result arrived before their completion (LoadTracker.finishing). */
+  private readonly resulted = new Set<string>();
   private readonly supervisor: InvokerSupervisor;
   private readonly healthIdentity: Identity = healthTestIdentity();
   private readonly startedAt: number;
@@ -212,7 +214,7 @@ export class ControllerState {
   /** The message never reached the broker: give the slot back. */
   publishFailed(placed: PlacedActivation): void {
     const entry = this.book.complete(placed.activationId);
-    if (entry) this.deps.load.release(entry.invoker, entry.memoryMB);
+    if (entry) this.release(entry);
   }
 
   /** A message on `completed<controllerId>`: a result, a completion, or both. */
@@ -233,6 +235,7 @@ export class ControllerState {
     const namespace =
       this.book.get(activationId)?.namespace ??
       (typeof response === 'object' ? response.namespace : undefined);
+    if (ack.kind === 'result') this.resultArrived(activationId);
     if (ack.kind !== 'result') {
       const isSystemError = ack.message.isSystemError === true;
       this.completion(activationId, ack.message.transid[0], ack.message.instance.instance, isSystemError);
@@ -298,13 +301,27 @@ export class ControllerState {
   /** Forgets every in-flight activation (the controller is closing). */
   clear(): void {
     this.book.clear();
+    this.resulted.clear();
+  }
+
+  /** A result before its completion: the activation only finishes now (LoadTracker.finishing). */
+  private resultArrived(activationId: string): void {
+    const entry = this.book.get(activationId);
+    if (!entry || this.resulted.has(activationId)) return;
+    this.resulted.add(activationId);
+    this.deps.load.finishing(entry.invoker);
+  }
+
+  /** Gives the activation's slot back (its count too, unless its result already took that). */
+  private release(entry: InFlightEntry): void {
+    this.deps.load.release(entry.invoker, entry.memoryMB, this.resulted.delete(entry.activationId));
   }
 
   private completion(activationId: string, tid: string, invoker: number, isSystemError: boolean): void {
     const result: InvocationResult = isSystemError ? 'systemError' : 'success';
     const entry = this.book.complete(activationId);
     if (entry) {
-      this.deps.load.release(entry.invoker, entry.memoryMB);
+      this.release(entry);
       this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
       this.supervisor.onInvocationFinished(invoker, result, this.deps.now());
     } else if (tid === invokerHealthTid) {
@@ -326,7 +343,7 @@ export class ControllerState {
 
   /** Frees the slot, writes the system-error record and answers a caller still waiting (R15). */
   private giveUp(entry: InFlightEntry, reason: LossReason): void {
-    this.deps.load.release(entry.invoker, entry.memoryMB);
+    this.release(entry);
     this.deps.metrics.inFlight.dec({ invoker: String(entry.invoker) });
     const record = lostActivationRecord(entry, reason, this.deps.now());
     this.deps.effects.writeRecord(record);

@@ -19,6 +19,23 @@ describe('LoadTracker', () => {
     expect(() => tracker.acquire(9, 128)).toThrow(/not tracked/);
   });
 
+  it('a finishing activation (its result arrived) stops counting for balance but keeps its memory', () => {
+    const tracker = new LoadTracker();
+    tracker.upsert(0, 'healthy', 1024);
+    tracker.acquire(0, 256);
+    tracker.acquire(0, 256);
+    tracker.finishing(0);
+    expect(tracker.snapshot()[0]).toMatchObject({ inFlightMB: 512, inFlight: 1 });
+    // Its completion gives the memory back without counting it a second time.
+    tracker.release(0, 256, true);
+    expect(tracker.snapshot()[0]).toMatchObject({ inFlightMB: 256, inFlight: 1 });
+    tracker.release(0, 256);
+    expect(tracker.snapshot()[0]).toMatchObject({ inFlightMB: 0, inFlight: 0 });
+    tracker.finishing(0);
+    tracker.finishing(7);
+    expect(tracker.snapshot()[0]).toMatchObject({ inFlightMB: 0, inFlight: 0 });
+  });
+
   it('keeps one view array until the invoker set changes, so reading it allocates nothing', () => {
     const tracker = new LoadTracker();
     tracker.upsert(0, 'healthy', 1024);

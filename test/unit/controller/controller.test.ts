@@ -11,6 +11,7 @@ afterEach(async () => {
 });
 
 const inFlightOn = (harness: Harness, id: number) => harness.load.view().find((v) => v.id === id)?.inFlight;
+const memoryOn = (harness: Harness, id: number) => harness.load.view().find((v) => v.id === id)?.inFlightMB;
 const counter = async (harness: Harness, name: string) =>
   (await harness.metrics.registry.getSingleMetric(name)?.get())?.values.reduce((s, v) => s + v.value, 0) ?? 0;
 
@@ -62,10 +63,15 @@ describe('controller core: results and completions', () => {
     await h.heartbeat();
     const outcome = await h.invoke(h.request(action('a'), { __palette_color: 'red' }));
     expect(outcome.kind).toBe('completed');
-    expect(inFlightOn(h, 0)).toBe(1);
+    // The memory stays held (OpenWhisk's slot) and the activation stays in the book, but it no
+    // longer counts for balance: it only finishes (a sequence's next step is placed now).
+    expect(memoryOn(h, 0)).toBe(256);
+    expect(h.controller.inFlight()).toHaveLength(1);
+    expect(inFlightOn(h, 0)).toBe(0);
     await h.invokers[0]!.complete(h.invokers[0]!.held[0]!);
     await h.clock.advance(0);
     expect(inFlightOn(h, 0)).toBe(0);
+    expect(memoryOn(h, 0)).toBe(0);
     expect(h.controller.inFlight()).toHaveLength(0);
   });
 
