@@ -29,6 +29,7 @@ import { startProjectKafka, type ProjectKafkaBroker } from '../src/platform/kafk
 import { wellKnownAuth } from '../src/store/index.js';
 import { percentile, sortNumbers } from './lib/stats.js';
 import { putHelloAction } from './lib/hello-action.js';
+import { stopChild } from '../src/platform/stop-child.js';
 
 const usage = `npm run bench:soak -- [options]
   Mixed blocking/non-blocking colored load against the platform as \`npm start\` runs it; prints
@@ -157,18 +158,6 @@ async function startPlatformProcess(env: NodeJS.ProcessEnv): Promise<ChildProces
   child.stdout!.resume();
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return child;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** The controller's V8 heap (used / total MB) from its own /metrics (prom-client's default metrics). */
@@ -307,7 +296,7 @@ async function main(): Promise<void> {
         .join(' / ')}`,
     );
   } finally {
-    if (platform) await stopProcess(platform);
+    if (platform) await stopChild(platform);
     await broker?.stop();
   }
 }

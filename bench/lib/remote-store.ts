@@ -22,6 +22,7 @@ import {
   type LinkAddresses,
   type NamespaceNames,
 } from './netns.js';
+import { stopChild } from '../../src/platform/stop-child.js';
 
 export type NetworkKind = 'netns' | 'token-bucket';
 
@@ -96,18 +97,6 @@ function ready(child: ChildProcess): Promise<Ports> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 const execArgv = ['--import', 'tsx'];
 
 export async function startRemoteStore(options: RemoteStoreOptions): Promise<RemoteStore> {
@@ -154,12 +143,12 @@ export async function startRemoteStore(options: RemoteStoreOptions): Promise<Rem
           settings,
           names,
           stop: async () => {
-            await stopChild(running);
+            await stopChild(running, 'SIGTERM', 5000);
             await teardown(names);
           },
         };
       } catch (error) {
-        if (child) await stopChild(child);
+        if (child) await stopChild(child, 'SIGTERM', 5000);
         await teardown(names);
         throw error;
       }
@@ -178,10 +167,10 @@ export async function startRemoteStore(options: RemoteStoreOptions): Promise<Rem
       directProbeUrl: `http://127.0.0.1:${ports.directProbePort}`,
       settings,
       ...(fallbackReason !== undefined ? { fallbackReason } : {}),
-      stop: () => stopChild(child),
+      stop: () => stopChild(child, 'SIGTERM', 5000),
     };
   } catch (error) {
-    await stopChild(child);
+    await stopChild(child, 'SIGTERM', 5000);
     throw error;
   }
 }

@@ -14,8 +14,6 @@ import type { InvokeHandler } from './invoke.js';
 import { Stage, type StageMetrics } from '../controller/stage-timing.js';
 import { releaseFirstByte, takeFirstByte } from './first-byte.js';
 import type { ReplyToError } from './errors.js';
-import { checkEntityName } from './action-doc.js';
-import { pathNamespace } from './package-access.js';
 
 export const invokeRoutePath = '/api/v1/namespaces/:ns/actions/:name';
 export const packagedInvokeRoutePath = '/api/v1/namespaces/:ns/actions/:pkg/:name';
@@ -83,20 +81,7 @@ export function withFastInvoke(fallback: RequestListener, deps: FastPathDeps): R
       .identify(req.headers.authorization)
       .then((identity) => {
         stages?.lap(Stage.auth);
-        if (target.pkg === undefined) {
-          return deps.invoke(req, res, { transid, identity, ...target, ...(stages ? { stages } : {}) });
-        }
-        // As the express route: `_` is the caller's namespace, and the package's name is checked.
-        const namespace = pathNamespace(identity, target.namespace);
-        checkEntityName(target.pkg);
-        return deps.invoke(req, res, {
-          transid,
-          identity,
-          namespace,
-          pkg: target.pkg,
-          name: target.name,
-          ...(stages ? { stages } : {}),
-        });
+        return deps.invoke(req, res, { transid, identity, ...target, ...(stages ? { stages } : {}) });
       })
       .catch((err: unknown) => deps.replyToError(req, res, err, transid[0]));
   };

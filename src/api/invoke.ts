@@ -23,6 +23,7 @@ import {
 } from '../protocol/index.js';
 import { checkEntityName } from './action-doc.js';
 import { resolveNamespace } from './auth.js';
+import { pathNamespace } from './package-access.js';
 import { readJsonBody, invokePayloadLimit } from './body.js';
 import type { EntityCache } from './cache.js';
 import { ApiError, badRequest, messages, notFound, sendJson } from './errors.js';
@@ -106,8 +107,14 @@ export function invokeHandler(deps: InvokeDeps): InvokeHandler {
   return async function invoke(req, res, target) {
     const { name, pkg, stages } = target;
     // Another namespace's published package is open to the caller; its default package never is.
-    const namespace =
-      pkg === undefined ? resolveNamespace(target.identity, target.namespace) : target.namespace;
+    // Names are checked in the express routes' order: namespace, package, action.
+    let namespace: string;
+    if (pkg === undefined) {
+      namespace = resolveNamespace(target.identity, target.namespace);
+    } else {
+      namespace = pathNamespace(target.identity, target.namespace);
+      checkEntityName(pkg);
+    }
     checkEntityName(name);
     // OpenWhisk checks the throttles before the privilege, the body and the action.
     deps.admit(target.identity);

@@ -7,7 +7,7 @@
  * the in-memory mode), pass `--no-stdout-logs`, and discard its output, so nothing lands in the
  * repository and nothing reaches our terminal.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { settleOnAbort } from '../store/couch.js';
 import { sleep } from '../retry/backoff.js';
+import { stopChild } from './stop-child.js';
 
 export interface EmbeddedCouchOptions {
   /** On-disk databases under `<dataDir>/couch`; absent: in memory, lost on stop. */
@@ -76,11 +77,6 @@ export async function answers(url: string): Promise<boolean> {
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Promise<EmbeddedCouch> {
   const inMemory = options.dataDir === undefined;
   const workDir = inMemory
@@ -118,12 +114,7 @@ export async function startEmbeddedCouch(options: EmbeddedCouchOptions = {}): Pr
   });
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited(child);
-      clearTimeout(timer);
-    }
+    await stopChild(child, 'SIGTERM', 3000);
     if (inMemory) await rm(workDir, { recursive: true, force: true });
   };
 

@@ -99,13 +99,13 @@ export function packagedActionRoutes(deps: PackagedActionRoutesDeps): Router {
       await deps.actionRoutes.deleteAt(res, await writablePackagePath(deps, t), t.name);
     })
     .post(async (req: Request, res: Response) => {
-      const t = target(req, res);
+      // The invoke handler resolves and checks the path's names, for the fast path alike.
       await deps.invoke(req, res, {
         transid: context(res).transid,
-        identity: t.identity,
-        namespace: t.namespace,
-        pkg: t.pkg,
-        name: t.name,
+        identity: identityOf(res),
+        namespace: String(req.params.ns),
+        pkg: String(req.params.pkg),
+        name: String(req.params.name),
       });
     })
     .all(notAllowed('GET, PUT, DELETE, POST'));

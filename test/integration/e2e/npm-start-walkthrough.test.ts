@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/platform/embedded-couch.js';
 import { findWsk } from '../clients/wsk-binary.js';
 import { annotationOf, eventually, jsonAfterHeader, ok, runWsk, type WskRun } from '../clients/wsk-run.js';
+import { stopChild } from '../../../src/platform/stop-child.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const lookup = findWsk(root);
@@ -73,18 +74,6 @@ function npmStart(port: number): Promise<Started> {
   });
 }
 
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGINT');
-  });
-}
-
 /** The activation id in `ok: invoked /_/x with id <id>` or `ok: triggered /_/t with id <id>`. */
 function activationIdOf(run: WskRun): string {
   const id = /with id ([0-9a-f]{32})/.exec(run.stdout)?.[1];
@@ -116,7 +105,7 @@ describe.skipIf(missing !== undefined && !inCi)(
     }, 200_000);
 
     afterAll(async () => {
-      if (started) await stopped(started.child);
+      if (started) await stopChild(started.child, 'SIGINT');
       if (workDir) rmSync(workDir, { recursive: true, force: true });
     }, 60_000);
 
